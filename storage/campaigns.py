@@ -1,0 +1,115 @@
+"""Storage functions for campaigns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Campaign
+
+
+def add_campaign(
+    session: Session,
+    *,
+    title: str,
+    platform: str,
+    channel_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    created_at: datetime,
+) -> Campaign:
+    """Add a scheduled campaign and return it with its id."""
+    campaign = Campaign(
+        title=title,
+        platform=platform,
+        channel_id=channel_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status="scheduled",
+        created_at=created_at,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign | None:
+    """Return the campaign with this id, or None."""
+    return session.get(Campaign, campaign_id)
+
+
+def list_campaigns(session: Session, *, statuses: Sequence[str] | None = None) -> list[Campaign]:
+    """Return campaigns by start time, optionally only those in the given statuses."""
+    query = select(Campaign).order_by(Campaign.starts_at, Campaign.id)
+    if statuses is not None:
+        query = query.where(Campaign.status.in_(statuses))
+    return list(session.scalars(query))
+
+
+def list_open_campaigns(session: Session, *, platform: str) -> list[Campaign]:
+    """Return the open campaigns of a platform, most recently opened first."""
+    query = (
+        select(Campaign)
+        .where(Campaign.status == "open", Campaign.platform == platform)
+        .order_by(Campaign.opened_at.desc(), Campaign.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def mark_campaign_open(session: Session, campaign_id: int, *, now: datetime) -> bool:
+    """Move a scheduled campaign to open; return False if it was not scheduled."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == "scheduled")
+        .values(status="open", opened_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_campaign_closed(session: Session, campaign_id: int, *, now: datetime) -> bool:
+    """Move an open campaign to closed; return False if it was not open."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == "open")
+        .values(status="closed", closed_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_announcement(
+    session: Session, campaign_id: int, *, kind: str, now: datetime, retry_after: timedelta
+) -> bool:
+    """Claim the right to post a campaign's launch or summary message.
+
+    A claim succeeds when the message is not posted yet and no other claim was
+    made within retry_after, so only one process posts it at a time.
+    """
+    if kind == "launch":
+        posted, claimed = Campaign.launch_message_id, Campaign.launch_claimed_at
+        values = {"launch_claimed_at": now}
+    elif kind == "summary":
+        posted, claimed = Campaign.summary_message_id, Campaign.summary_claimed_at
+        values = {"summary_claimed_at": now}
+    else:
+        raise ValueError(f"unknown announcement kind {kind!r}")
+    result = session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            posted.is_(None),
+            or_(claimed.is_(None), claimed < now - retry_after),
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_announcement_message(
+    session: Session, campaign_id: int, *, kind: str, message_id: str
+) -> None:
+    """Record the id of a posted launch or summary message."""
+    column = "launch_message_id" if kind == "launch" else "summary_message_id"
+    session.execute(update(Campaign).where(Campaign.id == campaign_id).values({column: message_id}))

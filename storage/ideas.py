@@ -1,0 +1,161 @@
+"""Storage functions for ideas."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Idea
+
+
+def add_idea(
+    session: Session,
+    *,
+    campaign_id: int | None,
+    platform: str,
+    team_id: str,
+    author_id: str | None,
+    author_name: str | None,
+    anonymous: bool,
+    text: str,
+    detail: str | None,
+    channel_id: str | None,
+    created_at: datetime,
+) -> Idea:
+    """Add an idea and return it with its id."""
+    idea = Idea(
+        campaign_id=campaign_id,
+        platform=platform,
+        team_id=team_id,
+        author_id=author_id,
+        author_name=author_name,
+        anonymous=anonymous,
+        text=text,
+        detail=detail,
+        channel_id=channel_id,
+        created_at=created_at,
+        vote_count=0,
+        comment_count=0,
+    )
+    session.add(idea)
+    session.flush()
+    return idea
+
+
+def get_idea(session: Session, idea_id: int) -> Idea | None:
+    """Return the idea with this id, or None."""
+    return session.get(Idea, idea_id)
+
+
+def get_idea_by_message(
+    session: Session, *, platform: str, channel_id: str, message_id: str
+) -> Idea | None:
+    """Return the idea shown by a chat message, or None when the message is not an idea."""
+    return session.scalar(
+        select(Idea).where(
+            Idea.platform == platform,
+            Idea.channel_id == channel_id,
+            Idea.message_id == message_id,
+        )
+    )
+
+
+def list_ideas(session: Session, *, campaign_id: int | None = None) -> list[Idea]:
+    """Return ideas in the order they were posted, optionally of one campaign."""
+    query = select(Idea).order_by(Idea.id)
+    if campaign_id is not None:
+        query = query.where(Idea.campaign_id == campaign_id)
+    return list(session.scalars(query))
+
+
+def list_unposted_ideas(session: Session, *, before: datetime, limit: int) -> list[Idea]:
+    """Return ideas that have a channel but no message yet, created before the given time."""
+    query = (
+        select(Idea)
+        .where(
+            Idea.channel_id.is_not(None),
+            Idea.message_id.is_(None),
+            Idea.created_at < before,
+        )
+        .order_by(Idea.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def claim_idea_post(
+    session: Session, idea_id: int, *, now: datetime, retry_after: timedelta
+) -> bool:
+    """Claim the right to post an idea's message, unless posted or claimed recently."""
+    result = session.execute(
+        update(Idea)
+        .where(
+            Idea.id == idea_id,
+            Idea.message_id.is_(None),
+            or_(Idea.post_claimed_at.is_(None), Idea.post_claimed_at < now - retry_after),
+        )
+        .values(post_claimed_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_idea_message(session: Session, idea_id: int, *, message_id: str, vote_count: int) -> None:
+    """Record the chat message that shows an idea and the vote count it shows."""
+    session.execute(
+        update(Idea)
+        .where(Idea.id == idea_id)
+        .values(message_id=message_id, shown_vote_count=vote_count)
+    )
+
+
+def change_vote_count(session: Session, idea_id: int, *, delta: int) -> int:
+    """Add delta to an idea's stored vote count and return the new count."""
+    session.execute(
+        update(Idea).where(Idea.id == idea_id).values(vote_count=Idea.vote_count + delta)
+    )
+    return int(session.scalar(select(Idea.vote_count).where(Idea.id == idea_id)) or 0)
+
+
+def change_comment_count(session: Session, idea_id: int, *, delta: int) -> None:
+    """Add delta to an idea's stored comment count."""
+    session.execute(
+        update(Idea).where(Idea.id == idea_id).values(comment_count=Idea.comment_count + delta)
+    )
+
+
+def claim_vote_count_refresh(
+    session: Session, idea_id: int, *, now: datetime, min_interval: timedelta
+) -> bool:
+    """Claim the right to refresh an idea message now, at most once per min_interval."""
+    result = session.execute(
+        update(Idea)
+        .where(
+            Idea.id == idea_id,
+            Idea.message_id.is_not(None),
+            or_(Idea.shown_at.is_(None), Idea.shown_at <= now - min_interval),
+        )
+        .values(shown_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_shown_vote_count(session: Session, idea_id: int, *, vote_count: int) -> None:
+    """Record the vote count an idea message now shows."""
+    session.execute(update(Idea).where(Idea.id == idea_id).values(shown_vote_count=vote_count))
+
+
+def list_stale_idea_ids(session: Session, *, before: datetime, limit: int) -> list[int]:
+    """Return ids of posted ideas whose shown vote count differs from the stored one."""
+    query = (
+        select(Idea.id)
+        .where(
+            Idea.message_id.is_not(None),
+            or_(Idea.shown_vote_count.is_(None), Idea.shown_vote_count != Idea.vote_count),
+            or_(Idea.shown_at.is_(None), Idea.shown_at <= before),
+        )
+        .order_by(Idea.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
