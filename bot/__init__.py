@@ -1,0 +1,1 @@
+"""staffvoice: a staff-voice bot for Slack, with a platform-neutral core."""

@@ -1,0 +1,1 @@
+"""The platform-neutral core: campaigns, ideas, votes, comments, ranking and summaries."""

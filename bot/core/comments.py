@@ -1,0 +1,104 @@
+"""Comments: thread replies to an idea message, following their edits and deletions."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.events import claim_event
+from bot.core.records import Person
+from storage import comments as comment_store
+from storage import ideas as idea_store
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+def add_comment(
+    db: Database,
+    commenter: Person,
+    *,
+    idea_id: int,
+    message_id: str,
+    text: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> bool:
+    """Store a reply as a comment; return False when it was stored before."""
+    with db.transaction() as session:
+        if not claim_event(session, platform=commenter.platform, event_id=event_id, now=now):
+            return False
+        added = comment_store.add_comment(
+            session,
+            idea_id,
+            platform=commenter.platform,
+            team_id=commenter.team_id,
+            user_id=commenter.user_id,
+            message_id=message_id,
+            text=text,
+            now=now,
+        )
+        if added:
+            idea_store.change_comment_count(session, idea_id, delta=1)
+    if added:
+        logger.debug("Stored comment %s on idea %s", message_id, idea_id)
+    return added
+
+
+def edit_comment(
+    db: Database,
+    commenter: Person,
+    *,
+    idea_id: int,
+    message_id: str,
+    text: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> bool:
+    """Replace a comment's text after its author edited the reply; return whether it changed.
+
+    An edit of a reply the bot never stored (it arrived while the bot was
+    down) stores the reply; an edit that arrives after its deletion is ignored.
+    """
+    with db.transaction() as session:
+        if not claim_event(session, platform=commenter.platform, event_id=event_id, now=now):
+            return False
+        comment = comment_store.get_comment(session, idea_id=idea_id, message_id=message_id)
+        if comment is None:
+            added = comment_store.add_comment(
+                session,
+                idea_id,
+                platform=commenter.platform,
+                team_id=commenter.team_id,
+                user_id=commenter.user_id,
+                message_id=message_id,
+                text=text,
+                now=now,
+            )
+            if added:
+                idea_store.change_comment_count(session, idea_id, delta=1)
+            return added
+        return comment_store.set_comment_text(session, comment.id, text=text, now=now)
+
+
+def delete_comment(
+    db: Database,
+    *,
+    platform: str,
+    idea_id: int,
+    message_id: str,
+    now: datetime,
+    event_id: str | None = None,
+) -> bool:
+    """Clear a deleted reply's text and stop counting it; return whether anything changed."""
+    with db.transaction() as session:
+        if not claim_event(session, platform=platform, event_id=event_id, now=now):
+            return False
+        comment = comment_store.get_comment(session, idea_id=idea_id, message_id=message_id)
+        if comment is None:
+            return False
+        if not comment_store.mark_comment_deleted(session, comment.id, now=now):
+            return False
+        idea_store.change_comment_count(session, idea_id, delta=-1)
+    logger.debug("Deleted comment %s on idea %s", message_id, idea_id)
+    return True

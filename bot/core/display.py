@@ -1,0 +1,57 @@
+"""Throttling of the vote count shown on idea messages, shared by every bot process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage import ideas as idea_store
+from storage.database import Database
+
+# Slack allows chat.update about 50 times a minute per workspace; refreshing an
+# idea message at most every 5 seconds keeps a burst of votes within that.
+MIN_REFRESH_INTERVAL = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class RefreshClaim:
+    """Whether to refresh an idea message now, and what it should show."""
+
+    refresh_now: bool
+    vote_count: int
+    shown_vote_count: int | None
+    retry_at: datetime | None
+
+
+def claim_refresh(db: Database, idea_id: int, *, now: datetime) -> RefreshClaim:
+    """Claim a refresh of an idea message, or say when the next one may happen.
+
+    Uses the database so that several processes together refresh an idea at
+    most once per MIN_REFRESH_INTERVAL; `now` is wall-clock time, because the
+    limit is Slack's.
+    """
+    with db.transaction() as session:
+        claimed = idea_store.claim_vote_count_refresh(
+            session, idea_id, now=now, min_interval=MIN_REFRESH_INTERVAL
+        )
+        idea = idea_store.get_idea(session, idea_id)
+        if idea is None or idea.message_id is None:
+            return RefreshClaim(False, 0, None, None)
+        retry_at = None
+        if not claimed and idea.shown_at is not None:
+            retry_at = idea.shown_at + MIN_REFRESH_INTERVAL
+        return RefreshClaim(claimed, idea.vote_count, idea.shown_vote_count, retry_at)
+
+
+def record_shown(db: Database, idea_id: int, *, vote_count: int) -> None:
+    """Store the vote count an idea message now shows."""
+    with db.transaction() as session:
+        idea_store.set_shown_vote_count(session, idea_id, vote_count=vote_count)
+
+
+def stale_idea_ids(db: Database, *, now: datetime, limit: int = 200) -> list[int]:
+    """Return ideas whose message shows an old vote count and may be refreshed now."""
+    with db.transaction() as session:
+        return idea_store.list_stale_idea_ids(
+            session, before=now - MIN_REFRESH_INTERVAL, limit=limit
+        )

@@ -1,0 +1,100 @@
+"""Votes: one per person per idea, however cast, counted only while the campaign is open."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy.orm import Session
+
+from bot.core.errors import NotFound
+from bot.core.events import claim_event
+from bot.core.records import Person, VoteResult
+from storage import campaigns as campaign_store
+from storage import ideas as idea_store
+from storage import votes as vote_store
+from storage.database import Database
+from storage.models import Idea
+
+logger = logging.getLogger(__name__)
+
+
+class VoteChange(Enum):
+    """What a voter asked for: add a vote, remove it, or flip it."""
+
+    CAST = "cast"
+    WITHDRAW = "withdraw"
+    TOGGLE = "toggle"
+
+
+def _is_closed(session: Session, idea: Idea, now: datetime) -> bool:
+    if idea.campaign_id is None:
+        return False
+    campaign = campaign_store.get_campaign(session, idea.campaign_id)
+    return campaign is not None and (campaign.status == "closed" or campaign.ends_at <= now)
+
+
+def change_vote(
+    db: Database,
+    voter: Person,
+    *,
+    idea_id: int,
+    change: VoteChange,
+    now: datetime,
+    event_id: str | None = None,
+) -> VoteResult:
+    """Apply a vote change and return the idea's exact count afterwards.
+
+    On an idea whose campaign has closed nothing changes; the result says so,
+    and says whether this voter has yet to be told (they are told once per campaign).
+    A redelivered event (same event_id) changes nothing.
+    """
+    with db.transaction() as session:
+        idea = idea_store.get_idea(session, idea_id)
+        if idea is None:
+            raise NotFound(f"There is no idea {idea_id}; it may have been removed.")
+        if not claim_event(session, platform=voter.platform, event_id=event_id, now=now):
+            return VoteResult(
+                idea_id=idea_id, counted=False, changed=False, vote_count=idea.vote_count
+            )
+        if _is_closed(session, idea, now):
+            assert idea.campaign_id is not None
+            first_notice = vote_store.add_closed_vote_notice(
+                session,
+                idea.campaign_id,
+                platform=voter.platform,
+                team_id=voter.team_id,
+                user_id=voter.user_id,
+                now=now,
+            )
+            return VoteResult(
+                idea_id=idea_id,
+                counted=False,
+                changed=False,
+                vote_count=idea.vote_count,
+                rejected_closed=True,
+                notify_closed=first_notice,
+            )
+
+        identity = {"platform": voter.platform, "team_id": voter.team_id, "user_id": voter.user_id}
+        if change is VoteChange.CAST:
+            changed = vote_store.add_vote(session, idea_id, now=now, **identity)
+            counted, delta = True, 1
+        elif change is VoteChange.WITHDRAW:
+            changed = vote_store.remove_vote(session, idea_id, **identity)
+            counted, delta = False, -1
+        else:
+            changed = vote_store.remove_vote(session, idea_id, **identity)
+            if changed:
+                counted, delta = False, -1
+            else:
+                changed = vote_store.add_vote(session, idea_id, now=now, **identity)
+                counted, delta = True, 1
+
+        vote_count = idea.vote_count
+        if changed:
+            vote_count = idea_store.change_vote_count(session, idea_id, delta=delta)
+    if changed:
+        logger.debug("Vote %s on idea %s, count now %s", change.value, idea_id, vote_count)
+    return VoteResult(idea_id=idea_id, counted=counted, changed=changed, vote_count=vote_count)
