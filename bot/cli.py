@@ -1,0 +1,221 @@
+"""The staffvoice command line: run the bot, migrate, manage campaigns, list ideas, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import campaigns, ideas
+from bot.core.clock import SystemClock
+from bot.core.errors import StaffvoiceError
+from bot.core.schedule import format_local
+from bot.logs import configure_logging
+from storage.database import Database
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="staffvoice", description="A staff-voice bot for Slack: ideas, votes and campaigns."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve the bot (Socket Mode when SLACK_APP_TOKEN is set)")
+    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default all)")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply pending migrations")
+
+    campaign = commands.add_parser("campaign", help="create and list campaigns")
+    campaign_commands = campaign.add_subparsers(
+        dest="campaign_command", required=True, metavar="ACTION"
+    )
+    create = campaign_commands.add_parser("create", help="schedule a campaign")
+    create.add_argument("--title", required=True, help="title staff see in Slack")
+    create.add_argument("--channel", required=True, help="Slack channel ID, such as C0123456789")
+    create.add_argument(
+        "--starts",
+        required=True,
+        help='"now" or local start time "YYYY-MM-DD HH:MM" in STAFFVOICE_TIMEZONE',
+    )
+    create.add_argument(
+        "--days", type=int, default=campaigns.DEFAULT_DAYS, help="length in days (default 20)"
+    )
+    campaign_commands.add_parser("list", help="list campaigns")
+
+    idea_list = commands.add_parser("ideas", help="list every idea")
+    idea_list.add_argument("--json", action="store_true", help="print a JSON array for scripts")
+
+    simulate = commands.add_parser(
+        "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
+    )
+    simulate.add_argument("--staff", type=int, default=3000, help="staff headcount (default 3000)")
+    simulate.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
+    simulate.add_argument(
+        "--database-url", help="database to use (default: a new SQLite file in a temp folder)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.staffvoice_log_level)
+        return _dispatch(args, settings)
+    except (ConfigError, StaffvoiceError) as error:
+        message = error.user_message if isinstance(error, StaffvoiceError) else str(error)
+        print(f"staffvoice: {message}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        return _run(settings, host=args.host, port=args.port)
+    if args.command == "db":
+        upgrade(settings.database_url)
+        print("Database is at the latest migration.")
+        return 0
+    if args.command == "campaign":
+        return _campaign(args, settings)
+    if args.command == "ideas":
+        return _ideas(settings, as_json=args.json)
+    if args.command == "simulate":
+        from bot.simulate.campaign import run_simulation
+
+        return run_simulation(
+            staff=args.staff, seed=args.seed, database_url=args.database_url, settings=settings
+        )
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _open_database(settings: Settings) -> Database:
+    upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+def _campaign(args: argparse.Namespace, settings: Settings) -> int:
+    db = _open_database(settings)
+    try:
+        if args.campaign_command == "create":
+            if not SLACK_CHANNEL_ID.match(args.channel):
+                raise ConfigError(
+                    f"--channel {args.channel!r} is not a Slack channel ID: use the ID such as "
+                    "C0123456789 from the channel's details (About, at the bottom), not its name"
+                )
+            record = campaigns.create_campaign(
+                db,
+                title=args.title,
+                channel_id=args.channel,
+                starts=args.starts,
+                days=args.days,
+                timezone=settings.timezone,
+                now=SystemClock().now(),
+            )
+            print(
+                f"Campaign {record.id} scheduled in {record.channel_id}: opens "
+                f"{format_local(record.starts_at, settings.timezone)}, closes "
+                f"{format_local(record.ends_at, settings.timezone)}. "
+                "The running bot opens and closes it."
+            )
+            return 0
+        rows = campaigns.list_campaigns(db)
+        if not rows:
+            print("No campaigns yet. Create one with: staffvoice campaign create --help")
+            return 0
+        print(f"{'ID':>4}  {'STATUS':<9}  {'OPENS':<20}  {'CLOSES':<20}  {'CHANNEL':<12}  TITLE")
+        for row in rows:
+            opens = format_local(row.starts_at, settings.timezone)
+            closes = format_local(row.ends_at, settings.timezone)
+            print(
+                f"{row.id:>4}  {row.status:<9}  {opens:<20}  {closes:<20}  {row.channel_id:<12}"
+                f"  {row.title}"
+            )
+        return 0
+    finally:
+        db.dispose()
+
+
+def _ideas(settings: Settings, *, as_json: bool) -> int:
+    db = _open_database(settings)
+    try:
+        rows = ideas.export_ideas(db)
+    finally:
+        db.dispose()
+    if as_json:
+        exported = [
+            {
+                "id": row["id"],
+                "campaign": row["campaign_id"],
+                "text": row["text"],
+                "author": row["author"],
+                "votes": row["votes"],
+                "comments": row["comments"],
+            }
+            for row in rows
+        ]
+        json.dump(exported, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    if not rows:
+        print("No ideas yet.")
+        return 0
+    print(f"{'ID':>5}  {'CAMPAIGN':>8}  {'VOTES':>5}  {'COMMENTS':>8}  TEXT")
+    for row in rows:
+        text = " ".join(str(row["text"]).split())
+        text = text if len(text) <= 60 else text[:59] + "…"
+        campaign = row["campaign_id"] if row["campaign_id"] is not None else "-"
+        print(f"{row['id']:>5}  {campaign:>8}  {row['votes']:>5}  {row['comments']:>8}  {text}")
+    return 0
+
+
+def _run(settings: Settings, *, host: str, port: int) -> int:
+    from bot.app import build_process
+    from bot.server import SlackWsgiApp, create_http_server
+
+    process = build_process(settings)
+    process.start_background()
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert settings.slack_app_token is not None
+            logger.info("Connecting to Slack in Socket Mode")
+            SocketModeHandler(process.bolt, settings.slack_app_token.get_secret_value()).start()
+            return 0
+        assert settings.slack_signing_secret is not None
+        wsgi = SlackWsgiApp(
+            process.bolt,
+            db=process.db,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+        )
+        server = create_http_server(wsgi, host=host, port=port)
+
+        def _stop(signum: int, _frame: FrameType | None) -> None:
+            logger.info("Received signal %s, stopping", signum)
+            server.close()
+
+        signal.signal(signal.SIGTERM, _stop)
+        logger.info("Serving Slack requests on http://%s:%s/slack/events", host, port)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        process.stop()

@@ -1,0 +1,137 @@
+"""The HTTP front of the bot: POST /slack/events for Slack, GET /healthz for monitoring."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+from waitress import create_server
+
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Slack's largest request bodies (view submissions with big forms) stay far below this.
+MAX_BODY_BYTES = 1_000_000
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def _reply(
+    start_response: StartResponse, status: str, body: str, content_type: str = "text/plain"
+) -> Iterable[bytes]:
+    payload = body.encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
+class SlackWsgiApp:
+    """A WSGI application that checks Slack requests before Bolt dispatches them."""
+
+    def __init__(self, bolt: App, *, db: Database, signing_secret: str) -> None:
+        self._bolt = bolt
+        self._db = db
+        self._verifier = SignatureVerifier(signing_secret)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path != EVENTS_PATH:
+            return _reply(start_response, "404 Not Found", "Not found")
+        if method != "POST":
+            return _reply(start_response, "405 Method Not Allowed", "Use POST")
+        return self._slack(environ, start_response)
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            with self._db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            logger.exception("Health check could not reach the database")
+            body = json.dumps({"status": "error", "database": "unreachable"})
+            return _reply(start_response, "503 Service Unavailable", body, "application/json")
+        return _reply(start_response, "200 OK", json.dumps({"status": "ok"}), "application/json")
+
+    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _reply(start_response, "400 Bad Request", "Invalid Content-Length")
+        if length > MAX_BODY_BYTES:
+            return _reply(start_response, "413 Content Too Large", "Request body too large")
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        headers = _headers(environ)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _reply(start_response, "400 Bad Request", "Body is not UTF-8")
+        # The signature and its 5-minute timestamp window are checked before
+        # the body is parsed, so no handler sees an unsigned or replayed request.
+        if not self._verifier.is_valid_request(body, headers):
+            logger.warning("Rejected a request with an invalid or expired signature")
+            return _reply(start_response, "401 Unauthorized", "Invalid signature")
+        if not _is_parsable(body, headers.get("content-type", "")):
+            logger.warning("Rejected a signed request with a malformed body")
+            return _reply(start_response, "400 Bad Request", "Malformed body")
+        query = environ.get("QUERY_STRING", "")
+        response = self._bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+        status = f"{response.status} {_reason(response.status)}"
+        payload = (response.body or "").encode("utf-8")
+        response_headers = [
+            (name, value) for name, values in response.headers.items() for value in values
+        ]
+        response_headers = [(n, v) for n, v in response_headers if n.lower() != "content-length"]
+        response_headers.append(("Content-Length", str(len(payload))))
+        start_response(status, response_headers)
+        return [payload]
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _is_parsable(body: str, content_type: str) -> bool:
+    """Return whether Bolt can parse the body: JSON, or a form with a JSON payload field."""
+    try:
+        if content_type.startswith("application/json") or body.startswith("{"):
+            return isinstance(json.loads(body), dict)
+        form = parse_qs(body, keep_blank_values=True, strict_parsing=bool(body))
+        if "payload" in form:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        return True
+    except ValueError:
+        return False
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def create_http_server(wsgi_app: SlackWsgiApp, *, host: str, port: int, threads: int = 16) -> Any:
+    """Create a waitress server for the app; call run() to serve and close() to stop."""
+    return create_server(wsgi_app, host=host, port=port, threads=threads, ident="staffvoice")

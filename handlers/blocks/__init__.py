@@ -1,0 +1,1 @@
+"""Block Kit builders, kept apart from the listeners that send them."""

@@ -1,0 +1,24 @@
+"""What the Slack listeners share: the database, the clock and the Slack-side services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from handlers.people import DisplayNames
+from handlers.publisher import SlackPublisher
+from storage.database import Database
+
+PLATFORM = "slack"
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """Dependencies of the Slack listeners, built once at start-up."""
+
+    db: Database
+    clock: Clock
+    timezone: ZoneInfo
+    publisher: SlackPublisher
+    names: DisplayNames

@@ -1,0 +1,79 @@
+"""The one place listener errors become messages: domain errors as written, others as an apology."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.core.errors import StaffvoiceError
+from handlers import replies
+
+logger = logging.getLogger(__name__)
+
+
+def request_ids(body: dict[str, Any]) -> dict[str, str | None]:
+    """Pick the ids that identify a request in the logs, whatever its kind."""
+    event = body.get("event") or {}
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id") or event.get("user")
+    team = body.get("team")
+    team_id = team.get("id") if isinstance(team, dict) else body.get("team_id")
+    channel = body.get("channel")
+    channel_id = (
+        channel.get("id")
+        if isinstance(channel, dict)
+        else body.get("channel_id")
+        or event.get("channel")
+        or (event.get("item") or {}).get("channel")
+    )
+    return {
+        "type": body.get("type") or body.get("command") or event.get("type"),
+        "team": team_id,
+        "user": user_id,
+        "channel": channel_id,
+        "event": body.get("event_id"),
+    }
+
+
+def register(app: App) -> None:
+    """Register the error handler for every listener."""
+
+    @app.error
+    def handle_listener_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+        listener_error(error, body=body, client=client)
+
+
+def listener_error(error: Exception, *, body: dict[str, Any], client: WebClient) -> None:
+    """Log a listener's error with the request's ids and tell the user what happened."""
+    ids = request_ids(body)
+    if isinstance(error, StaffvoiceError):
+        logger.warning("Request %s failed with %s", ids, error.code)
+        text = error.user_message
+    else:
+        reference = uuid.uuid4().hex[:8]
+        logger.error("Request %s failed, reference %s", ids, reference, exc_info=error)
+        text = replies.apology(reference)
+    try:
+        _tell_user(body, ids, client=client, text=text)
+    except (SlackApiError, OSError):
+        logger.exception("Could not tell the user about the failed request %s", ids)
+
+
+def _tell_user(
+    body: dict[str, Any], ids: dict[str, str | None], *, client: WebClient, text: str
+) -> None:
+    response_url = body.get("response_url")
+    if response_url:
+        WebhookClient(response_url).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+    elif ids["channel"] and ids["user"]:
+        client.chat_postEphemeral(channel=ids["channel"], user=ids["user"], text=text)
+    elif ids["user"] and body.get("type") == "view_submission":
+        client.chat_postMessage(channel=ids["user"], text=text)

@@ -1,0 +1,153 @@
+"""Listeners for /idea and the idea modal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.delivery import deliver_idea
+from bot.core.errors import DeliveryFailed, InvalidInput
+from bot.core.ideas import submit_idea, validate_idea_text
+from bot.core.records import Person, SubmittedIdea
+from handlers import replies
+from handlers.blocks.ideas import idea_modal
+from handlers.context import PLATFORM, HandlerContext
+from handlers.ids import IdeaIds
+from handlers.publisher import post_failure_hint
+
+logger = logging.getLogger(__name__)
+
+HELP_WORDS = {"help", "?"}
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Register the /idea command and the idea modal's submission."""
+
+    @app.command("/idea")
+    def handle_idea_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        idea_command(ctx, ack=ack, command=command, respond=respond, client=client)
+
+    @app.view(IdeaIds.MODAL_CALLBACK.value)
+    def handle_idea_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        idea_submission(ctx, ack=ack, body=body, view=view, client=client)
+
+
+def idea_command(
+    ctx: HandlerContext, *, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    """Post the idea typed after /idea, open the idea modal, or show help."""
+    text = (command.get("text") or "").strip()
+    if not text:
+        ack()
+        client.views_open(
+            trigger_id=command["trigger_id"], view=idea_modal(channel_id=command["channel_id"])
+        )
+        return
+    if text.lower() in HELP_WORDS:
+        ack(text=replies.IDEA_HELP)
+        return
+    try:
+        validate_idea_text(text)
+    except InvalidInput as error:
+        ack(text=error.user_message)
+        return
+    # Slack waits 3 seconds for this acknowledgement; storing and posting follow it.
+    ack()
+    author = Person(
+        platform=PLATFORM,
+        team_id=command["team_id"],
+        user_id=command["user_id"],
+        display_name=ctx.names.get(command["user_id"], fallback=command.get("user_name")),
+    )
+    submitted = submit_idea(
+        ctx.db, author, text=text, channel_id=command.get("channel_id"), now=ctx.clock.now()
+    )
+    respond(text=publish_and_describe(ctx, submitted), response_type="ephemeral")
+
+
+def idea_submission(
+    ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Store and post an idea sent from the modal; invalid input is shown inline."""
+    values = view["state"]["values"]
+    text = _input_value(values, IdeaIds.TEXT_BLOCK, IdeaIds.TEXT_ACTION) or ""
+    detail = _input_value(values, IdeaIds.DETAIL_BLOCK, IdeaIds.DETAIL_ACTION)
+    selected = (
+        values.get(IdeaIds.ANONYMOUS_BLOCK, {})
+        .get(IdeaIds.ANONYMOUS_ACTION, {})
+        .get("selected_options")
+        or []
+    )
+    anonymous = any(option.get("value") == IdeaIds.ANONYMOUS_OPTION for option in selected)
+    try:
+        validate_idea_text(text, detail=detail)
+    except InvalidInput as error:
+        block = IdeaIds.DETAIL_BLOCK if error.field == "detail" else IdeaIds.TEXT_BLOCK
+        ack(response_action="errors", errors={block.value: error.user_message})
+        return
+    ack()
+    user = body["user"]
+    team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
+    author = Person(
+        platform=PLATFORM,
+        team_id=team_id,
+        user_id=user["id"],
+        display_name=None if anonymous else ctx.names.get(user["id"], fallback=user.get("name")),
+    )
+    channel_id = view.get("private_metadata") or None
+    submitted = submit_idea(
+        ctx.db,
+        author,
+        text=text,
+        detail=detail,
+        anonymous=anonymous,
+        channel_id=channel_id,
+        now=ctx.clock.now(),
+    )
+    reply = publish_and_describe(ctx, submitted)
+    _tell_privately(client, user_id=user["id"], channel_id=channel_id, text=reply)
+
+
+def publish_and_describe(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
+    """Post a stored idea in its campaign channel and return the reply for its author."""
+    if submitted.campaign is None:
+        return replies.idea_in_standing_list(submitted)
+    try:
+        message_id = deliver_idea(ctx.db, ctx.publisher, submitted.idea.id, now=ctx.clock.now())
+    except DeliveryFailed as error:
+        logger.warning("Idea %s stored but not posted: %s", submitted.idea.id, error.reason)
+        return replies.idea_saved_not_posted(submitted, hint=post_failure_hint(error.reason))
+    permalink = None
+    if message_id is not None:
+        permalink = ctx.publisher.permalink(
+            channel=submitted.campaign.channel_id, message_id=message_id
+        )
+    return replies.idea_posted(submitted, permalink=permalink)
+
+
+def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    value = values.get(block_id, {}).get(action_id, {}).get("value")
+    return value if isinstance(value, str) else None
+
+
+def _tell_privately(client: WebClient, *, user_id: str, channel_id: str | None, text: str) -> None:
+    """Send an ephemeral message in the channel, or a direct message where that fails."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+            return
+        except SlackApiError as error:
+            logger.info(
+                "Ephemeral reply in %s failed (%s); sending a direct message",
+                channel_id,
+                error.response.get("error"),
+            )
+    client.chat_postMessage(channel=user_id, text=text)

@@ -1,0 +1,94 @@
+"""Slack's side of ChatPublisher: posts ideas and campaign messages with chat.postMessage."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.errors import DeliveryFailed
+from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord
+from handlers.blocks.campaigns import launch_message, summary_message
+from handlers.blocks.ideas import idea_message
+from handlers.refresher import VoteCountRefresher
+
+logger = logging.getLogger(__name__)
+
+# What the user is told for the Slack errors a channel post commonly meets.
+POST_FAILURE_HINTS = {
+    "not_in_channel": "the bot is not a member of that channel; invite it with /invite",
+    "channel_not_found": "the channel does not exist or the bot cannot see it",
+    "is_archived": "the channel is archived",
+    "ratelimited": "Slack asked the bot to slow down",
+}
+
+
+def post_failure_hint(reason: str) -> str:
+    """Return a short explanation of a Slack error code for the person affected."""
+    return POST_FAILURE_HINTS.get(reason, f"Slack answered {reason}")
+
+
+class SlackPublisher:
+    """Posts and updates the bot's messages in Slack channels."""
+
+    def __init__(
+        self, client: WebClient, *, timezone: ZoneInfo, refresher: VoteCountRefresher
+    ) -> None:
+        self._client = client
+        self._timezone = timezone
+        self._refresher = refresher
+
+    def _post(self, *, channel: str, text: str, blocks: list[dict[str, object]]) -> str:
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as error:
+            reason = str(error.response.get("error", "unknown_error"))
+            raise DeliveryFailed(
+                f"Posting to <#{channel}> failed: {post_failure_hint(reason)}.", reason=reason
+            ) from error
+        return str(response["ts"])
+
+    def post_idea(self, idea: IdeaRecord) -> str:
+        """Post an idea message with its Vote button in the idea's channel."""
+        if idea.channel_id is None:
+            raise DeliveryFailed("This idea has no channel to post in.", reason="no_channel")
+        text, blocks = idea_message(idea, vote_count=idea.vote_count)
+        return self._post(channel=idea.channel_id, text=text, blocks=blocks)
+
+    def post_launch(self, campaign: CampaignRecord) -> str:
+        """Post the message that opens a campaign."""
+        text, blocks = launch_message(campaign, timezone=self._timezone)
+        return self._post(channel=campaign.channel_id, text=text, blocks=blocks)
+
+    def post_summary(self, summary: CampaignSummary) -> str:
+        """Post a campaign's closing summary, linking each top idea's message."""
+        permalinks: dict[int, str] = {}
+        for ranked in summary.top_ideas:
+            if ranked.channel_id and ranked.message_id:
+                link = self.permalink(channel=ranked.channel_id, message_id=ranked.message_id)
+                if link:
+                    permalinks[ranked.idea_id] = link
+        text, blocks = summary_message(summary, permalinks=permalinks)
+        return self._post(channel=summary.campaign.channel_id, text=text, blocks=blocks)
+
+    def refresh_idea(self, idea_id: int) -> None:
+        """Ask for the idea message's vote count to be brought up to date, throttled."""
+        self._refresher.request(idea_id)
+
+    def permalink(self, *, channel: str, message_id: str) -> str | None:
+        """Return a message's permalink, or None when Slack does not give one."""
+        try:
+            response = self._client.chat_getPermalink(channel=channel, message_ts=message_id)
+        except SlackApiError as error:
+            logger.warning(
+                "chat.getPermalink failed for %s/%s: %s",
+                channel,
+                message_id,
+                error.response.get("error"),
+            )
+            return None
+        return str(response["permalink"])

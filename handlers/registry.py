@@ -1,0 +1,16 @@
+"""Registration of every Slack listener on a Bolt app."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import comments, errors, ideas, votes
+from handlers.context import HandlerContext
+
+
+def register_all(app: App, ctx: HandlerContext) -> None:
+    """Register every feature's listeners and the shared error handler."""
+    ideas.register(app, ctx)
+    votes.register(app, ctx)
+    comments.register(app, ctx)
+    errors.register(app)

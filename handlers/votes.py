@@ -1,0 +1,120 @@
+"""Listeners for votes: the :+1: reaction on an idea message and the Vote button."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.core.campaigns import get_campaign
+from bot.core.ideas import find_idea_by_message, get_idea
+from bot.core.records import IdeaRecord, Person, VoteResult
+from bot.core.votes import VoteChange, change_vote
+from handlers import replies
+from handlers.context import PLATFORM, HandlerContext
+from handlers.ids import IdeaIds
+
+logger = logging.getLogger(__name__)
+
+# Slack names the thumbs-up reaction "+1" (older clients "thumbsup"), and adds
+# "::skin-tone-N" for a skin tone; every variant is the same vote.
+VOTE_REACTIONS = frozenset({"+1", "thumbsup"})
+
+
+def is_vote_reaction(name: str) -> bool:
+    """Return whether a reaction name is a thumbs-up of any skin tone."""
+    return name.split("::", 1)[0] in VOTE_REACTIONS
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Register the reaction events and the Vote button."""
+
+    @app.event("reaction_added")
+    def handle_reaction_added(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        reaction_event(ctx, event=event, body=body, client=client, change=VoteChange.CAST)
+
+    @app.event("reaction_removed")
+    def handle_reaction_removed(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        reaction_event(ctx, event=event, body=body, client=client, change=VoteChange.WITHDRAW)
+
+    @app.action(IdeaIds.VOTE_ACTION.value)
+    def handle_vote_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        vote_button(ctx, ack=ack, body=body, respond=respond)
+
+
+def reaction_event(
+    ctx: HandlerContext,
+    *,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    change: VoteChange,
+) -> None:
+    """Cast or withdraw a vote for a thumbs-up added to or removed from an idea message."""
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not is_vote_reaction(event.get("reaction", "")):
+        return
+    idea = find_idea_by_message(
+        ctx.db, platform=PLATFORM, channel_id=item.get("channel", ""), message_id=item.get("ts", "")
+    )
+    if idea is None:
+        return
+    voter = Person(platform=PLATFORM, team_id=body.get("team_id", ""), user_id=event["user"])
+    result = change_vote(
+        ctx.db,
+        voter,
+        idea_id=idea.id,
+        change=change,
+        now=ctx.clock.now(),
+        event_id=body.get("event_id"),
+    )
+    if result.notify_closed:
+        client.chat_postEphemeral(
+            channel=item["channel"], user=event["user"], text=_closed_text(ctx, idea)
+        )
+    _after_vote(ctx, result)
+
+
+def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    """Toggle the presser's vote on the idea the button belongs to."""
+    ack()
+    action = body["actions"][0]
+    try:
+        idea_id = int(action.get("value", ""))
+    except ValueError:
+        logger.warning("Vote button with a non-numeric value %r", action.get("value"))
+        respond(
+            text="This Vote button is out of date. Vote with :+1: on the idea instead.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    user = body["user"]
+    team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
+    voter = Person(platform=PLATFORM, team_id=team_id, user_id=user["id"])
+    result = change_vote(
+        ctx.db, voter, idea_id=idea_id, change=VoteChange.TOGGLE, now=ctx.clock.now()
+    )
+    if result.notify_closed:
+        respond(
+            text=_closed_text(ctx, get_idea(ctx.db, idea_id)),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    _after_vote(ctx, result)
+
+
+def _after_vote(ctx: HandlerContext, result: VoteResult) -> None:
+    if result.changed:
+        ctx.publisher.refresh_idea(result.idea_id)
+
+
+def _closed_text(ctx: HandlerContext, idea: IdeaRecord) -> str:
+    campaign = get_campaign(ctx.db, idea.campaign_id) if idea.campaign_id else None
+    return replies.campaign_closed_for_votes(campaign, timezone=ctx.timezone)
