@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
+class _StopServing(Exception):
+    """SIGTERM arrived: stop serving and shut down cleanly."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -207,15 +211,18 @@ def _run(settings: Settings, *, host: str, port: int) -> int:
         server = create_http_server(wsgi, host=host, port=port)
 
         def _stop(signum: int, _frame: FrameType | None) -> None:
-            logger.info("Received signal %s, stopping", signum)
-            server.close()
+            # Raising here leaves server.run(); closing the sockets from inside
+            # the handler would break the select() call it interrupted.
+            raise _StopServing(signum)
 
         signal.signal(signal.SIGTERM, _stop)
         logger.info("Serving Slack requests on http://%s:%s/slack/events", host, port)
         try:
             server.run()
-        except KeyboardInterrupt:
-            pass
+        except (KeyboardInterrupt, _StopServing):
+            logger.info("Stopping the HTTP server")
+        finally:
+            server.close()
         return 0
     finally:
         process.stop()

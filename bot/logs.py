@@ -12,5 +12,5 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Per-request debug lines from these libraries would drown the bot's own.
-    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress"):
-        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))

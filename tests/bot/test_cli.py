@@ -1,0 +1,218 @@
+"""The staffvoice command line, run as a user runs it: a subprocess with environment settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.simulate import payloads
+from bot.simulate.local_bot import SlackRequestClient
+from bot.simulate.slack_standin import SlackStandIn
+
+BOT_TOKEN = "xoxb-cli-test"
+SIGNING_SECRET = "cli-test-secret"
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def cli_env(database_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "STAFFVOICE_", "DATABASE_URL"))
+    }
+    env["DATABASE_URL"] = database_url
+    return env
+
+
+def test_campaign_create_and_list(cli_env: dict[str, str], tmp_path: Path) -> None:
+    created = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "Winter wellbeing",
+        "--channel",
+        "C0WELL",
+        "--starts",
+        "2031-03-20 09:00",
+        "--days",
+        "20",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    # 20 days from 09:00 GMT crosses the change to BST, and the close keeps 09:00 local.
+    assert "opens 2031-03-20 09:00 GMT" in created.stdout
+    assert "closes 2031-04-09 09:00 BST" in created.stdout
+
+    listed = run_cli("campaign", "list", env=cli_env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "Winter wellbeing" in listed.stdout
+    assert "scheduled" in listed.stdout
+
+
+def test_campaign_create_rejects_channel_name(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "T",
+        "--channel",
+        "#general",
+        "--starts",
+        "now",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "not a Slack channel ID" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_campaign_create_rejects_bad_start(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "T",
+        "--channel",
+        "C0AB",
+        "--starts",
+        "tomorrow",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "YYYY-MM-DD HH:MM" in result.stderr
+    listed = run_cli("campaign", "list", env=cli_env, cwd=tmp_path)
+    assert "No campaigns yet" in listed.stdout
+
+
+def test_ideas_json_empty(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli("ideas", "--json", env=cli_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_invalid_setting_one_line(tmp_path: Path) -> None:
+    env = dict(os.environ, STAFFVOICE_TIMEZONE="Europe/Londn", DATABASE_URL="sqlite:///x.db")
+    result = run_cli("campaign", "list", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [lines[0]]
+    assert "STAFFVOICE_TIMEZONE" in lines[0]
+
+
+def test_run_without_token_names_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
+    result = run_cli("run", "--port", "0", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("staffvoice: SLACK_BOT_TOKEN is not set")
+
+
+def test_unknown_subcommand_usage(tmp_path: Path) -> None:
+    result = run_cli("campaign", "launch", env=dict(os.environ), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_serves_idea_and_stops(cli_env: dict[str, str], tmp_path: Path) -> None:
+    with SlackStandIn(bot_token=BOT_TOKEN) as standin:
+        env = dict(
+            cli_env,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=standin.api_url,
+        )
+        created = run_cli(
+            "campaign",
+            "create",
+            "--title",
+            "Run test",
+            "--channel",
+            "C0RUN",
+            "--starts",
+            "now",
+            env=env,
+            cwd=tmp_path,
+        )
+        assert created.returncode == 0, created.stderr
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
+                        assert json.load(response) == {"status": "ok"}
+                    break
+                except OSError:
+                    assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                    assert time.monotonic() < deadline, "the bot did not start serving in 20 s"
+                    time.sleep(0.2)
+            # The scheduler opens the campaign created above as soon as it starts.
+            deadline = time.monotonic() + 10
+            while not standin.messages("C0RUN"):
+                assert time.monotonic() < deadline, "no launch message was posted"
+                time.sleep(0.1)
+
+            client = SlackRequestClient(port=port, signing_secret=SIGNING_SECRET)
+            body, content_type = payloads.slash_command(
+                text="Cycle racks by the main entrance",
+                user_id="U0CLI",
+                user_name="cli.user",
+                channel_id="C0RUN",
+                response_url=standin.response_url("cli"),
+                trigger_id="cli-trigger",
+            )
+            assert client.send(body, content_type).status == 200
+            deadline = time.monotonic() + 10
+            while len(standin.messages("C0RUN")) < 2:
+                assert time.monotonic() < deadline, "the idea was not posted"
+                time.sleep(0.1)
+            client.close()
+        finally:
+            server.send_signal(signal.SIGTERM)
+            _, stderr = server.communicate(timeout=20)
+        assert server.returncode == 0, stderr
+        assert "Scheduler stopped" in stderr
+
+        listed = run_cli("ideas", "--json", env=env, cwd=tmp_path)
+        ideas = json.loads(listed.stdout)
+        assert [idea["text"] for idea in ideas] == ["Cycle racks by the main entrance"]
+        assert ideas[0]["author"] == "U0CLI"
+        assert ideas[0]["votes"] == 0
