@@ -6,10 +6,8 @@ import argparse
 import json
 import logging
 import re
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas
@@ -23,10 +21,6 @@ from storage.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-
-
-class _StopServing(Exception):
-    """SIGTERM arrived: stop serving and shut down cleanly."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
-        return _run(settings, host=args.host, port=args.port)
+        from bot.serve import serve
+
+        return serve(settings, host=args.host, port=args.port)
     if args.command == "db":
         upgrade(settings.database_url)
         print("Database is at the latest migration.")
@@ -186,43 +182,3 @@ def _ideas(settings: Settings, *, as_json: bool) -> int:
         campaign = row["campaign_id"] if row["campaign_id"] is not None else "-"
         print(f"{row['id']:>5}  {campaign:>8}  {row['votes']:>5}  {row['comments']:>8}  {text}")
     return 0
-
-
-def _run(settings: Settings, *, host: str, port: int) -> int:
-    from bot.app import build_process
-    from bot.server import SlackWsgiApp, create_http_server
-
-    process = build_process(settings)
-    process.start_background()
-    try:
-        if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            assert settings.slack_app_token is not None
-            logger.info("Connecting to Slack in Socket Mode")
-            SocketModeHandler(process.bolt, settings.slack_app_token.get_secret_value()).start()
-            return 0
-        assert settings.slack_signing_secret is not None
-        wsgi = SlackWsgiApp(
-            process.bolt,
-            db=process.db,
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
-        )
-        server = create_http_server(wsgi, host=host, port=port)
-
-        def _stop(signum: int, _frame: FrameType | None) -> None:
-            # Raising here leaves server.run(); closing the sockets from inside
-            # the handler would break the select() call it interrupted.
-            raise _StopServing(signum)
-
-        signal.signal(signal.SIGTERM, _stop)
-        logger.info("Serving Slack requests on http://%s:%s/slack/events", host, port)
-        try:
-            server.run()
-        except (KeyboardInterrupt, _StopServing):
-            logger.info("Stopping the HTTP server")
-        finally:
-            server.close()
-        return 0
-    finally:
-        process.stop()

@@ -1,0 +1,173 @@
+"""The real bot served over HTTP on 127.0.0.1 against a Slack stand-in, in this process.
+
+Used by the end-to-end tests and `staffvoice simulate`: the Bolt app, listeners,
+storage and scheduler are the ones `staffvoice run` serves; only the Slack Web
+API is the local stand-in, and the clock may be a ManualClock.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from bot.app import BotProcess, build_process
+from bot.config import Settings, load_settings
+from bot.core.clock import Clock
+from bot.server import SlackWsgiApp, create_http_server
+from bot.simulate.signing import sign_request
+from bot.simulate.slack_standin import SlackStandIn
+
+logger = logging.getLogger(__name__)
+
+BOT_TOKEN = "xoxb-0000-local-stand-in"
+SIGNING_SECRET = "local-signing-secret-for-tests"
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """The status and body of one request to the bot."""
+
+    status: int
+    body: str
+
+
+class LocalBot:
+    """Start a Slack stand-in and the bot's HTTP server on free ports; stop both on exit."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        clock: Clock | None = None,
+        standin: SlackStandIn | None = None,
+        threads: int = 16,
+    ) -> None:
+        self.database_url = database_url
+        self.standin = standin or SlackStandIn(bot_token=BOT_TOKEN)
+        self._clock = clock
+        self._threads = threads
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.process: BotProcess | None = None
+
+    def start(self) -> LocalBot:
+        """Start the stand-in, then the bot with its scheduler, then its HTTP server."""
+        self.standin.start()
+        settings = self.settings()
+        self.process = build_process(settings, clock=self._clock)
+        self.process.start_background()
+        wsgi = SlackWsgiApp(self.process.bolt, db=self.process.db, signing_secret=SIGNING_SECRET)
+        self._server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=self._threads)
+        self._thread = threading.Thread(target=self._server.run, name="local-bot", daemon=True)
+        self._thread.start()
+        logger.info("Local bot serving on port %s", self.port)
+        return self
+
+    def settings(self) -> Settings:
+        """Return the settings the local bot runs with."""
+        return load_settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_app_token=None,
+            slack_api_url=self.standin.api_url,
+            database_url=self.database_url,
+            _env_file=None,
+        )
+
+    def stop(self) -> None:
+        """Stop the HTTP server, the bot and the stand-in."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+        self.standin.stop()
+
+    def __enter__(self) -> LocalBot:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """Return the port the bot's HTTP server listens on."""
+        assert self._server is not None, "LocalBot is not running"
+        return int(self._server.effective_port)
+
+    def client(self) -> SlackRequestClient:
+        """Return a client that sends signed requests to this bot over one connection."""
+        return SlackRequestClient(port=self.port, signing_secret=SIGNING_SECRET)
+
+
+class SlackRequestClient:
+    """Sends requests to the bot as Slack does: signed, to POST /slack/events, kept alive."""
+
+    def __init__(self, *, port: int, signing_secret: str, timeout: float = 30.0) -> None:
+        self._port = port
+        self._signing_secret = signing_secret
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+
+    def send(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        retry_num: int | None = None,
+        timestamp: int | None = None,
+        signing_secret: str | None = None,
+    ) -> HttpResult:
+        """Sign and send one request; return the bot's status and body."""
+        headers = sign_request(
+            body, signing_secret=signing_secret or self._signing_secret, timestamp=timestamp
+        )
+        headers["Content-Type"] = content_type
+        if retry_num is not None:
+            # Slack marks redeliveries of an event it thinks went unanswered.
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        return self.raw("POST", "/slack/events", body=body, headers=headers)
+
+    def raw(
+        self, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> HttpResult:
+        """Send a request as given, without signing; for health checks and bad input."""
+        for attempt in (1, 2):
+            connection = self._connect()
+            try:
+                connection.request(method, path, body=body, headers=headers or {})
+                response = connection.getresponse()
+                return HttpResult(response.status, response.read().decode("utf-8", "replace"))
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed an idle keep-alive connection; reconnect once.
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close the kept-alive connection."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection(
+                "127.0.0.1", self._port, timeout=self._timeout
+            )
+        return self._connection

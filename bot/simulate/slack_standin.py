@@ -1,0 +1,831 @@
+"""A local HTTP stand-in for the Slack Web API and for response URLs.
+
+Point slack_sdk's ``WebClient(base_url=standin.api_url)`` at it. For the Web API methods
+the bot uses it returns JSON shaped like Slack's. It keeps the state of posted messages and
+opened views, applies per-method rate limits, and records every request for tests to read.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import logging
+import math
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+logger = logging.getLogger(__name__)
+
+# Identity of the simulated workspace. The payload builders use the same values, so
+# events and interactions look as if they came from the workspace this stand-in serves.
+TEAM_ID = "T0001"
+TEAM_NAME = "Example Workspace"
+TEAM_DOMAIN = "example"
+APP_ID = "A0001"
+BOT_ID = "B0001"
+BOT_USER_ID = "U0BOT0001"
+BOT_USER_NAME = "staffvoice"
+# Slack still sends this deprecated verification token in payloads, and Bolt ignores it.
+VERIFICATION_TOKEN = "verification-token-test"
+
+# Slack's published limits are per minute and per method.
+RATE_LIMIT_WINDOW_SECONDS = 60.0
+
+# Form-encoded requests carry these arguments as JSON text, JSON requests as values.
+JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "metadata")
+
+RESPONSE_URL_METHOD = "response_url"
+
+_IDLE_CONNECTION_TIMEOUT_SECONDS = 60.0
+_LISTEN_BACKLOG = 256
+
+
+def channel_name(channel_id: str) -> str:
+    """Return the name the simulated workspace gives a conversation ID."""
+    if channel_id.startswith("D"):
+        return "directmessage"
+    if channel_id.startswith("G"):
+        return "privategroup"
+    return f"channel-{channel_id.lower()}"
+
+
+def channel_type(channel_id: str) -> str:
+    """Return the Events API channel_type ("channel", "group" or "im") for a conversation ID."""
+    if channel_id.startswith("D"):
+        return "im"
+    if channel_id.startswith("G"):
+        return "group"
+    return "channel"
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request the stand-in received: a Web API call or a post to a response URL.
+
+    ``at`` is ``time.monotonic()`` on arrival, ``status`` the HTTP status returned and
+    ``error`` the Slack error name of a response that was not ok. ``token`` is the response
+    URL token, and None for Web API calls, whose bot token is not recorded.
+    """
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int
+    error: str | None = None
+    token: str | None = None
+
+
+class _ApiError(Exception):
+    """A Slack error name to return as {"ok": false, "error": ...}."""
+
+    def __init__(self, error: str, *, messages: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = messages
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error": self.error}
+        if self.messages:
+            body["response_metadata"] = {"messages": list(self.messages)}
+        return body
+
+
+def _require(params: dict[str, Any], name: str, *, error: str) -> str:
+    value = params.get(name)
+    if value is None or str(value).strip() == "":
+        raise _ApiError(error)
+    return str(value)
+
+
+def _decode_json_params(params: dict[str, Any]) -> None:
+    """Decode JSON-text arguments in place. Text that is not valid JSON stays a string."""
+    for name in JSON_ENCODED_PARAMS:
+        value = params.get(name)
+        if isinstance(value, str):
+            try:
+                params[name] = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+
+
+def _parse_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
+    """Merge query-string and body arguments the way the Web API accepts them."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if body:
+        if media_type == "application/json":
+            try:
+                decoded = json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise _ApiError("invalid_json") from error
+            if not isinstance(decoded, dict):
+                raise _ApiError("invalid_json")
+            params.update(decoded)
+        elif media_type in ("application/x-www-form-urlencoded", ""):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise _ApiError("invalid_charset") from error
+            params.update(parse_qsl(text, keep_blank_values=True))
+        else:
+            raise _ApiError("invalid_post_type")
+    _decode_json_params(params)
+    return params
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+def _message_content(params: dict[str, Any]) -> dict[str, Any]:
+    """Return the text, blocks and attachments of a chat.* request, or raise no_text."""
+    content: dict[str, Any] = {}
+    if "text" in params and params["text"] is not None:
+        content["text"] = str(params["text"])
+    if "blocks" in params and params["blocks"] is not None:
+        if not isinstance(params["blocks"], list):
+            raise _ApiError("invalid_blocks_format")
+        content["blocks"] = copy.deepcopy(params["blocks"])
+    if "attachments" in params and params["attachments"] is not None:
+        if not isinstance(params["attachments"], list):
+            raise _ApiError("invalid_attachments")
+        content["attachments"] = copy.deepcopy(params["attachments"])
+    if not content.get("text") and not content.get("blocks") and not content.get("attachments"):
+        raise _ApiError("no_text")
+    return content
+
+
+class _Workspace:
+    """Messages, views and users of the simulated workspace, and the Web API methods over them.
+
+    It is not thread-safe, so SlackStandIn calls it only while holding its lock.
+    """
+
+    def __init__(self, users: dict[str, dict[str, Any]] | None) -> None:
+        self.users = {user_id: dict(fields) for user_id, fields in (users or {}).items()}
+        self.channels: dict[str, dict[str, dict[str, Any]]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self._last_ts_micros = 0
+        self._view_count = 0
+        self._view_hash_count = 0
+        self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.update": self.chat_update,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "chat.getPermalink": self.chat_get_permalink,
+            "users.info": self.users_info,
+            "views.open": self.views_open,
+            "views.update": self.views_update,
+            "conversations.info": self.conversations_info,
+        }
+
+    def next_ts(self) -> str:
+        """Return a message timestamp from the wall clock, unique and increasing."""
+        now_micros = time.time_ns() // 1000
+        self._last_ts_micros = max(now_micros, self._last_ts_micros + 1)
+        seconds, micros = divmod(self._last_ts_micros, 1_000_000)
+        return f"{seconds}.{micros:06d}"
+
+    def auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": BOT_USER_NAME,
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = _require(params, "channel", error="channel_not_found")
+        content = _message_content(params)
+        ts = self.next_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": ts,
+            "text": "",
+            **content,
+        }
+        thread_ts = params.get("thread_ts")
+        if thread_ts:
+            message["thread_ts"] = str(thread_ts)
+        if isinstance(params.get("metadata"), dict):
+            message["metadata"] = copy.deepcopy(params["metadata"])
+        self.channels.setdefault(channel, {})[ts] = message
+        return {"channel": channel, "ts": ts, "message": copy.deepcopy(message)}
+
+    def chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = _require(params, "channel", error="channel_not_found")
+        ts = _require(params, "ts", error="message_not_found")
+        message = self.channels.get(channel, {}).get(ts)
+        if message is None:
+            raise _ApiError("message_not_found")
+        # Slack keeps the previous blocks and attachments when an update leaves them out.
+        message.update(_message_content(params))
+        if isinstance(params.get("metadata"), dict):
+            message["metadata"] = copy.deepcopy(params["metadata"])
+        message["edited"] = {"user": BOT_USER_ID, "ts": self.next_ts()}
+        return {
+            "channel": channel,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": copy.deepcopy(message),
+        }
+
+    def chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        _require(params, "channel", error="channel_not_found")
+        # The stand-in keeps no channel membership, so a missing user is the only way
+        # to fail the recipient check that Slack reports as user_not_in_channel.
+        _require(params, "user", error="user_not_in_channel")
+        _message_content(params)
+        return {"message_ts": self.next_ts()}
+
+    def chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = _require(params, "channel", error="channel_not_found")
+        message_ts = _require(params, "message_ts", error="message_not_found")
+        # NOTE: unknown timestamps still get a permalink, because messages that users post
+        # reach the bot as events and never pass through this stand-in.
+        permalink = (
+            f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{message_ts.replace('.', '')}"
+        )
+        message = self.channels.get(channel, {}).get(message_ts)
+        thread_ts = message.get("thread_ts") if message else None
+        if thread_ts and thread_ts != message_ts:
+            permalink += f"?thread_ts={thread_ts}&cid={channel}"
+        return {"channel": channel, "permalink": permalink}
+
+    def users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(params.get("user") or "").strip()
+        if not user_id or user_id[0] not in "UW":
+            raise _ApiError("user_not_found")
+        return {"user": self._user_object(user_id)}
+
+    def _user_object(self, user_id: str) -> dict[str, Any]:
+        if user_id == BOT_USER_ID:
+            name, real_name, display_name, is_bot = BOT_USER_NAME, "StaffVoice", "StaffVoice", True
+        else:
+            real_name = f"Staff Member {user_id}"
+            name, display_name, is_bot = f"staff.{user_id.lower()}", real_name, False
+        configured = dict(self.users.get(user_id, {}))
+        name = configured.pop("name", name)
+        real_name = configured.pop("real_name", real_name)
+        display_name = configured.pop("display_name", display_name)
+        profile = {
+            "real_name": real_name,
+            "real_name_normalized": real_name,
+            "display_name": display_name,
+            "display_name_normalized": display_name,
+            "team": TEAM_ID,
+            **configured.pop("profile", {}),
+        }
+        user: dict[str, Any] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "deleted": False,
+            "real_name": real_name,
+            "tz": "Europe/London",
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "profile": profile,
+        }
+        # Remaining configured fields (for example is_admin or deleted) override the defaults.
+        user.update(copy.deepcopy(configured))
+        return user
+
+    def conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel_id = _require(params, "channel", error="channel_not_found")
+        if channel_id[0] not in "CGD":
+            raise _ApiError("channel_not_found")
+        kind = channel_type(channel_id)
+        channel: dict[str, Any] = {
+            "id": channel_id,
+            "name": channel_name(channel_id),
+            "name_normalized": channel_name(channel_id),
+            "is_channel": kind == "channel",
+            "is_group": kind == "group",
+            "is_im": kind == "im",
+            "is_mpim": False,
+            "is_private": kind != "channel",
+            "is_archived": False,
+            "is_general": False,
+            "is_member": True,
+            "created": 1700000000,
+        }
+        return {"channel": channel}
+
+    def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not str(params.get("trigger_id") or "").strip():
+            raise _ApiError("invalid_arguments", messages=["invalid `trigger_id`"])
+        spec = self._view_spec(params, view_id=None)
+        self._view_count += 1
+        view_id = f"V{self._view_count:04d}"
+        view = self._build_view(spec, view_id=view_id, root_view_id=view_id)
+        self.views[view_id] = view
+        return {"view": copy.deepcopy(view)}
+
+    def views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = params.get("view_id")
+        external_id = params.get("external_id")
+        if view_id:
+            current = self.views.get(str(view_id))
+        elif external_id:
+            current = next(
+                (view for view in self.views.values() if view["external_id"] == external_id), None
+            )
+        else:
+            raise _ApiError(
+                "invalid_arguments", messages=["either `view_id` or `external_id` is required"]
+            )
+        if current is None:
+            raise _ApiError("not_found")
+        spec = self._view_spec(params, view_id=current["id"])
+        expected_hash = params.get("hash")
+        if expected_hash and expected_hash != current["hash"]:
+            raise _ApiError("hash_conflict")
+        view = self._build_view(
+            spec,
+            view_id=current["id"],
+            root_view_id=current["root_view_id"],
+            previous_view_id=current["previous_view_id"],
+        )
+        self.views[current["id"]] = view
+        return {"view": copy.deepcopy(view)}
+
+    def _view_spec(self, params: dict[str, Any], *, view_id: str | None) -> dict[str, Any]:
+        """Return the validated view argument. view_id names the view being replaced, if any."""
+        spec = params.get("view")
+        if not isinstance(spec, dict):
+            raise _ApiError("invalid_arguments", messages=["invalid `view`"])
+        if spec.get("type") != "modal":
+            raise _ApiError("invalid_arguments", messages=["`view.type` must be modal"])
+        external_id = spec.get("external_id")
+        if external_id and any(
+            view["external_id"] == external_id and view["id"] != view_id
+            for view in self.views.values()
+        ):
+            raise _ApiError("duplicate_external_id")
+        return spec
+
+    def _build_view(
+        self,
+        spec: dict[str, Any],
+        *,
+        view_id: str,
+        root_view_id: str,
+        previous_view_id: str | None = None,
+    ) -> dict[str, Any]:
+        # Each stored version gets a new hash, so a views.update that sends an old hash
+        # fails with hash_conflict as it does on Slack.
+        self._view_hash_count += 1
+        return {
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "title": copy.deepcopy(spec.get("title")),
+            "submit": copy.deepcopy(spec.get("submit")),
+            "close": copy.deepcopy(spec.get("close")),
+            "blocks": copy.deepcopy(spec.get("blocks", [])),
+            "private_metadata": spec.get("private_metadata", ""),
+            "callback_id": spec.get("callback_id", ""),
+            "external_id": spec.get("external_id", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{self._view_hash_count:08x}",
+            "clear_on_close": bool(spec.get("clear_on_close", False)),
+            "notify_on_close": bool(spec.get("notify_on_close", False)),
+            "root_view_id": root_view_id,
+            "previous_view_id": previous_view_id,
+            "app_id": APP_ID,
+            "app_installed_team_id": TEAM_ID,
+            "bot_id": BOT_ID,
+        }
+
+
+class _StandInServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that tracks open connections so stop() can close idle keep-alive ones."""
+
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when many clients connect at once.
+    request_queue_size = _LISTEN_BACKLOG
+
+    def __init__(self, standin: SlackStandIn) -> None:
+        self.standin = standin
+        self._open_connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _RequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # The client already closed it.
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The default handler prints a traceback to stderr, but clients that hang up are routine.
+        error = sys.exc_info()[1]
+        logger.debug("Slack stand-in connection from %s failed: %r", client_address, error)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """Routes /api/<method> and /response/<token> requests to the SlackStandIn."""
+
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes, and Nagle's algorithm would delay the
+    # second one on keep-alive connections.
+    disable_nagle_algorithm = True
+    timeout = _IDLE_CONNECTION_TIMEOUT_SECONDS
+    server: _StandInServer
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # One line per request would flood test output.
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.debug("Slack stand-in HTTP error: %s", format % args)
+
+    def _route(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError as error:
+            logger.debug("Slack stand-in rejected a request body: %s", error)
+            self.close_connection = True
+            self._send(HTTPStatus.BAD_REQUEST, b"invalid request body", "text/plain; charset=utf-8")
+            return
+
+        split = urlsplit(self.path)
+        standin = self.server.standin
+        content_type = self.headers.get("Content-Type", "")
+        if split.path.startswith("/api/") and len(split.path) > len("/api/"):
+            status, payload, headers = standin._handle_api_request(
+                method=split.path[len("/api/") :],
+                query=split.query,
+                body=body,
+                content_type=content_type,
+                authorization=self.headers.get("Authorization"),
+            )
+            encoded = json.dumps(payload).encode("utf-8")
+            self._send(status, encoded, "application/json; charset=utf-8", headers)
+        elif split.path.startswith("/response/") and len(split.path) > len("/response/"):
+            status, text = standin._handle_response_url(
+                token=unquote(split.path[len("/response/") :]),
+                body=body,
+            )
+            self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8")
+        else:
+            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked_body()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError(f"negative Content-Length: {length}")
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked_body(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            size_line = self.rfile.readline(1024)
+            size = int(size_line.split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                # Skip optional trailers up to the blank line that ends the body.
+                while self.rfile.readline(1024).strip():
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class SlackStandIn:
+    """A local HTTP server that responds like the Slack Web API and records every request.
+
+    ``rate_limits`` maps a method name to the calls it accepts per sliding window of
+    ``rate_limit_window_seconds`` (Slack's window is one minute). Past the limit the
+    stand-in answers HTTP 429 with a Retry-After header, as Slack does.
+    ``latency_seconds`` delays every answer, to imitate the network round trip.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-test",
+        users: dict[str, dict[str, Any]] | None = None,
+        rate_limits: dict[str, int] | None = None,
+        latency_seconds: float = 0.0,
+        rate_limit_window_seconds: float = RATE_LIMIT_WINDOW_SECONDS,
+        app_token: str | None = None,
+        socket_mode_url: str | None = None,
+    ) -> None:
+        if not bot_token:
+            raise ValueError("bot_token must not be empty")
+        for method, limit in (rate_limits or {}).items():
+            if not isinstance(limit, int) or limit < 1:
+                raise ValueError(
+                    f"rate limit for {method} must be a positive integer, got {limit!r}"
+                )
+        if latency_seconds < 0:
+            raise ValueError(f"latency_seconds must not be negative, got {latency_seconds}")
+        if rate_limit_window_seconds <= 0:
+            raise ValueError(
+                f"rate_limit_window_seconds must be positive, got {rate_limit_window_seconds}"
+            )
+        self._bot_token = bot_token
+        # apps.connections.open takes the app-level token and returns this WebSocket URL.
+        self._app_token = app_token
+        self.socket_mode_url = socket_mode_url
+        self._failures: dict[str, str] = {}
+        self._rate_limits = dict(rate_limits or {})
+        self._latency_seconds = latency_seconds
+        self._rate_limit_window_seconds = rate_limit_window_seconds
+        self._lock = threading.Lock()
+        self._workspace = _Workspace(users)
+        self._calls: list[RecordedCall] = []
+        self._responses: list[RecordedCall] = []
+        self._accepted_at: dict[str, deque[float]] = {}
+        self._server: _StandInServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle
+
+    def start(self) -> SlackStandIn:
+        """Start serving on a free 127.0.0.1 port in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("SlackStandIn is already running")
+        self._server = _StandInServer(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"slack-standin-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.info("Slack stand-in started on port %d", self.port)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close open connections. Recorded calls stay readable."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        port = self.port
+        server.shutdown()
+        server.server_close()
+        server.close_open_connections()
+        if thread is not None:
+            thread.join()
+        self._server = None
+        self._thread = None
+        logger.info("Slack stand-in on port %d stopped", port)
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """TCP port the running server listens on."""
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for slack_sdk's WebClient(base_url=...), ending in "/api/"."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, token: str) -> str:
+        """Return the local URL that replaces hooks.slack.com as one interaction's response_url."""
+        if not token:
+            raise ValueError("response URL token must not be empty")
+        return f"http://127.0.0.1:{self.port}/response/{quote(token, safe='')}"
+
+    # Records and state
+
+    def calls(self, method: str | None = None) -> list[RecordedCall]:
+        """Return the recorded Web API calls in arrival order, optionally for one method."""
+        with self._lock:
+            selected = [call for call in self._calls if method is None or call.method == method]
+        return [dataclasses.replace(call, params=copy.deepcopy(call.params)) for call in selected]
+
+    def responses(self, token: str | None = None) -> list[RecordedCall]:
+        """Return the JSON bodies posted to response URLs, optionally for one token."""
+        with self._lock:
+            selected = [call for call in self._responses if token is None or call.token == token]
+        return [dataclasses.replace(call, params=copy.deepcopy(call.params)) for call in selected]
+
+    def count(self, method: str) -> int:
+        """Return how many calls of a method were recorded, whatever their status."""
+        with self._lock:
+            return sum(1 for call in self._calls if call.method == method)
+
+    def rejected_for_rate(self) -> int:
+        """Return how many recorded calls got an HTTP 429 response."""
+        with self._lock:
+            return sum(1 for call in self._calls if call.status == HTTPStatus.TOO_MANY_REQUESTS)
+
+    def reset(self) -> None:
+        """Clear recorded calls and responses.
+
+        Messages, views and rate-limit windows are workspace state and stay as they are.
+        """
+        with self._lock:
+            self._calls.clear()
+            self._responses.clear()
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Return the messages the bot posted to a channel, oldest first, with updates applied.
+
+        Thread replies are included and carry thread_ts.
+        """
+        with self._lock:
+            return copy.deepcopy(list(self._workspace.channels.get(channel, {}).values()))
+
+    # Request handling, called from the server's handler threads
+
+    def _handle_api_request(
+        self,
+        *,
+        method: str,
+        query: str,
+        body: bytes,
+        content_type: str,
+        authorization: str | None,
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        received_at = time.monotonic()
+        parse_error: str | None = None
+        try:
+            params = _parse_params(query, body, content_type)
+        except _ApiError as error:
+            params, parse_error = {}, error.error
+        # The Web API also accepts the token as a form argument.
+        form_token = params.pop("token", None)
+        token = _bearer_token(authorization) or (str(form_token) if form_token else None)
+
+        status = int(HTTPStatus.OK)
+        headers: dict[str, str] = {}
+        with self._lock:
+            api_method = self._workspace.methods.get(method)
+            expected_token = self._bot_token
+            if method == "apps.connections.open":
+                api_method, expected_token = self._connections_open, self._app_token
+            if api_method is None or expected_token is None:
+                response = _ApiError("unknown_method").body()
+            elif parse_error is not None:
+                response = _ApiError(parse_error).body()
+            elif token is None:
+                response = _ApiError("not_authed").body()
+            elif token != expected_token:
+                response = _ApiError("invalid_auth").body()
+            elif method in self._failures:
+                response = _ApiError(self._failures[method]).body()
+            else:
+                retry_after = self._take_rate_slot(method)
+                if retry_after is not None:
+                    status = int(HTTPStatus.TOO_MANY_REQUESTS)
+                    headers["Retry-After"] = str(retry_after)
+                    response = _ApiError("ratelimited").body()
+                    logger.debug("Slack stand-in rate-limited %s for %d s", method, retry_after)
+                else:
+                    try:
+                        response = {"ok": True, **api_method(params)}
+                    except _ApiError as error:
+                        response = error.body()
+            self._calls.append(
+                RecordedCall(
+                    method=method,
+                    params=copy.deepcopy(params),
+                    at=received_at,
+                    status=status,
+                    error=response.get("error"),
+                )
+            )
+        if response.get("error") and status != HTTPStatus.TOO_MANY_REQUESTS:
+            logger.debug("Slack stand-in returned %s for %s", response["error"], method)
+        self._delay()
+        return status, response, headers
+
+    def fail(self, method: str, error: str) -> None:
+        """Answer every later call of a method with {"ok": false, "error": error}."""
+        with self._lock:
+            self._failures[method] = error
+
+    def clear_failures(self) -> None:
+        """Answer every method normally again."""
+        with self._lock:
+            self._failures.clear()
+
+    def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            raise _ApiError("invalid_auth")
+        return {"url": self.socket_mode_url}
+
+    def _take_rate_slot(self, method: str) -> int | None:
+        """Count a call against its method's limit, or return Retry-After seconds if it is full."""
+        limit = self._rate_limits.get(method)
+        if limit is None:
+            return None
+        now = time.monotonic()
+        accepted_at = self._accepted_at.setdefault(method, deque())
+        while accepted_at and accepted_at[0] <= now - self._rate_limit_window_seconds:
+            accepted_at.popleft()
+        if len(accepted_at) >= limit:
+            wait = accepted_at[0] + self._rate_limit_window_seconds - now
+            return max(1, math.ceil(wait))
+        accepted_at.append(now)
+        return None
+
+    def _handle_response_url(self, *, token: str, body: bytes) -> tuple[int, str]:
+        received_at = time.monotonic()
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        if isinstance(payload, dict):
+            # Slack's incoming webhooks return the plain text "ok", as slack_sdk's own test
+            # server for WebhookClient does.
+            status, text, error = int(HTTPStatus.OK), "ok", None
+        else:
+            # Slack's incoming webhooks reject an unreadable body with HTTP 400 "invalid_payload".
+            status, text, error = int(HTTPStatus.BAD_REQUEST), "invalid_payload", "invalid_payload"
+            payload = {}
+        with self._lock:
+            self._responses.append(
+                RecordedCall(
+                    method=RESPONSE_URL_METHOD,
+                    params=payload,
+                    at=received_at,
+                    status=status,
+                    error=error,
+                    token=token,
+                )
+            )
+        self._delay()
+        return status, text
+
+    def _delay(self) -> None:
+        if self._latency_seconds > 0:
+            time.sleep(self._latency_seconds)
