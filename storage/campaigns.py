@@ -111,5 +111,8 @@ def set_announcement_message(
     session: Session, campaign_id: int, *, kind: str, message_id: str
 ) -> None:
     """Record the id of a posted launch or summary message."""
-    column = "launch_message_id" if kind == "launch" else "summary_message_id"
+    columns = {"launch": "launch_message_id", "summary": "summary_message_id"}
+    if kind not in columns:
+        raise ValueError(f"unknown announcement kind {kind!r}")
+    column = columns[kind]
     session.execute(update(Campaign).where(Campaign.id == campaign_id).values({column: message_id}))
