@@ -110,7 +110,9 @@ class CampaignScheduler:
     def _schedule(self, job_id: str, func: object, campaign_id: int, due: datetime) -> None:
         run_at = self._real_time_of(due)
         existing = self._scheduler.get_job(job_id)
-        if existing is not None and abs(existing.next_run_time - run_at) < SAME_TIME_TOLERANCE:
+        # A job added before start() has no next_run_time yet.
+        next_run = getattr(existing, "next_run_time", None)
+        if next_run is not None and abs(next_run - run_at) < SAME_TIME_TOLERANCE:
             return
         self._scheduler.add_job(
             func,
