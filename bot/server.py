@@ -89,7 +89,15 @@ class SlackWsgiApp:
             logger.warning("Rejected a signed request with a malformed body")
             return _reply(start_response, "400 Bad Request", "Malformed body")
         query = environ.get("QUERY_STRING", "")
-        response = self._bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+        try:
+            response = self._bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # Bolt indexes payload fields it expects (a view's type, say) before
+            # any listener runs, so a signed but incomplete payload fails here.
+            logger.warning(
+                "Rejected a signed request whose payload Bolt could not route", exc_info=True
+            )
+            return _reply(start_response, "400 Bad Request", "Malformed payload")
         status = f"{response.status} {_reason(response.status)}"
         payload = (response.body or "").encode("utf-8")
         response_headers = [

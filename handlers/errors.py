@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -39,6 +41,23 @@ def request_ids(body: dict[str, Any]) -> dict[str, str | None]:
         "channel": channel_id,
         "event": body.get("event_id"),
     }
+
+
+@contextmanager
+def reported(*, ack: Ack, body: dict[str, Any], client: WebClient) -> Iterator[None]:
+    """Turn an error in a command, action or view listener into a logged error and a reply.
+
+    Bolt (1.30) withdraws the acknowledgement of a listener that raises after
+    calling ack(), so Slack would get a 404 instead of the 200 already due;
+    catching the error here keeps the acknowledgement. A listener that fails
+    before acknowledging is acknowledged here, so Slack does not wait 3 seconds.
+    """
+    try:
+        yield
+    except Exception as error:
+        if ack.response is None:
+            ack()
+        listener_error(error, body=body, client=client)
 
 
 def register(app: App) -> None:

@@ -13,7 +13,7 @@ from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
 from bot.core.ideas import submit_idea, validate_idea_text
 from bot.core.records import Person, SubmittedIdea
-from handlers import replies
+from handlers import errors, replies
 from handlers.blocks.ideas import idea_modal
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import IdeaIds
@@ -29,15 +29,17 @@ def register(app: App, ctx: HandlerContext) -> None:
 
     @app.command("/idea")
     def handle_idea_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
+        ack: Ack, body: dict[str, Any], command: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        idea_command(ctx, ack=ack, command=command, respond=respond, client=client)
+        with errors.reported(ack=ack, body=body, client=client):
+            idea_command(ctx, ack=ack, command=command, respond=respond, client=client)
 
     @app.view(IdeaIds.MODAL_CALLBACK.value)
     def handle_idea_submission(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        idea_submission(ctx, ack=ack, body=body, view=view, client=client)
+        with errors.reported(ack=ack, body=body, client=client):
+            idea_submission(ctx, ack=ack, body=body, view=view, client=client)
 
 
 def idea_command(

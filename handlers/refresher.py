@@ -116,4 +116,4 @@ class VoteCountRefresher:
                 "chat.update of idea %s failed: %s", idea_id, error.response.get("error")
             )
             return
-        display.record_shown(self._db, idea_id, vote_count=idea.vote_count)
+        display.record_shown(self._db, idea_id, vote_count=idea.vote_count, now=self._now())

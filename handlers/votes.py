@@ -12,7 +12,7 @@ from bot.core.campaigns import get_campaign
 from bot.core.ideas import find_idea_by_message, get_idea
 from bot.core.records import IdeaRecord, Person, VoteResult
 from bot.core.votes import VoteChange, change_vote
-from handlers import replies
+from handlers import errors, replies
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import IdeaIds
 
@@ -44,8 +44,11 @@ def register(app: App, ctx: HandlerContext) -> None:
         reaction_event(ctx, event=event, body=body, client=client, change=VoteChange.WITHDRAW)
 
     @app.action(IdeaIds.VOTE_ACTION.value)
-    def handle_vote_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        vote_button(ctx, ack=ack, body=body, respond=respond)
+    def handle_vote_button(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        with errors.reported(ack=ack, body=body, client=client):
+            vote_button(ctx, ack=ack, body=body, respond=respond)
 
 
 def reaction_event(

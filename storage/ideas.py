@@ -141,9 +141,15 @@ def claim_vote_count_refresh(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def set_shown_vote_count(session: Session, idea_id: int, *, vote_count: int) -> None:
-    """Record the vote count an idea message now shows."""
-    session.execute(update(Idea).where(Idea.id == idea_id).values(shown_vote_count=vote_count))
+def set_shown_vote_count(
+    session: Session, idea_id: int, *, vote_count: int, shown_at: datetime
+) -> None:
+    """Record the vote count an idea message now shows and when the update went out."""
+    session.execute(
+        update(Idea)
+        .where(Idea.id == idea_id)
+        .values(shown_vote_count=vote_count, shown_at=shown_at)
+    )
 
 
 def list_stale_idea_ids(session: Session, *, before: datetime, limit: int) -> list[int]:

@@ -43,10 +43,15 @@ def claim_refresh(db: Database, idea_id: int, *, now: datetime) -> RefreshClaim:
         return RefreshClaim(claimed, idea.vote_count, idea.shown_vote_count, retry_at)
 
 
-def record_shown(db: Database, idea_id: int, *, vote_count: int) -> None:
-    """Store the vote count an idea message now shows."""
+def record_shown(db: Database, idea_id: int, *, vote_count: int, now: datetime) -> None:
+    """Store the vote count an idea message now shows, and restart its window at `now`.
+
+    Restarting the window when the update has gone out, not when it was
+    claimed, keeps two updates at least MIN_REFRESH_INTERVAL apart at Slack
+    however long the first request took.
+    """
     with db.transaction() as session:
-        idea_store.set_shown_vote_count(session, idea_id, vote_count=vote_count)
+        idea_store.set_shown_vote_count(session, idea_id, vote_count=vote_count, shown_at=now)
 
 
 def stale_idea_ids(db: Database, *, now: datetime, limit: int = 200) -> list[int]:

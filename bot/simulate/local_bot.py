@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 BOT_TOKEN = "xoxb-0000-local-stand-in"
 SIGNING_SECRET = "local-signing-secret-for-tests"
+SERVER_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ def launch_message(campaign: CampaignRecord, *, timezone: ZoneInfo) -> tuple[str
     return text, blocks
 
 
+def comment_label(count: int) -> str:
+    """Return "1 comment" or "N comments"."""
+    return "1 comment" if count == 1 else f"{count} comments"
+
+
 def totals_line(summary: CampaignSummary) -> str:
     """Return the one-line totals of a campaign, in a fixed form scripts can read."""
     return (
@@ -78,7 +83,7 @@ def summary_message(
         shown = f"<{link}|{label}>" if link else label
         line = (
             f"{ranked.rank}. {shown} ({author}) · {vote_label(ranked.vote_count)}, "
-            f"{ranked.comment_count} comments"
+            f"{comment_label(ranked.comment_count)}"
         )
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": line, "verbatim": True}}

@@ -86,13 +86,17 @@ def test_record_shown(db: Database, clock: ManualClock, idea_id: int) -> None:
     claim = claim_refresh(db, idea_id, now=clock.now())
     assert claim.refresh_now
 
-    record_shown(db, idea_id, vote_count=claim.vote_count)
-    clock.advance(timedelta(seconds=2))
+    clock.advance(timedelta(seconds=1))
+    sent_at = clock.now()
+    record_shown(db, idea_id, vote_count=claim.vote_count, now=sent_at)
+    clock.advance(timedelta(seconds=4.5))
     later = claim_refresh(db, idea_id, now=clock.now())
 
     assert later.shown_vote_count == 1
     assert later.vote_count == 1
+    # The window restarts when the update went out, not when it was claimed.
     assert not later.refresh_now
+    assert later.retry_at == sent_at + MIN_REFRESH_INTERVAL
 
 
 def test_claim_refresh_concurrent(db: Database, clock: ManualClock, idea_id: int) -> None:

@@ -171,9 +171,10 @@ def test_claim_refresh_interval(db: Database) -> None:
 def test_set_shown_vote_count(db: Database) -> None:
     with db.transaction() as session:
         idea_id = add(session).id
-        store.set_shown_vote_count(session, idea_id, vote_count=7)
+        store.set_shown_vote_count(session, idea_id, vote_count=7, shown_at=NOW)
 
     with db.transaction() as session:
         idea = store.get_idea(session, idea_id)
         assert idea is not None
         assert idea.shown_vote_count == 7
+        assert idea.shown_at == NOW

@@ -1,0 +1,274 @@
+"""Block Kit builders: idea messages, the idea modal, and campaign launch and summary messages.
+
+Slack's published limits checked here: section text 3,000 characters, 50 blocks per
+message, button text 75, header text 150, modal title, submit and close text 24.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
+from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea
+from handlers.blocks.campaigns import launch_message, summary_message, totals_line
+from handlers.blocks.ideas import author_label, idea_message, idea_modal, vote_label
+from handlers.ids import IdeaIds
+
+LONDON = ZoneInfo("Europe/London")
+MENTIONS = "<!channel> <!here> <@U123> <https://x|y> & co"
+MENTIONS_ESCAPED = "&lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;https://x|y&gt; &amp; co"
+
+
+def _idea(**fields: Any) -> IdeaRecord:
+    values: dict[str, Any] = {
+        "id": 7,
+        "campaign_id": 1,
+        "text": "Move the huddle to 9:15",
+        "detail": None,
+        "anonymous": False,
+        "author_id": "U0ALICE",
+        "author_name": "Alice Smith",
+        "channel_id": "C0IDEAS",
+        "message_id": None,
+        "vote_count": 0,
+        "comment_count": 0,
+        "campaign_open": True,
+    }
+    values.update(fields)
+    return IdeaRecord(**values)
+
+
+def _campaign(**fields: Any) -> CampaignRecord:
+    values: dict[str, Any] = {
+        "id": 1,
+        "title": "Winter ideas",
+        "platform": "slack",
+        "channel_id": "C0IDEAS",
+        "starts_at": datetime(2027, 1, 11, 9, 0, tzinfo=UTC),
+        "ends_at": datetime(2027, 1, 31, 9, 0, tzinfo=UTC),
+        "status": "open",
+    }
+    values.update(fields)
+    return CampaignRecord(**values)
+
+
+def _ranked(rank: int, **fields: Any) -> RankedIdea:
+    values: dict[str, Any] = {
+        "rank": rank,
+        "idea_id": rank,
+        "text": f"Idea number {rank}",
+        "author_name": "Alice Smith",
+        "anonymous": False,
+        "vote_count": 10 - rank,
+        "comment_count": rank,
+        "channel_id": "C0IDEAS",
+        "message_id": f"1700000000.00000{rank}",
+    }
+    values.update(fields)
+    return RankedIdea(**values)
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                found.append(item)
+            else:
+                found.extend(_texts(item))
+        return found
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
+def _sections(blocks: list[dict[str, Any]]) -> list[str]:
+    return [block["text"]["text"] for block in blocks if block["type"] == "section"]
+
+
+def _assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
+    assert len(blocks) <= 50
+    for block in blocks:
+        if block["type"] == "section":
+            assert 0 < len(block["text"]["text"]) <= 3000
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                assert len(element["text"]["text"]) <= 75
+
+
+@pytest.mark.parametrize(("count", "label"), [(0, "0 votes"), (1, "1 vote"), (2, "2 votes")])
+def test_vote_label_plural(count: int, label: str) -> None:
+    assert vote_label(count) == label
+
+
+def test_author_label_cases() -> None:
+    assert author_label(_idea()) == "Alice Smith"
+    assert author_label(_idea(author_name="Tom & <Jerry>")) == "Tom &amp; &lt;Jerry&gt;"
+    assert author_label(_idea(author_name=None)) == "A colleague"
+    assert author_label(_idea(anonymous=True, author_name="Alice Smith")) == "Anonymous"
+
+
+def test_idea_message_layout() -> None:
+    text, blocks = idea_message(_idea(detail="Night staff miss it."), vote_count=3)
+
+    assert [block["type"] for block in blocks] == ["section", "section", "context", "actions"]
+    assert _sections(blocks) == ["Move the huddle to 9:15", "Night staff miss it."]
+    context = blocks[2]["elements"][0]["text"]
+    assert "Idea 7 from Alice Smith" in context
+    assert "*3 votes*" in context
+    [button] = blocks[3]["elements"]
+    assert button["type"] == "button"
+    assert button["action_id"] == IdeaIds.VOTE_ACTION
+    assert button["value"] == "7"
+    assert button["text"]["text"] == "Vote (3)"
+    assert text == "Idea from Alice Smith: Move the huddle to 9:15"
+    _assert_within_slack_limits(blocks)
+
+
+def test_idea_message_count_argument() -> None:
+    _, blocks = idea_message(_idea(vote_count=5), vote_count=1)
+
+    assert "*1 vote*" in blocks[-2]["elements"][0]["text"]
+    assert blocks[-1]["elements"][0]["text"]["text"] == "Vote (1)"
+
+
+def test_idea_message_escapes_everything() -> None:
+    idea = _idea(text=MENTIONS, detail=MENTIONS, author_name="Tom & <Jerry>")
+
+    text, blocks = idea_message(idea, vote_count=0)
+
+    assert _sections(blocks) == [MENTIONS_ESCAPED, MENTIONS_ESCAPED]
+    assert MENTIONS_ESCAPED in text
+    for message_text in [text, *_texts(blocks)]:
+        assert "<" not in message_text, message_text
+        assert ">" not in message_text, message_text
+        assert not re.search(r"&(?!amp;|lt;|gt;)", message_text), message_text
+
+
+def test_idea_message_anonymous() -> None:
+    text, blocks = idea_message(
+        _idea(anonymous=True, author_name=None, author_id=None), vote_count=0
+    )
+
+    assert text.startswith("Idea from Anonymous:")
+    assert "from Anonymous" in blocks[-2]["elements"][0]["text"]
+
+
+def test_idea_message_longest_input() -> None:
+    idea = _idea(text="&" * MAX_IDEA_LENGTH, detail="<" * MAX_DETAIL_LENGTH)
+
+    text, blocks = idea_message(idea, vote_count=12345)
+
+    sections = _sections(blocks)
+    assert "".join(sections) == "&amp;" * MAX_IDEA_LENGTH + "&lt;" * MAX_DETAIL_LENGTH
+    _assert_within_slack_limits(blocks)
+    assert len(text) < 1000
+
+
+def test_idea_modal_fields() -> None:
+    modal = idea_modal(channel_id="C0IDEAS")
+
+    assert modal["type"] == "modal"
+    assert modal["callback_id"] == IdeaIds.MODAL_CALLBACK == "idea-submit"
+    assert modal["private_metadata"] == "C0IDEAS"
+    for key in ("title", "submit", "close"):
+        assert 0 < len(modal[key]["text"]) <= 24
+    blocks = {block["block_id"]: block for block in modal["blocks"]}
+    assert list(blocks) == [IdeaIds.TEXT_BLOCK, IdeaIds.DETAIL_BLOCK, IdeaIds.ANONYMOUS_BLOCK]
+    text_input = blocks[IdeaIds.TEXT_BLOCK]["element"]
+    assert text_input["action_id"] == IdeaIds.TEXT_ACTION
+    assert text_input["max_length"] == MAX_IDEA_LENGTH
+    assert blocks[IdeaIds.TEXT_BLOCK].get("optional", False) is False
+    detail_input = blocks[IdeaIds.DETAIL_BLOCK]["element"]
+    assert detail_input["action_id"] == IdeaIds.DETAIL_ACTION
+    assert detail_input["max_length"] == MAX_DETAIL_LENGTH
+    assert detail_input["multiline"] is True
+    assert blocks[IdeaIds.DETAIL_BLOCK]["optional"] is True
+    checkboxes = blocks[IdeaIds.ANONYMOUS_BLOCK]["element"]
+    assert checkboxes["type"] == "checkboxes"
+    assert checkboxes["action_id"] == IdeaIds.ANONYMOUS_ACTION
+    assert [option["value"] for option in checkboxes["options"]] == [IdeaIds.ANONYMOUS_OPTION]
+    assert blocks[IdeaIds.ANONYMOUS_BLOCK]["optional"] is True
+
+
+def test_launch_message_content() -> None:
+    campaign = _campaign(title="Winter <ideas> & more")
+
+    text, blocks = launch_message(campaign, timezone=LONDON)
+
+    assert text == "Winter &lt;ideas&gt; &amp; more is open until 2027-01-31 09:00 GMT."
+    assert blocks[0]["type"] == "header"
+    assert blocks[0]["text"] == {"type": "plain_text", "text": "Winter <ideas> & more"}
+    assert (
+        "*Winter &lt;ideas&gt; &amp; more* is open until *2027-01-31 09:00 GMT*"
+        in (blocks[1]["text"]["text"])
+    )
+    assert "/idea" in blocks[1]["text"]["text"]
+    _assert_within_slack_limits(blocks)
+
+
+def test_launch_message_long_title() -> None:
+    _, blocks = launch_message(_campaign(title="T" * 200), timezone=LONDON)
+
+    assert blocks[0]["text"]["text"] == "T" * 150
+    _assert_within_slack_limits(blocks)
+
+
+def test_totals_line_format() -> None:
+    summary = CampaignSummary(_campaign(), 4, 7, 12, 9, ())
+
+    assert totals_line(summary) == "Ideas: 4 · Comments: 7 · Votes: 12 · Participants: 9"
+
+
+def test_summary_message_top_ideas() -> None:
+    ranked = (
+        _ranked(1, text="Fix <the> lift & stairs"),
+        _ranked(2, anonymous=True, author_name=None),
+        _ranked(3, author_name="Tom & <Jerry>", vote_count=1),
+    )
+    summary = CampaignSummary(_campaign(title="Q1 <ideas>"), 3, 6, 27, 8, ranked)
+    permalinks = {1: "https://example.slack.com/archives/C0IDEAS/p1700000000000001"}
+
+    text, blocks = summary_message(summary, permalinks=permalinks)
+
+    assert text == "Q1 &lt;ideas&gt; has closed. " + totals_line(summary)
+    sections = _sections(blocks)
+    assert "*Q1 &lt;ideas&gt;* has closed." in sections[0]
+    assert totals_line(summary) in sections[0]
+    assert sections[1] == "*Top ideas*"
+    assert sections[2] == (
+        "1. <https://example.slack.com/archives/C0IDEAS/p1700000000000001|"
+        "Fix &lt;the&gt; lift &amp; stairs> (Alice Smith) · 9 votes, 1 comment"
+    )
+    assert sections[3] == "2. Idea number 2 (Anonymous) · 8 votes, 2 comments"
+    assert sections[4] == "3. Idea number 3 (Tom &amp; &lt;Jerry&gt;) · 1 vote, 3 comments"
+    _assert_within_slack_limits(blocks)
+
+
+def test_summary_message_without_ideas() -> None:
+    summary = CampaignSummary(_campaign(), 0, 0, 0, 0, ())
+
+    _, blocks = summary_message(summary, permalinks={})
+
+    assert _sections(blocks)[-1] == "No ideas were posted."
+    assert len(blocks) == 3
+
+
+def test_summary_message_long_excerpt() -> None:
+    ranked = tuple(_ranked(rank, text="&" * MAX_IDEA_LENGTH) for rank in range(1, 11))
+    summary = CampaignSummary(_campaign(), 10, 0, 0, 0, ranked)
+
+    _, blocks = summary_message(summary, permalinks={})
+
+    for section in _sections(blocks)[2:]:
+        label = section.split(" (", 1)[0].split(". ", 1)[1]
+        assert label.endswith("…")
+        assert len(label.replace("&amp;", "&")) <= 140
+    _assert_within_slack_limits(blocks)
