@@ -52,12 +52,12 @@ def message_event(ctx: HandlerContext, *, event: dict[str, Any], body: dict[str,
         return
     event_id = body.get("event_id")
     now = ctx.clock.now()
+    commenter = Person(platform=PLATFORM, team_id=body.get("team_id", ""), user_id=user_id)
     if action == "delete":
         delete_comment(
-            ctx.db, platform=PLATFORM, idea_id=idea.id, message_id=ts, now=now, event_id=event_id
+            ctx.db, commenter, idea_id=idea.id, message_id=ts, now=now, event_id=event_id
         )
         return
-    commenter = Person(platform=PLATFORM, team_id=body.get("team_id", ""), user_id=user_id)
     text = message.get("text") or ""
     if action == "add":
         add_comment(

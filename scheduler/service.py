@@ -56,30 +56,16 @@ class CampaignScheduler:
 
     def start(self) -> None:
         """Start the scheduler with the periodic jobs and one job per due transition."""
-        self._scheduler.add_job(
-            self.sync, "interval", seconds=SYNC_SECONDS, id="campaign-sync", replace_existing=True
-        )
-        self._scheduler.add_job(
-            jobs.retry_deliveries,
-            "interval",
-            seconds=RETRY_SECONDS,
-            id="delivery-retry",
-            replace_existing=True,
-        )
-        self._scheduler.add_job(
-            jobs.refresh_stale_idea_messages,
-            "interval",
-            seconds=STALE_REFRESH_SECONDS,
-            id="idea-refresh",
-            replace_existing=True,
-        )
-        self._scheduler.add_job(
-            jobs.forget_old_events,
-            "interval",
-            seconds=EVENT_CLEANUP_SECONDS,
-            id="event-cleanup",
-            replace_existing=True,
-        )
+        periodic = [
+            ("campaign-sync", self.sync, SYNC_SECONDS),
+            ("delivery-retry", jobs.retry_deliveries, RETRY_SECONDS),
+            ("idea-refresh", jobs.refresh_stale_idea_messages, STALE_REFRESH_SECONDS),
+            ("event-cleanup", jobs.forget_old_events, EVENT_CLEANUP_SECONDS),
+        ]
+        for job_id, func, seconds in periodic:
+            self._scheduler.add_job(
+                func, "interval", seconds=seconds, id=job_id, replace_existing=True
+            )
         self._scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED)
         self._scheduler.start()
         self.sync()

@@ -28,8 +28,12 @@ def add_comment(
     message_id: str,
     text: str,
     now: datetime,
+    deleted: bool = False,
 ) -> bool:
-    """Add a comment unless this reply is stored already; return whether it was added."""
+    """Add a comment unless this reply is stored already; return whether it was added.
+
+    With deleted=True it adds a tombstone: no text, marked deleted at `now`.
+    """
     return insert_if_absent(
         session,
         Comment,
@@ -38,8 +42,9 @@ def add_comment(
         team_id=team_id,
         user_id=user_id,
         message_id=message_id,
-        text=text,
+        text="" if deleted else text,
         created_at=now,
+        deleted_at=now if deleted else None,
     )
 
 

@@ -72,7 +72,7 @@ def delete(
 ) -> bool:
     return delete_comment(
         db,
-        platform="slack",
+        BOB,
         idea_id=idea_id,
         message_id=message_id,
         now=clock.now(),
@@ -225,6 +225,16 @@ def test_delete_twice(db: Database, clock: ManualClock, idea_id: int) -> None:
 
 def test_delete_unknown(db: Database, clock: ManualClock, idea_id: int) -> None:
     assert not delete(db, clock, idea_id, message_id="1700000000.999999")
+    assert comment_count(db, idea_id) == 0
+
+
+def test_edit_after_unknown_delete(db: Database, clock: ManualClock, idea_id: int) -> None:
+    # The deletion of a reply the bot never stored arrives before an edit of it.
+    assert not delete(db, clock, idea_id, message_id="1700000000.777777")
+
+    assert not edit(db, clock, idea_id, text="Back again", message_id="1700000000.777777")
+    assert not add(db, clock, idea_id, text="Back again", message_id="1700000000.777777")
+
     assert comment_count(db, idea_id) == 0
 
 

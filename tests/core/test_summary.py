@@ -85,7 +85,7 @@ def test_summary_totals_match_counts(db: Database, clock: ManualClock) -> None:
     comment(db, clock, person("Gus"), second, "1700000000.000002")
     comment(db, clock, person("Cat"), third, "1700000000.000003")
     assert delete_comment(
-        db, platform="slack", idea_id=second, message_id="1700000000.000002", now=clock.now()
+        db, person("Gus"), idea_id=second, message_id="1700000000.000002", now=clock.now()
     )
     other = open_new_campaign(db, clock, channel_id="C2")
     elsewhere = post(db, clock, person("Hal"), channel_id="C2")
@@ -126,7 +126,7 @@ def test_summary_participants(db: Database, clock: ManualClock) -> None:
     comment(db, clock, person("Bob"), named, "1700000000.000002")
     comment(db, clock, person("Gus"), named, "1700000000.000003")
     assert delete_comment(
-        db, platform="slack", idea_id=named, message_id="1700000000.000003", now=clock.now()
+        db, person("Gus"), idea_id=named, message_id="1700000000.000003", now=clock.now()
     )
 
     # Ann, Bob, Eve and Fay take part. Eve counts as a voter because her idea is
