@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.core.comments import add_comment, delete_comment, edit_comment
-from bot.core.ideas import find_idea_by_message
 from bot.core.records import Person
 from handlers.context import PLATFORM, HandlerContext
+from handlers.lookup import find_idea_for_message
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +23,19 @@ def register(app: App, ctx: HandlerContext) -> None:
     """Register the message event listener."""
 
     @app.event("message")
-    def handle_message_event(event: dict[str, Any], body: dict[str, Any]) -> None:
-        message_event(ctx, event=event, body=body)
+    def handle_message_event(
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext
+    ) -> None:
+        message_event(ctx, event=event, body=body, bot_user_id=context.bot_user_id)
 
 
-def message_event(ctx: HandlerContext, *, event: dict[str, Any], body: dict[str, Any]) -> None:
+def message_event(
+    ctx: HandlerContext,
+    *,
+    event: dict[str, Any],
+    body: dict[str, Any],
+    bot_user_id: str | None = None,
+) -> None:
     """Store, update or remove the comment a thread reply event stands for."""
     subtype = event.get("subtype")
     if subtype in NEW_REPLY_SUBTYPES:
@@ -45,8 +53,11 @@ def message_event(ctx: HandlerContext, *, event: dict[str, Any], body: dict[str,
     user_id = message.get("user")
     if not thread_ts or not ts or ts == thread_ts or not user_id:
         return
-    idea = find_idea_by_message(
-        ctx.db, platform=PLATFORM, channel_id=event.get("channel", ""), message_id=thread_ts
+    idea = find_idea_for_message(
+        ctx,
+        channel_id=event.get("channel", ""),
+        message_id=thread_ts,
+        posted_by_bot=bot_user_id is not None and message.get("parent_user_id") == bot_user_id,
     )
     if idea is None:
         return

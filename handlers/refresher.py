@@ -52,6 +52,11 @@ class VoteCountRefresher:
 
     def request(self, idea_id: int) -> None:
         """Update the idea message now if its window allows, else at the window's end."""
+        with self._condition:
+            if idea_id in self._pending:
+                # The deferred update reads the count when it runs, so it will
+                # show this vote too.
+                return
         claim = display.claim_refresh(self._db, idea_id, now=self._now())
         if claim.refresh_now:
             if claim.vote_count != claim.shown_vote_count:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.campaigns import get_campaign
-from bot.core.ideas import find_idea_by_message, get_idea
+from bot.core.ideas import get_idea
 from bot.core.records import IdeaRecord, Person, VoteResult
 from bot.core.votes import VoteChange, change_vote
 from handlers import errors, replies
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import IdeaIds
+from handlers.lookup import find_idea_for_message
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,29 @@ def register(app: App, ctx: HandlerContext) -> None:
 
     @app.event("reaction_added")
     def handle_reaction_added(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        reaction_event(ctx, event=event, body=body, client=client, change=VoteChange.CAST)
+        reaction_event(
+            ctx,
+            event=event,
+            body=body,
+            client=client,
+            change=VoteChange.CAST,
+            bot_user_id=context.bot_user_id,
+        )
 
     @app.event("reaction_removed")
     def handle_reaction_removed(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        reaction_event(ctx, event=event, body=body, client=client, change=VoteChange.WITHDRAW)
+        reaction_event(
+            ctx,
+            event=event,
+            body=body,
+            client=client,
+            change=VoteChange.WITHDRAW,
+            bot_user_id=context.bot_user_id,
+        )
 
     @app.action(IdeaIds.VOTE_ACTION.value)
     def handle_vote_button(
@@ -58,13 +73,17 @@ def reaction_event(
     body: dict[str, Any],
     client: WebClient,
     change: VoteChange,
+    bot_user_id: str | None = None,
 ) -> None:
     """Cast or withdraw a vote for a thumbs-up added to or removed from an idea message."""
     item = event.get("item") or {}
     if item.get("type") != "message" or not is_vote_reaction(event.get("reaction", "")):
         return
-    idea = find_idea_by_message(
-        ctx.db, platform=PLATFORM, channel_id=item.get("channel", ""), message_id=item.get("ts", "")
+    idea = find_idea_for_message(
+        ctx,
+        channel_id=item.get("channel", ""),
+        message_id=item.get("ts", ""),
+        posted_by_bot=bot_user_id is not None and event.get("item_user") == bot_user_id,
     )
     if idea is None:
         return

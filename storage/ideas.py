@@ -165,3 +165,20 @@ def list_stale_idea_ids(session: Session, *, before: datetime, limit: int) -> li
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def has_idea_being_posted(
+    session: Session, *, platform: str, channel_id: str, claimed_after: datetime
+) -> bool:
+    """Return whether an idea in the channel was claimed for posting and has no message id yet."""
+    query = (
+        select(Idea.id)
+        .where(
+            Idea.platform == platform,
+            Idea.channel_id == channel_id,
+            Idea.message_id.is_(None),
+            Idea.post_claimed_at > claimed_after,
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None

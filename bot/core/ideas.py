@@ -164,6 +164,14 @@ def find_idea_by_message(
         return idea_record(idea, campaign)
 
 
+def is_posting_idea(db: Database, *, platform: str, channel_id: str, now: datetime) -> bool:
+    """Return whether an idea in the channel is being posted and has no message id yet."""
+    with db.transaction() as session:
+        return idea_store.has_idea_being_posted(
+            session, platform=platform, channel_id=channel_id, claimed_after=now - POST_RETRY_AFTER
+        )
+
+
 def claim_idea_post(db: Database, idea_id: int, *, now: datetime) -> bool:
     """Claim the posting of an idea's message for this process."""
     with db.transaction() as session:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from bot.core import delivery
 from bot.core.clock import ManualClock
 from bot.core.ideas import get_idea
 from bot.core.records import CampaignRecord, IdeaRecord
@@ -21,6 +23,9 @@ from tests.e2e.support import (
     SlackSender,
     bot_db,
     campaign_row,
+    comment_rows,
+    idea_row,
+    idea_rows,
     idea_update_calls,
     post_idea,
     settle,
@@ -284,3 +289,32 @@ def test_closed_campaign_rejects_votes(
     settle(bot)
     assert stored_votes(bot_db(bot), idea.id) == (1, 1)
     assert voter_ids(bot_db(bot), idea.id) == {"U0V1"}
+
+
+def test_vote_before_message_recorded(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reaction and reply reach the bot after chat.postMessage returned but
+    # before the idea's message ts is committed, as happens when the bot is busy.
+    record_message = delivery.ideas.record_idea_message
+
+    def record_slowly(*args: Any, **kwargs: Any) -> None:
+        time.sleep(1.0)
+        record_message(*args, **kwargs)
+
+    monkeypatch.setattr(delivery.ideas, "record_idea_message", record_slowly)
+    launch_messages = len(bot.standin.messages(CAMPAIGN_CHANNEL))
+
+    slack.command("Idea voted on at once")
+    posted = wait_until(
+        lambda: bot.standin.messages(CAMPAIGN_CHANNEL)[launch_messages:],
+        what="the idea message",
+    )
+    ts = posted[0]["ts"]
+    slack.react(user="U0FAST", reaction="+1", ts=ts)
+    slack.reply(user="U0FAST", text="Yes please", thread_ts=ts)
+
+    [idea] = wait_until(lambda: [i for i in idea_rows(bot_db(bot)) if i.message_id], what="idea")
+    wait_until(lambda: stored_votes(bot_db(bot), idea.id) == (1, 1), what="the early vote")
+    wait_until(lambda: len(comment_rows(bot_db(bot))) == 1, what="the early reply")
+    assert idea_row(bot_db(bot), idea.id).comment_count == 1
