@@ -55,8 +55,10 @@ def postgres_url() -> Iterator[str]:
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False
+    url = (
+        sa.engine.make_url(POSTGRES_ADMIN_URL)
+        .set(database=name)
+        .render_as_string(hide_password=False)
     )
     upgrade(url)
     try:

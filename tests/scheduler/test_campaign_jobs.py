@@ -158,7 +158,9 @@ def test_sync_schedules_fixed_job_ids(database_url: str) -> None:
         scheduler.sync()
         scheduler.sync()
         jobs = scheduler._scheduler.get_jobs()  # noqa: SLF001 - inspecting the job store
-        campaign_jobs = [job for job in jobs if job.id.startswith(("campaign-open-", "campaign-close-"))]
+        campaign_jobs = [
+            job for job in jobs if job.id.startswith(("campaign-open-", "campaign-close-"))
+        ]
         assert [job.id for job in campaign_jobs] == [open_job_id(later.id)]
         expected = datetime.now(UTC) + timedelta(days=2)
         assert abs(campaign_jobs[0].next_run_time - expected) < timedelta(seconds=90)

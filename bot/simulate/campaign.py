@@ -1,0 +1,951 @@
+"""`staffvoice simulate`: replay a 20-day campaign through the real bot and check its totals.
+
+The real bot runs in HTTP mode in this process (LocalBot) against the Slack stand-in, on
+SQLite unless a database URL is given. Simulated staff send signed Slack requests to its
+/slack/events endpoint from several threads, following the seeded plan of traffic.py. The
+bot's domain clock is a ManualClock moved a day at a time, so 20 days pass in about a
+minute. Request signatures carry the real time. At the end the scheduler closes the
+campaign, and the run checks that the totals the closing summary reports equal both the
+database's and those expected from the requests sent.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import logging
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.config import Settings
+from bot.core.campaigns import create_campaign, list_campaigns
+from bot.core.clock import ManualClock
+from bot.core.records import CampaignRecord
+from bot.simulate import payloads
+from bot.simulate.local_bot import BOT_TOKEN, LocalBot, SlackRequestClient
+from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
+from bot.simulate.traffic import (
+    CAMPAIGN_DAYS,
+    MIN_STAFF,
+    OTHER_BOT_ID,
+    Action,
+    ActionKind,
+    CampaignPlan,
+    DayPlan,
+    Ledger,
+    Totals,
+    build_plan,
+)
+from handlers.ids import IdeaIds
+from handlers.mrkdwn import escape
+
+CHANNEL_ID = "C0STAFFVOICE"
+CAMPAIGN_TITLE = "Your voice: how we work together"
+# The header of the closing summary that handlers.blocks.campaigns.summary_message builds.
+SUMMARY_HEADER = "Campaign closed"
+# Concurrent senders, each with its own keep-alive connection, like Slack's parallel deliveries.
+SENDER_THREADS = 8
+# How long the bot may take to catch up with one phase of one day before the run fails.
+SETTLE_TIMEOUT_SECONDS = 60.0
+POLL_SECONDS = 0.05
+# Button presses after the close leave no trace in the database when they change nothing,
+# so the run waits this long for a second notice that should not come.
+QUIET_SECONDS = 1.0
+# Hours after the start of a campaign day at which each phase of that day happens.
+IDEAS_HOUR, ENGAGEMENT_HOUR, FOLLOW_UP_HOUR = 1, 4, 8
+HTTP_OK = 200
+ERRORS_SHOWN = 5
+
+# The closing summary's totals, in the form handlers.blocks.campaigns.totals_line writes.
+TOTALS_PATTERN = re.compile(r"Ideas: (\d+) · Comments: (\d+) · Votes: (\d+) · Participants: (\d+)")
+
+REQUEST_LABELS = {
+    ActionKind.IDEA_COMMAND: "/idea with text",
+    ActionKind.REACTION_ADDED: "reaction_added",
+    ActionKind.REACTION_REMOVED: "reaction_removed",
+    ActionKind.VOTE_BUTTON: "block_actions (Vote button)",
+    ActionKind.THREAD_REPLY: "message (thread reply)",
+    ActionKind.REPLY_EDITED: "message_changed (reply edited)",
+    ActionKind.REPLY_DELETED: "message_deleted (reply deleted)",
+    ActionKind.BOT_REPLY: "message (reply from another app)",
+}
+FORM_OPEN_LABEL = "/idea alone (opens the form)"
+FORM_SUBMIT_LABEL = "view_submission (idea form)"
+REDELIVERY_LABEL = "redelivered event (retry_num=1)"
+AFTER_CLOSE_SUFFIX = " after the close"
+
+
+class SimulationFailed(Exception):
+    """The run could not go on: the bot did not reach an expected state in time."""
+
+
+@dataclass(frozen=True)
+class IdeaMessage:
+    """An idea's message in the channel: the idea id on its Vote button, its ts and blocks."""
+
+    idea_id: int
+    ts: str
+    blocks: list[dict[str, Any]]
+
+
+@dataclass
+class SimulationResult:
+    """The outcome of a run: the requests sent, the three sets of totals, and the exit code."""
+
+    exit_code: int = 1
+    expected: Totals | None = None
+    database: Totals | None = None
+    summary: Totals | None = None
+    requests: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    elapsed_seconds: float = 0.0
+    replay_seconds: float = 0.0
+    database_url: str = ""
+
+    @property
+    def request_count(self) -> int:
+        """Return how many requests were sent to the bot in all."""
+        return sum(self.requests.values())
+
+
+class MessageTimestamps:
+    """Unique, increasing Slack message timestamps ("seconds.micros") from the wall clock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_micros = 0
+
+    def next(self) -> str:
+        """Return a timestamp later than every one returned before."""
+        with self._lock:
+            self._last_micros = max(time.time_ns() // 1000, self._last_micros + 1)
+            seconds, micros = divmod(self._last_micros, 1_000_000)
+        return f"{seconds}.{micros:06d}"
+
+
+@dataclass(frozen=True)
+class DatabaseCounts:
+    """Totals counted with SQL on the bot's database, with the edited replies and vote_count sum."""
+
+    totals: Totals
+    edited: int
+    vote_count_sum: int
+
+
+class DatabaseCounter:
+    """Counts a campaign's rows with its own SQL, independently of the bot's summary code."""
+
+    def __init__(self, url: str, *, campaign_id: int) -> None:
+        # A plain engine: the bot's own engine starts every transaction with BEGIN
+        # IMMEDIATE on SQLite, which would make these reads wait for the bot's writers.
+        self._engine = sa.create_engine(url)
+        self._campaign = {"campaign": campaign_id}
+
+    def count(self) -> DatabaseCounts:
+        """Return the campaign's ideas, live comments, vote rows, participants and edits."""
+        campaign_ideas = "SELECT id FROM ideas WHERE campaign_id = :campaign"
+        live_comments = f"FROM comments WHERE deleted_at IS NULL AND idea_id IN ({campaign_ideas})"
+        campaign_votes = f"FROM votes WHERE idea_id IN ({campaign_ideas})"
+        participants = (
+            "SELECT COUNT(*) FROM ("
+            f"SELECT platform, team_id, user_id {campaign_votes} "
+            f"UNION SELECT platform, team_id, user_id {live_comments} "
+            "UNION SELECT platform, team_id, author_id FROM ideas "
+            "WHERE campaign_id = :campaign AND author_id IS NOT NULL) AS people"
+        )
+        with self._engine.connect() as connection:
+
+            def scalar(sql: str) -> int:
+                return int(connection.execute(sa.text(sql), self._campaign).scalar() or 0)
+
+            totals = Totals(
+                ideas=scalar("SELECT COUNT(*) FROM ideas WHERE campaign_id = :campaign"),
+                comments=scalar(f"SELECT COUNT(*) {live_comments}"),
+                votes=scalar(f"SELECT COUNT(*) {campaign_votes}"),
+                participants=scalar(participants),
+            )
+            edited = scalar(f"SELECT COUNT(*) {live_comments} AND edited_at IS NOT NULL")
+            vote_count_sum = scalar(
+                "SELECT COALESCE(SUM(vote_count), 0) FROM ideas WHERE campaign_id = :campaign"
+            )
+        return DatabaseCounts(totals=totals, edited=edited, vote_count_sum=vote_count_sum)
+
+    def recorded_messages(self, idea_ids: list[int]) -> dict[int, str | None]:
+        """Return the message id the bot has stored for each of idea_ids."""
+        query = sa.text("SELECT id, message_id FROM ideas WHERE id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        )
+        with self._engine.connect() as connection:
+            return {row[0]: row[1] for row in connection.execute(query, {"ids": idea_ids})}
+
+    def processed_event_ids(self, event_ids: list[str]) -> set[str]:
+        """Return which of event_ids the bot has recorded as handled."""
+        query = sa.text("SELECT event_id FROM processed_events WHERE event_id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        )
+        with self._engine.connect() as connection:
+            return {row[0] for row in connection.execute(query, {"ids": event_ids})}
+
+    def dispose(self) -> None:
+        """Close the engine's connections."""
+        self._engine.dispose()
+
+
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float, describe: Callable[[], str]
+) -> None:
+    """Poll condition until it holds, or raise SimulationFailed with describe()'s text."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SimulationFailed(f"timed out after {timeout:.0f} s: {describe()}")
+        time.sleep(POLL_SECONDS)
+
+
+class SenderPool:
+    """Threads that send requests, each over its own kept-alive connection to the bot."""
+
+    def __init__(self, bot: LocalBot, *, threads: int) -> None:
+        self._bot = bot
+        self._local = threading.local()
+        self._clients: list[SlackRequestClient] = []
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="staff")
+
+    def client(self) -> SlackRequestClient:
+        """Return the calling thread's client, creating it on first use."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._bot.client()
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def run(self, jobs: list[Callable[[], None]]) -> None:
+        """Run every job on the pool's threads and return when all are done."""
+        for future in [self._executor.submit(job) for job in jobs]:
+            future.result()
+
+    def close(self) -> None:
+        """Stop the threads and close their connections."""
+        self._executor.shutdown(wait=True)
+        for client in self._clients:
+            client.close()
+
+
+class Replay:
+    """Sends a plan's actions as Slack requests and keeps the totals they should produce."""
+
+    def __init__(
+        self, plan: CampaignPlan, *, bot: LocalBot, pool: SenderPool, campaign: CampaignRecord
+    ) -> None:
+        self.plan = plan
+        self.bot = bot
+        self.pool = pool
+        self.campaign = campaign
+        self.expected = Ledger()
+        self.requests: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self.idea_messages: dict[int, IdeaMessage] = {}
+        self._usernames = {member.user_id: member.username for member in plan.staff}
+        self._comment_ts: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._timestamps = MessageTimestamps()
+        self._sequence = itertools.count(1)
+        # The bot remembers event ids for a day, so a rerun must not reuse the last run's.
+        self._run_id = uuid.uuid4().hex[:6].upper()
+        self._shuffle = random.Random(plan.seed)
+        self._redeliveries: list[tuple[bytes, str]] = []
+
+    # Sending
+
+    def send_all(self, actions: list[Action]) -> None:
+        """Send actions mixed with the previous phase's redeliveries, and wait for the responses."""
+        jobs: list[Callable[[], None]] = [partial(self.perform, action) for action in actions]
+        with self._lock:
+            redeliveries, self._redeliveries = self._redeliveries, []
+        for body, content_type in redeliveries:
+            position = self._shuffle.randint(0, len(jobs))
+            jobs.insert(position, partial(self.redeliver, body, content_type))
+        self.pool.run(jobs)
+
+    def redeliver(self, body: bytes, content_type: str) -> None:
+        """Send an event's request again, marked as Slack's first retry."""
+        self.send(self.pool.client(), REDELIVERY_LABEL, body, content_type, retry_num=1)
+
+    def request_count(self) -> int:
+        """Return how many requests were sent so far."""
+        with self._lock:
+            return sum(self.requests.values())
+
+    def pending_redeliveries(self) -> int:
+        """Return how many redeliveries wait for the next call of send_all."""
+        with self._lock:
+            return len(self._redeliveries)
+
+    def perform(self, action: Action) -> None:
+        """Send the request or requests for one action; count it as expected if all got 200."""
+        client = self.pool.client()
+        kind = action.kind
+        if kind is ActionKind.IDEA_COMMAND:
+            body, content_type = self._slash_command(action.user_id, action.text)
+            ok = self.send(client, REQUEST_LABELS[kind], body, content_type)
+        elif kind is ActionKind.IDEA_FORM:
+            # Slack sends the view_submission only after the person filled in the modal
+            # that the bare /idea opened.
+            body, content_type = self._slash_command(action.user_id, "")
+            ok = self.send(client, FORM_OPEN_LABEL, body, content_type)
+            if ok:
+                body, content_type = self._form_submission(action)
+                ok = self.send(client, FORM_SUBMIT_LABEL, body, content_type)
+        elif kind is ActionKind.VOTE_BUTTON:
+            body, content_type = self.vote_button_body(
+                action, response_token=f"vote-{next(self._sequence)}"
+            )
+            ok = self.send(client, REQUEST_LABELS[kind], body, content_type)
+        else:
+            body, content_type = self.event_envelope(action, event_id=self.next_event_id())
+            ok = self.send(client, REQUEST_LABELS[kind], body, content_type)
+            if action.redeliver:
+                with self._lock:
+                    self._redeliveries.append((body, content_type))
+        if ok:
+            with self._lock:
+                self.expected.apply(action)
+
+    def send(
+        self,
+        client: SlackRequestClient,
+        label: str,
+        body: bytes,
+        content_type: str,
+        *,
+        retry_num: int | None = None,
+    ) -> bool:
+        """Sign and send one request and count it; return whether it got HTTP 200."""
+        try:
+            result = client.send(body, content_type, retry_num=retry_num)
+            status, detail = result.status, result.body[:200]
+        except (OSError, http.client.HTTPException) as error:
+            status, detail = 0, repr(error)
+        with self._lock:
+            self.requests[label] += 1
+            if status != HTTP_OK:
+                self.errors.append(f"{label}: HTTP {status or 'no response'} {detail}")
+        return status == HTTP_OK
+
+    def next_event_id(self) -> str:
+        """Return a new Events API event id, unique across runs on the same database."""
+        return f"Ev{self._run_id}{next(self._sequence):08d}"
+
+    # Request bodies
+
+    def _slash_command(self, user_id: str, text: str) -> tuple[bytes, str]:
+        number = next(self._sequence)
+        return payloads.slash_command(
+            text=text,
+            user_id=user_id,
+            user_name=self._usernames.get(user_id, user_id.lower()),
+            channel_id=CHANNEL_ID,
+            response_url=self.bot.standin.response_url(f"command-{number}"),
+            trigger_id=f"{int(time.time())}.{number}.simulated",
+        )
+
+    def _form_submission(self, action: Action) -> tuple[bytes, str]:
+        number = next(self._sequence)
+        selected = []
+        if action.anonymous:
+            selected = [
+                {
+                    "text": {"type": "plain_text", "text": "Post anonymously"},
+                    "value": IdeaIds.ANONYMOUS_OPTION.value,
+                }
+            ]
+        values = {
+            IdeaIds.TEXT_BLOCK.value: {
+                IdeaIds.TEXT_ACTION.value: {"type": "plain_text_input", "value": action.text}
+            },
+            IdeaIds.DETAIL_BLOCK.value: {
+                IdeaIds.DETAIL_ACTION.value: {"type": "plain_text_input", "value": action.detail}
+            },
+            IdeaIds.ANONYMOUS_BLOCK.value: {
+                IdeaIds.ANONYMOUS_ACTION.value: {
+                    "type": "checkboxes",
+                    "selected_options": selected,
+                }
+            },
+        }
+        return payloads.view_submission(
+            user_id=action.user_id,
+            user_name=self._usernames.get(action.user_id, action.user_id.lower()),
+            callback_id=IdeaIds.MODAL_CALLBACK.value,
+            values=values,
+            private_metadata=CHANNEL_ID,
+            view_id=f"V{number:09d}",
+        )
+
+    def vote_button_body(self, action: Action, *, response_token: str) -> tuple[bytes, str]:
+        """Build the block_actions body of a Vote button press with a chosen response URL token."""
+        assert action.idea is not None
+        message = self.idea_messages[action.idea]
+        return payloads.block_actions(
+            user_id=action.user_id,
+            user_name=self._usernames.get(action.user_id, action.user_id.lower()),
+            channel_id=CHANNEL_ID,
+            message_ts=message.ts,
+            action_id=IdeaIds.VOTE_ACTION.value,
+            value=str(message.idea_id),
+            block_id=f"vote-{message.idea_id}",
+            response_url=self.bot.standin.response_url(response_token),
+            trigger_id=f"{int(time.time())}.{next(self._sequence)}.simulated",
+            message_blocks=message.blocks,
+        )
+
+    def event_envelope(self, action: Action, *, event_id: str) -> tuple[bytes, str]:
+        """Build the Events API request for an action that Slack delivers as an event."""
+        return payloads.event_callback(
+            self._event(action), event_id=event_id, event_time=int(time.time())
+        )
+
+    def _event(self, action: Action) -> dict[str, Any]:
+        assert action.idea is not None
+        idea_ts = self.idea_messages[action.idea].ts
+        kind = action.kind
+        if kind in (ActionKind.REACTION_ADDED, ActionKind.REACTION_REMOVED):
+            return payloads.reaction_event(
+                "reaction_added" if kind is ActionKind.REACTION_ADDED else "reaction_removed",
+                user=action.user_id,
+                reaction=action.reaction or "+1",
+                channel=CHANNEL_ID,
+                ts=idea_ts,
+                item_user=BOT_USER_ID,
+                event_ts=self._timestamps.next(),
+            )
+        if kind is ActionKind.BOT_REPLY:
+            return payloads.thread_reply_event(
+                user=action.user_id,
+                text=action.text,
+                channel=CHANNEL_ID,
+                ts=self._timestamps.next(),
+                thread_ts=idea_ts,
+                bot_id=OTHER_BOT_ID,
+                parent_user_id=BOT_USER_ID,
+            )
+        assert action.comment is not None
+        if kind is ActionKind.THREAD_REPLY:
+            reply_ts = self._timestamps.next()
+            with self._lock:
+                self._comment_ts[action.comment] = reply_ts
+            return payloads.thread_reply_event(
+                user=action.user_id,
+                text=action.text,
+                channel=CHANNEL_ID,
+                ts=reply_ts,
+                thread_ts=idea_ts,
+                parent_user_id=BOT_USER_ID,
+            )
+        reply_ts = self._comment_ts[action.comment]
+        if kind is ActionKind.REPLY_EDITED:
+            return payloads.message_changed_event(
+                channel=CHANNEL_ID,
+                ts=reply_ts,
+                thread_ts=idea_ts,
+                user=action.user_id,
+                new_text=action.text,
+                old_text=action.old_text,
+                event_ts=self._timestamps.next(),
+            )
+        return payloads.message_deleted_event(
+            channel=CHANNEL_ID,
+            deleted_ts=reply_ts,
+            thread_ts=idea_ts,
+            user=action.user_id,
+            old_text=action.old_text,
+            event_ts=self._timestamps.next(),
+        )
+
+    # Reading the channel
+
+    def find_idea_messages(self, actions: list[Action], *, timeout: float) -> None:
+        """Wait until every idea of actions is shown in the channel, and note its message.
+
+        A message is matched by its first section, which must be the idea's text escaped
+        for mrkdwn, so an idea that pinged <!channel> instead of quoting it is not found.
+        """
+        pending = {escape(action.text): action.idea for action in actions}
+        seen: set[str] = set()
+
+        def all_found() -> bool:
+            for message in self.bot.standin.messages(CHANNEL_ID):
+                if message["ts"] in seen:
+                    continue
+                seen.add(message["ts"])
+                found = _idea_message(message)
+                if found is None:
+                    continue
+                text, idea_message = found
+                index = pending.pop(text, None)
+                if index is not None:
+                    self.idea_messages[index] = idea_message
+            return not pending
+
+        wait_until(
+            all_found,
+            timeout=timeout,
+            describe=lambda: (
+                f"{len(pending)} ideas were not posted in {CHANNEL_ID} with their text escaped"
+            ),
+        )
+
+
+def _idea_message(message: dict[str, Any]) -> tuple[str, IdeaMessage] | None:
+    """Return the first section's text and the idea of a message with a Vote button."""
+    blocks = message.get("blocks") or []
+    idea_id = None
+    for block in blocks:
+        if block.get("type") != "actions":
+            continue
+        for element in block.get("elements", []):
+            if element.get("action_id") == IdeaIds.VOTE_ACTION.value:
+                idea_id = int(element["value"])
+    sections = [block for block in blocks if block.get("type") == "section"]
+    if idea_id is None or not sections:
+        return None
+    text = sections[0]["text"]["text"]
+    return text, IdeaMessage(idea_id=idea_id, ts=message["ts"], blocks=blocks)
+
+
+def _message_with_header(standin: SlackStandIn, header: str) -> dict[str, Any] | None:
+    """Return the channel's first message whose first block is a header with this text."""
+    for message in standin.messages(CHANNEL_ID):
+        blocks = message.get("blocks") or []
+        if not blocks or blocks[0].get("type") != "header":
+            continue
+        if blocks[0]["text"]["text"] == header:
+            return message
+    return None
+
+
+def plain_text(blocks: list[dict[str, Any]]) -> list[str]:
+    """Return the lines of a message's blocks as a person reads them: links as their labels."""
+    lines: list[str] = []
+    for block in blocks:
+        text = (block.get("text") or {}).get("text")
+        if not text:
+            continue
+        text = re.sub(r"<[^|>]+\|([^>]+)>", r"\1", text)
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        lines.extend(text.split("\n"))
+    return lines
+
+
+def parse_totals(text: str) -> Totals | None:
+    """Return the totals in a summary text, or None when it has no totals line."""
+    match = TOTALS_PATTERN.search(text)
+    if match is None:
+        return None
+    ideas, comments, votes, participants = (int(group) for group in match.groups())
+    return Totals(ideas=ideas, comments=comments, votes=votes, participants=participants)
+
+
+@contextmanager
+def _quiet_bot_logs(settings: Settings) -> Iterator[None]:
+    """Raise the bot's loggers to WARNING, since an INFO line per idea would bury the report."""
+    names = ("bot", "handlers", "storage", "scheduler")
+    previous = {name: logging.getLogger(name).level for name in names}
+    if settings.staffvoice_log_level != "DEBUG":
+        for name in names:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in previous.items():
+            logging.getLogger(name).setLevel(level)
+
+
+class ClosedVoteCheck:
+    """Sends votes after the close, and checks that none counts and each voter gets one notice.
+
+    The bot sends a voter one notice per campaign: by chat.postEphemeral for a reaction,
+    and through the press's response_url for a button.
+    """
+
+    def __init__(self, replay: Replay, *, counter: DatabaseCounter) -> None:
+        self.replay = replay
+        self.counter = counter
+        self.standin = replay.bot.standin
+        self._ephemerals_before = len(self.standin.calls("chat.postEphemeral"))
+        self._response_tokens: dict[str, list[str]] = {}
+        self._event_ids: list[str] = []
+        self.reaction_voters: set[str] = set()
+        self.voters: set[str] = set()
+
+    def send(self, action: Action, *, round_number: int) -> None:
+        """Send one vote after the close, and note where the bot's notice for it will appear."""
+        replay = self.replay
+        label = REQUEST_LABELS[action.kind] + AFTER_CLOSE_SUFFIX
+        self.voters.add(action.user_id)
+        if action.kind is ActionKind.VOTE_BUTTON:
+            token = f"after-close-{round_number}-{action.user_id}"
+            self._response_tokens.setdefault(action.user_id, []).append(token)
+            body, content_type = replay.vote_button_body(action, response_token=token)
+        else:
+            self.reaction_voters.add(action.user_id)
+            event_id = replay.next_event_id()
+            self._event_ids.append(event_id)
+            body, content_type = replay.event_envelope(action, event_id=event_id)
+        replay.send(replay.pool.client(), label, body, content_type)
+
+    def notices(self) -> Counter[str]:
+        """Count the closed-campaign notices each voter after the close received."""
+        notices: Counter[str] = Counter()
+        for call in self.standin.calls("chat.postEphemeral")[self._ephemerals_before :]:
+            user = str(call.params.get("user"))
+            if user in self.reaction_voters:
+                notices[user] += 1
+        for user, tokens in self._response_tokens.items():
+            notices[user] += sum(len(self.standin.responses(token)) for token in tokens)
+        return notices
+
+    def run(self, plan: CampaignPlan) -> list[str]:
+        """Send both rounds, print one line, and return the problems found."""
+        before = self.counter.count().totals
+        for action in plan.after_close_first:
+            self.send(action, round_number=1)
+        wait_until(
+            lambda: all(self.notices()[user] >= 1 for user in self.voters),
+            timeout=SETTLE_TIMEOUT_SECONDS,
+            describe=lambda: "not every voter after the close got a notice that voting has closed",
+        )
+        for action in plan.after_close_second:
+            self.send(action, round_number=2)
+        wait_until(
+            lambda: self.counter.processed_event_ids(self._event_ids) == set(self._event_ids),
+            timeout=SETTLE_TIMEOUT_SECONDS,
+            describe=lambda: "the bot did not process the reactions sent after the close",
+        )
+        # NOTE: a button press after the close leaves no row behind, so a second notice
+        # that arrives later than QUIET_SECONDS goes unseen.
+        time.sleep(QUIET_SECONDS)
+
+        problems = []
+        after = self.counter.count().totals
+        if after != before:
+            changes = "; ".join(after.differences(before))
+            problems.append(f"votes after the close changed the totals: {changes}")
+        notices = self.notices()
+        not_once = sorted(user for user in self.voters if notices[user] != 1)
+        if not_once:
+            problems.append(
+                f"{len(not_once)} voters after the close did not get exactly one notice: "
+                + ", ".join(f"{user} ({notices[user]} notices)" for user in not_once)
+            )
+        sent = len(plan.after_close_first) + len(plan.after_close_second)
+        people = "person" if len(self.voters) == 1 else "people"
+        print(
+            f"\nVotes after the close: {sent} sent by {len(self.voters)} {people}, "
+            f"{'none counted' if after == before else 'some counted'}, "
+            f"{len(self.voters) - len(not_once)} of {len(self.voters)} got exactly one notice "
+            "that voting has closed."
+        )
+        return problems
+
+
+class CampaignRun:
+    """One simulated campaign, from the bot's start to its closing summary."""
+
+    def __init__(self, plan: CampaignPlan, *, database_url: str, result: SimulationResult) -> None:
+        self.plan = plan
+        self.database_url = database_url
+        self.result = result
+        self.started = time.monotonic()
+
+    def elapsed(self) -> float:
+        """Return seconds since the run started."""
+        return time.monotonic() - self.started
+
+    def run(self) -> None:
+        """Start the bot, replay the plan, close the campaign and compare the totals."""
+        clock = ManualClock(datetime.now(UTC))
+        standin = SlackStandIn(bot_token=BOT_TOKEN, users=self.plan.users())
+        with LocalBot(database_url=self.database_url, clock=clock, standin=standin) as bot:
+            assert bot.process is not None
+            campaign = self._create_campaign(bot, clock=clock)
+            counter = DatabaseCounter(bot.process.settings.database_url, campaign_id=campaign.id)
+            pool = SenderPool(bot, threads=SENDER_THREADS)
+            replay = Replay(self.plan, bot=bot, pool=pool, campaign=campaign)
+            try:
+                self._run_days(replay, clock=clock, counter=counter)
+                self._close(replay, clock=clock, counter=counter)
+                self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(self.plan))
+            finally:
+                self.result.requests = replay.requests
+                self.result.errors = replay.errors
+                pool.close()
+                counter.dispose()
+
+    def _create_campaign(self, bot: LocalBot, *, clock: ManualClock) -> CampaignRecord:
+        """Create the campaign starting now and wait until the scheduler has opened it."""
+        assert bot.process is not None
+        db = bot.process.db
+        # Ideas go to the open campaign of their channel, so an earlier one would take them.
+        existing = list_campaigns(db, statuses=("scheduled", "open"))
+        if existing:
+            raise SimulationFailed(
+                f"the database already has {len(existing)} scheduled or open campaigns "
+                f"(first: id {existing[0].id}); use an empty database or leave out --database-url"
+            )
+        campaign = create_campaign(
+            db,
+            title=CAMPAIGN_TITLE,
+            channel_id=CHANNEL_ID,
+            starts="now",
+            days=CAMPAIGN_DAYS,
+            timezone=bot.process.settings.timezone,
+            now=clock.now(),
+        )
+        bot.process.scheduler.sync()
+        wait_until(
+            lambda: _message_with_header(bot.standin, CAMPAIGN_TITLE) is not None,
+            timeout=SETTLE_TIMEOUT_SECONDS,
+            describe=lambda: "the scheduler did not post the launch message",
+        )
+        return campaign
+
+    def _run_days(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
+        replay_started = time.monotonic()
+        print(f"Replaying {CAMPAIGN_DAYS} days in channel {CHANNEL_ID}:")
+        try:
+            for day_plan in self.plan.days:
+                self._run_day(day_plan, replay=replay, clock=clock, counter=counter)
+        finally:
+            self.result.replay_seconds = time.monotonic() - replay_started
+
+    def _run_day(
+        self, day_plan: DayPlan, *, replay: Replay, clock: ManualClock, counter: DatabaseCounter
+    ) -> None:
+        """Send one day's three phases, each after the bot has caught up with the previous."""
+        day = day_plan.day
+        day_start = replay.campaign.starts_at + timedelta(days=day - 1)
+        clock.set(day_start + timedelta(hours=IDEAS_HOUR))
+        replay.send_all(day_plan.ideas)
+        replay.find_idea_messages(day_plan.ideas, timeout=SETTLE_TIMEOUT_SECONDS)
+        self._wait_for_recorded_messages(replay, counter, day_plan.ideas)
+
+        clock.set(day_start + timedelta(hours=ENGAGEMENT_HOUR))
+        replay.send_all(day_plan.engagement)
+        self._wait_for_database(replay, counter, day=day)
+
+        clock.set(day_start + timedelta(hours=FOLLOW_UP_HOUR))
+        replay.send_all(day_plan.follow_ups)
+        if day == CAMPAIGN_DAYS and replay.pending_redeliveries():
+            # Nothing follows the last phase, so its redeliveries go on their own.
+            replay.send_all([])
+        totals = self._wait_for_database(replay, counter, day=day)
+        print(
+            f"  day {day:>2}: {replay.request_count():>5} requests, "
+            f"ideas {totals.ideas:>4}, comments {totals.comments:>4}, "
+            f"votes {totals.votes:>4}, participants {totals.participants:>4}, "
+            f"{self.elapsed():5.1f} s",
+            flush=True,
+        )
+
+    def _wait_for_recorded_messages(
+        self, replay: Replay, counter: DatabaseCounter, ideas: list[Action]
+    ) -> None:
+        """Wait until the bot has stored the message id of each idea posted in the channel.
+
+        The bot posts an idea's message before it stores the message's ts, and until then it
+        ignores reactions and replies on that message, so staff act only after that.
+        """
+        message_ids = {
+            message.idea_id: message.ts
+            for message in (
+                replay.idea_messages[action.idea] for action in ideas if action.idea is not None
+            )
+        }
+
+        def recorded() -> bool:
+            return counter.recorded_messages(list(message_ids)) == message_ids
+
+        wait_until(
+            recorded,
+            timeout=SETTLE_TIMEOUT_SECONDS,
+            describe=lambda: "the bot did not store the message ids of the ideas it posted",
+        )
+
+    def _wait_for_database(self, replay: Replay, counter: DatabaseCounter, *, day: int) -> Totals:
+        """Wait until the database contains the expected totals and edits; return the totals."""
+        expected, expected_edits = replay.expected.totals(), replay.expected.edited_count()
+        latest: list[DatabaseCounts] = []
+
+        def caught_up() -> bool:
+            counts = counter.count()
+            latest[:] = [counts]
+            return counts.totals == expected and counts.edited == expected_edits
+
+        def describe() -> str:
+            counts = latest[0]
+            differences = counts.totals.differences(expected)
+            if counts.edited != expected_edits:
+                differences.append(f"edited replies: {counts.edited} vs {expected_edits}")
+            return f"day {day}, database vs expected: " + "; ".join(differences)
+
+        wait_until(caught_up, timeout=SETTLE_TIMEOUT_SECONDS, describe=describe)
+        return expected
+
+    def _close(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
+        standin = replay.bot.standin
+        # Reaching ends_at makes the scheduler's re-sync run the closing job now.
+        clock.set(replay.campaign.ends_at)
+        wait_until(
+            lambda: _message_with_header(standin, SUMMARY_HEADER) is not None,
+            timeout=SETTLE_TIMEOUT_SECONDS,
+            describe=lambda: "the scheduler did not post the closing summary",
+        )
+        message = _message_with_header(standin, SUMMARY_HEADER)
+        assert message is not None
+        lines = plain_text(message.get("blocks") or [])
+        print(f"\nClosing summary as posted in {CHANNEL_ID}:")
+        for line in lines:
+            print(f"  {line}")
+        self.result.expected = replay.expected.totals()
+        counts = counter.count()
+        self.result.database = counts.totals
+        self.result.summary = parse_totals(message.get("text", ""))
+        if self.result.summary is None:
+            self.result.problems.append("the closing summary's text has no totals line")
+        if counts.vote_count_sum != counts.totals.votes:
+            self.result.problems.append(
+                f"ideas.vote_count adds up to {counts.vote_count_sum} but there are "
+                f"{counts.totals.votes} vote rows"
+            )
+
+
+def _print_totals(result: SimulationResult) -> None:
+    rows = (
+        ("expected (sent)", result.expected),
+        ("database", result.database),
+        ("summary", result.summary),
+    )
+    print(f"\n{'':<16}{'ideas':>8}{'comments':>10}{'votes':>8}{'participants':>14}")
+    for name, totals in rows:
+        if totals is None:
+            print(f"{name:<16}{'-':>8}{'-':>10}{'-':>8}{'-':>14}")
+            continue
+        print(
+            f"{name:<16}{totals.ideas:>8}{totals.comments:>10}{totals.votes:>8}"
+            f"{totals.participants:>14}"
+        )
+
+
+def _print_requests(result: SimulationResult) -> None:
+    print("\nRequests sent by kind:")
+    for label, count in sorted(result.requests.items(), key=lambda item: -item[1]):
+        print(f"  {label:<44}{count:>6}")
+    print(f"  {'total':<44}{result.request_count:>6}")
+
+    print(f"HTTP errors (status other than 200): {len(result.errors)}")
+    for error in result.errors[:ERRORS_SHOWN]:
+        print(f"  {error}")
+    if len(result.errors) > ERRORS_SHOWN:
+        print(f"  and {len(result.errors) - ERRORS_SHOWN} more")
+
+
+def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
+    """Print the totals table, the requests by kind, the timing and the verdict."""
+    _print_totals(result)
+    _print_requests(result)
+
+    rate = result.request_count / result.replay_seconds if result.replay_seconds else 0.0
+    print(
+        f"\nElapsed: {result.elapsed_seconds:.1f} s in all, {result.replay_seconds:.1f} s "
+        f"replaying {CAMPAIGN_DAYS} days; {rate:.0f} requests/s over the replay."
+    )
+    if temporary_path is not None:
+        print(
+            f"Database: {temporary_path}\n  inspect it with: "
+            f"DATABASE_URL=sqlite:///{temporary_path} staffvoice ideas"
+        )
+
+    if result.exit_code == 0:
+        print("Result: OK, the expected, database and summary totals agree.")
+        return
+    print("Result: FAILED")
+    for problem in result.problems:
+        print(f"  {problem}")
+
+
+def _verdict(result: SimulationResult) -> None:
+    """Set result.problems from the totals and errors, and exit_code from the problems."""
+    if result.expected is not None and result.database is not None:
+        for difference in result.expected.differences(result.database):
+            result.problems.append(f"expected vs database, {difference}")
+    if result.expected is not None and result.summary is not None:
+        for difference in result.expected.differences(result.summary):
+            result.problems.append(f"expected vs summary, {difference}")
+    if result.database is not None and result.summary is not None:
+        for difference in result.database.differences(result.summary):
+            result.problems.append(f"database vs summary, {difference}")
+    if result.errors:
+        result.problems.append(f"{len(result.errors)} requests got an HTTP status other than 200")
+    complete = None not in (result.expected, result.database, result.summary)
+    result.exit_code = 0 if complete and not result.problems else 1
+
+
+def simulate(
+    *, staff: int, seed: int, database_url: str | None, settings: Settings
+) -> SimulationResult:
+    """Run the simulated campaign, print its progress and report, and return the result."""
+    started = time.monotonic()
+    plan = build_plan(staff=staff, seed=seed)
+    temporary_path = None
+    if database_url is None:
+        temporary_path = Path(tempfile.mkdtemp(prefix="staffvoice-simulate-")) / "staffvoice.db"
+        database_url = f"sqlite:///{temporary_path}"
+    result = SimulationResult(database_url=database_url)
+    counts = plan.action_counts()
+    vote_kinds = (ActionKind.REACTION_ADDED, ActionKind.REACTION_REMOVED, ActionKind.VOTE_BUTTON)
+    print(
+        f"Simulating a {CAMPAIGN_DAYS}-day campaign: {staff} staff, {len(plan.participants)} "
+        f"taking part, {len(plan.ideas)} ideas, {counts[ActionKind.THREAD_REPLY]} replies, "
+        f"{sum(counts[kind] for kind in vote_kinds)} vote actions (seed {seed})."
+    )
+    if temporary_path is not None:
+        print(f"Database: {temporary_path}")
+    run = CampaignRun(plan, database_url=database_url, result=result)
+    with _quiet_bot_logs(settings):
+        try:
+            run.run()
+        except SimulationFailed as error:
+            result.problems.append(f"the run stopped early: {error}")
+    result.elapsed_seconds = time.monotonic() - started
+    _verdict(result)
+    _report(result, temporary_path=temporary_path)
+    return result
+
+
+def run_simulation(*, staff: int, seed: int, database_url: str | None, settings: Settings) -> int:
+    """Run the simulated campaign for `staffvoice simulate` and return its exit code."""
+    if staff < MIN_STAFF:
+        print(f"staffvoice: --staff must be at least {MIN_STAFF}, got {staff}", file=sys.stderr)
+        return 2
+    return simulate(staff=staff, seed=seed, database_url=database_url, settings=settings).exit_code
