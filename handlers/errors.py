@@ -35,7 +35,7 @@ def request_ids(body: dict[str, Any]) -> dict[str, str | None]:
         or (event.get("item") or {}).get("channel")
     )
     return {
-        "type": body.get("type") or body.get("command") or event.get("type"),
+        "type": event.get("type") or body.get("command") or body.get("type"),
         "team": team_id,
         "user": user_id,
         "channel": channel_id,

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from storage import ideas as idea_store
 from storage.database import Database
 
-# Slack allows chat.update about 50 times a minute per workspace; refreshing an
-# idea message at most every 5 seconds keeps a burst of votes within that.
+# Slack rate-limits chat.update (Tier 3, about 50 calls a minute). Refreshing each
+# idea message at most every 5 seconds holds a burst of votes on one idea to 12
+# updates a minute.
 MIN_REFRESH_INTERVAL = timedelta(seconds=5)
 
 
@@ -24,7 +25,7 @@ class RefreshClaim:
 
 
 def claim_refresh(db: Database, idea_id: int, *, now: datetime) -> RefreshClaim:
-    """Claim a refresh of an idea message, or say when the next one may happen.
+    """Claim a refresh of an idea message, or return when the next one may happen.
 
     Uses the database so that several processes together refresh an idea at
     most once per MIN_REFRESH_INTERVAL; `now` is wall-clock time, because the

@@ -136,7 +136,7 @@ def test_event_exception_apology(
     for marker in TRACE_MARKERS:
         assert marker not in apology["text"]
     [record] = _error_records(caplog, match.group(1))
-    for request_id in ("event_callback", TEAM_ID, "U0V1", CAMPAIGN_CHANNEL, event_id):
+    for request_id in ("reaction_added", TEAM_ID, "U0V1", CAMPAIGN_CHANNEL, event_id):
         assert request_id in record.getMessage()
     assert count_rows(bot_db(bot), Vote) == 0
 
