@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,8 +56,35 @@ class Campaign(Base):
     launch_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     summary_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     summary_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who created it (a user id on the campaign's platform); None when made from the CLI.
+    created_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # Vote counts stay hidden on idea messages until the campaign closes.
+    hide_counts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A quarterly campaign schedules the next one of its series when it closes.
+    repeat_quarterly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The id of the first campaign of a series; None for a campaign on its own.
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Days after opening on which a reminder is posted, comma-separated ("10"), and
+    # how many hours before the close the last reminder goes out (0 for none).
+    reminder_days: Mapped[str] = mapped_column(String(100), default="10", server_default="10")
+    final_reminder_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    # The announcement posted ahead of the start, with its "Remind me" button.
+    announcement_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
     __table_args__ = (Index(None, "status"),)
+
+
+class Topic(Base):
+    """A question a campaign asks staff, such as "How could we recognise each other's work?"."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("campaign_id", "position"),)
 
 
 class Idea(Base):
@@ -66,6 +94,8 @@ class Idea(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Null until the author picks the topic the idea answers, in a campaign with several.
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
     platform: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     # Null when the idea was posted anonymously: the database keeps no trace of who wrote it.
@@ -142,3 +172,64 @@ class ClosedVoteNotice(Base):
     team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Role(Base):
+    """A role granted to a person: "manager" (engagement manager) or "lead" (team lead)."""
+
+    __tablename__ = "roles"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who granted it: a user id, or a label such as "cli" or "STAFFVOICE_MANAGERS".
+    granted_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+
+
+class CampaignInterest(Base):
+    """A person who asked to be told when a campaign opens."""
+
+    __tablename__ = "campaign_interest"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A message to send once: stored before sending, marked sent, retried after a failure."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    # A user id for a direct message, or a channel id.
+    recipient: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # The message as JSON: text, and blocks or a card in the platform's own form.
+    payload: Mapped[str] = mapped_column(Text)
+    # Makes enqueueing idempotent, such as "opening:42:U0123".
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when sending is given up after repeated failures.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+
+    __table_args__ = (Index(None, "sent_at", "failed_at", "not_before"),)
+
+
+class ScheduledRun(Base):
+    """A once-only scheduled effect that has happened, such as one day's digest."""
+
+    __tablename__ = "scheduled_runs"
+
+    # Such as "digest:2027-01-12" or "reminder:42:day-10".
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
