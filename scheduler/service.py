@@ -1,9 +1,11 @@
 """APScheduler with one date job per campaign transition, kept in step with the database.
 
-Jobs live in APScheduler's memory store and are re-created from the campaigns
-table at start-up and every SYNC_SECONDS, so the database is the one record
-of what is due: a job that fell due while the bot was down runs as soon as it
-starts again, and a campaign created by another process is picked up.
+Campaign jobs are stored in APScheduler's SQLAlchemy job store in the bot's
+database, and re-derived from the campaigns table at start-up and every
+SYNC_SECONDS. A job that fell due while every process was down runs as soon
+as one starts, and a campaign created by another process is picked up. Two
+processes may both run a due job; the campaign transition it makes is a
+guarded UPDATE, so its effect happens once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import campaigns
@@ -27,6 +32,10 @@ STALE_REFRESH_SECONDS = 60
 EVENT_CLEANUP_SECONDS = 3600
 # A job whose time moved by less than this is left as it is.
 SAME_TIME_TOLERANCE = timedelta(seconds=1)
+
+CAMPAIGN_JOB_STORE = "campaigns"
+# Created by APScheduler itself and left out of the Alembic migrations.
+JOB_TABLE = "apscheduler_jobs"
 
 JOB_DEFAULTS = {
     # A run missed while the process was busy or down happens once, however late.
@@ -52,7 +61,15 @@ class CampaignScheduler:
     def __init__(self, *, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        # Campaign jobs live in the bot's own database, so every process sees
+        # the same set; the periodic jobs are per process and stay in memory.
+        jobstores = {
+            "default": MemoryJobStore(),
+            CAMPAIGN_JOB_STORE: SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE),
+        }
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC, job_defaults=JOB_DEFAULTS, jobstores=jobstores
+        )
 
     def start(self) -> None:
         """Start the scheduler with the periodic jobs and one job per due transition."""
@@ -77,16 +94,23 @@ class CampaignScheduler:
         logger.info("Scheduler stopped")
 
     def sync(self) -> None:
-        """Schedule the opening or closing job of every scheduled or open campaign."""
+        """Schedule the opening or closing job of every scheduled or open campaign.
+
+        A job whose campaign moved on (opened, closed, or removed) is dropped,
+        and a job whose campaign's time changed is moved.
+        """
+        wanted: set[str] = set()
         for campaign in campaigns.list_campaigns(self._db, statuses=("scheduled", "open")):
             if campaign.status == "scheduled":
-                self._schedule(
-                    open_job_id(campaign.id), jobs.open_campaign, campaign.id, campaign.starts_at
-                )
+                job_id = open_job_id(campaign.id)
+                self._schedule(job_id, jobs.open_campaign, campaign.id, campaign.starts_at)
             else:
-                self._schedule(
-                    close_job_id(campaign.id), jobs.close_campaign, campaign.id, campaign.ends_at
-                )
+                job_id = close_job_id(campaign.id)
+                self._schedule(job_id, jobs.close_campaign, campaign.id, campaign.ends_at)
+            wanted.add(job_id)
+        for job in self._scheduler.get_jobs(jobstore=CAMPAIGN_JOB_STORE):
+            if job.id not in wanted:
+                self._remove(job.id)
 
     def _after_job(self, event: JobExecutionEvent) -> None:
         # An opened campaign needs its closing job straight away, not at the next sync.
@@ -95,7 +119,7 @@ class CampaignScheduler:
 
     def _schedule(self, job_id: str, func: object, campaign_id: int, due: datetime) -> None:
         run_at = self._real_time_of(due)
-        existing = self._scheduler.get_job(job_id)
+        existing = self._scheduler.get_job(job_id, jobstore=CAMPAIGN_JOB_STORE)
         # A job added before start() has no next_run_time yet.
         next_run = getattr(existing, "next_run_time", None)
         if next_run is not None and abs(next_run - run_at) < SAME_TIME_TOLERANCE:
@@ -106,9 +130,18 @@ class CampaignScheduler:
             run_date=run_at,
             args=[campaign_id],
             id=job_id,
+            jobstore=CAMPAIGN_JOB_STORE,
             replace_existing=True,
         )
         logger.info("Scheduled %s at %s", job_id, run_at.isoformat())
+
+    def _remove(self, job_id: str) -> None:
+        try:
+            self._scheduler.remove_job(job_id, jobstore=CAMPAIGN_JOB_STORE)
+        except JobLookupError:
+            # Another process ran or removed it first.
+            return
+        logger.info("Removed %s, whose campaign no longer needs it", job_id)
 
     def _real_time_of(self, due: datetime) -> datetime:
         # The domain clock may run apart from the wall clock (the simulated

@@ -208,7 +208,7 @@ def test_run_serves_idea_and_stops(cli_env: dict[str, str], tmp_path: Path) -> N
             client.close()
         finally:
             server.send_signal(signal.SIGTERM)
-            _, stderr = server.communicate(timeout=20)
+            _, stderr = server.communicate(timeout=60)
         assert server.returncode == 0, stderr
         assert "Scheduler stopped" in stderr
 
