@@ -1,4 +1,4 @@
-"""The staffvoice command line: run the bot, migrate, manage campaigns, list ideas, simulate."""
+"""The staffvoice command line: run the bot, migrate, manage campaigns and roles, list ideas."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import re
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.core import campaigns, ideas
+from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
+from bot.core import campaigns, ideas, roles
 from bot.core.clock import SystemClock
-from bot.core.errors import StaffvoiceError
+from bot.core.errors import InvalidInput, StaffvoiceError
 from bot.core.schedule import format_local
 from bot.logs import configure_logging
 from storage.database import Database
@@ -55,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     campaign_commands.add_parser("list", help="list campaigns")
 
+    roles_parser = commands.add_parser(
+        "roles", help="grant, revoke and list manager and lead roles"
+    )
+    role_commands = roles_parser.add_subparsers(
+        dest="roles_command", required=True, metavar="ACTION"
+    )
+    for action, summary in (("grant", "grant a role"), ("revoke", "revoke a role")):
+        change = role_commands.add_parser(action, help=f"{summary} (Slack user ID, role)")
+        change.add_argument("user_id", metavar="USER_ID", help="Slack member ID, such as U0123ABCD")
+        change.add_argument("role", metavar="ROLE", help=" or ".join(roles.ROLES))
+    role_commands.add_parser("list", help="list everyone who has a role")
+
     idea_list = commands.add_parser("ideas", help="list every idea")
     idea_list.add_argument("--json", action="store_true", help="print a JSON array for scripts")
 
@@ -93,6 +105,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "campaign":
         return _campaign(args, settings)
+    if args.command == "roles":
+        return _roles(args, settings)
     if args.command == "ideas":
         return _ideas(settings, as_json=args.json)
     if args.command == "simulate":
@@ -149,6 +163,65 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         db.dispose()
+
+
+def _roles(args: argparse.Namespace, settings: Settings) -> int:
+    if args.roles_command == "list":
+        return _list_roles(settings)
+    # Both arguments are checked before the database is opened, so bad input changes nothing.
+    role = roles.validate_role(args.role)
+    user_id = args.user_id.strip()
+    if not SLACK_USER_ID.match(user_id):
+        raise InvalidInput(
+            f"{args.user_id!r} is not a Slack user ID: use the member ID such as U0123ABCD "
+            "(in Slack: the person's profile, ⋮, Copy member ID), not their name",
+            field="user_id",
+        )
+    db = _open_database(settings)
+    try:
+        if args.roles_command == "grant":
+            granted = roles.grant_role(
+                db,
+                platform="slack",
+                user_id=user_id,
+                role=role,
+                granted_by="cli",
+                now=SystemClock().now(),
+            )
+            print(f"Granted {role} to {user_id}." if granted else f"{user_id} already has {role}.")
+            return 0
+        revoked = roles.revoke_role(
+            db, platform="slack", user_id=user_id, role=role, revoked_by="cli"
+        )
+    finally:
+        db.dispose()
+    if revoked:
+        print(f"Revoked {role} from {user_id}.")
+    else:
+        print(f"{user_id} does not have {role}; nothing changed.")
+    return 0
+
+
+def _list_roles(settings: Settings) -> int:
+    db = _open_database(settings)
+    try:
+        rows = roles.list_roles(db)
+    finally:
+        db.dispose()
+    if not rows:
+        print(
+            "No roles granted yet. Grant one with: staffvoice roles grant USER_ID manager "
+            "(or set STAFFVOICE_MANAGERS and start the bot)."
+        )
+        return 0
+    print(f"{'USER':<14}  {'ROLE':<8}  {'PLATFORM':<8}  {'GRANTED':<20}  GRANTED BY")
+    for row in rows:
+        granted_at = format_local(row.granted_at, settings.timezone)
+        print(
+            f"{row.user_id:<14}  {row.role:<8}  {row.platform:<8}  {granted_at:<20}"
+            f"  {row.granted_by}"
+        )
+    return 0
 
 
 def _ideas(settings: Settings, *, as_json: bool) -> int:

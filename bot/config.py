@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+# A Slack user id: U, or W for Enterprise Grid, then upper-case letters and digits,
+# at most 128 characters in all to fit the database's id columns.
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,127}$")
 
 
 class ConfigError(Exception):
@@ -26,6 +30,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///staffvoice.db"
     staffvoice_timezone: str = "Europe/London"
     staffvoice_log_level: str = Field(default="INFO")
+    # Comma-separated Slack user ids granted the manager role at start-up.
+    staffvoice_managers: str = ""
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -82,10 +88,28 @@ class Settings(BaseSettings):
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return level
 
+    @field_validator("staffvoice_managers")
+    @classmethod
+    def _check_managers(cls, value: str) -> str:
+        user_ids = [part.strip() for part in value.split(",") if part.strip()]
+        for user_id in user_ids:
+            if not SLACK_USER_ID.match(user_id):
+                raise ValueError(
+                    f"{user_id!r} is not a Slack user ID: list member IDs such as U0123ABCD,"
+                    " separated by commas (in Slack: the person's profile, ⋮, Copy member ID)"
+                )
+        return ",".join(user_ids)
+
     @property
     def timezone(self) -> ZoneInfo:
         """Return the organisation's local time zone."""
         return ZoneInfo(self.staffvoice_timezone)
+
+    @property
+    def manager_ids(self) -> tuple[str, ...]:
+        """Return the Slack user ids in STAFFVOICE_MANAGERS, without repeats."""
+        user_ids = self.staffvoice_managers.split(",") if self.staffvoice_managers else []
+        return tuple(dict.fromkeys(user_ids))
 
     @property
     def socket_mode(self) -> bool:

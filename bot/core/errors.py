@@ -39,3 +39,25 @@ class DeliveryFailed(StaffvoiceError):
     def __init__(self, user_message: str, *, reason: str) -> None:
         super().__init__(user_message)
         self.reason = reason
+
+
+class PermissionDenied(StaffvoiceError):
+    """The person lacks the role that the requested action needs, so nothing was changed."""
+
+    code = "permission_denied"
+
+
+class RateLimited(StaffvoiceError):
+    """The chat platform rejected a request for exceeding its rate limit (HTTP 429).
+
+    `retry_after_seconds` is the wait the platform asked for, from its Retry-After header.
+    """
+
+    code = "rate_limited"
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(
+            f"The chat platform asked the bot to slow down; try again in"
+            f" {retry_after_seconds:g} seconds."
+        )
+        self.retry_after_seconds = retry_after_seconds

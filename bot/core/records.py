@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,101 @@ class CampaignSummary:
     vote_count: int
     participant_count: int
     top_ideas: tuple[RankedIdea, ...]
+
+
+@dataclass(frozen=True)
+class RoleRecord:
+    """A role granted to a person, with the time of the grant and the grantor."""
+
+    platform: str
+    user_id: str
+    role: str
+    granted_at: datetime
+    # A user id, or a label such as "cli" or "STAFFVOICE_MANAGERS".
+    granted_by: str
+
+
+@dataclass(frozen=True)
+class FairRankedIdea:
+    """An idea in a campaign's final report, with its fair rank and the counts behind it."""
+
+    rank: int
+    idea_id: int
+    text: str
+    author_name: str | None
+    anonymous: bool
+    vote_count: int
+    comment_count: int
+    posted_at: datetime
+    # The campaign day, counting the local date of the campaign's start as day 1.
+    posted_day: int
+    # Distinct people with a standing vote, on any idea of the campaign, cast at
+    # or after this idea was posted.
+    active_voter_count: int
+    # The Wilson score lower bound of vote_count out of active_voter_count.
+    score: float
+    channel_id: str | None
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class TopicRanking:
+    """A topic's top ideas in a final report, or the ideas with no topic when topic_id is None."""
+
+    topic_id: int | None
+    question: str | None
+    idea_count: int
+    top_ideas: tuple[FairRankedIdea, ...]
+
+
+@dataclass(frozen=True)
+class CampaignTotals:
+    """A campaign's counts of ideas, comments not deleted, votes and participants."""
+
+    idea_count: int
+    comment_count: int
+    vote_count: int
+    participant_count: int
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    """A local calendar day's new ideas, comments and votes in a campaign."""
+
+    day: date
+    # The campaign day, counting the local date of the campaign's start as day 1.
+    day_number: int
+    idea_count: int
+    comment_count: int
+    vote_count: int
+
+    @property
+    def activity_count(self) -> int:
+        """Return the day's ideas, comments and votes added together."""
+        return self.idea_count + self.comment_count + self.vote_count
+
+
+@dataclass(frozen=True)
+class SeriesComparison:
+    """The previous campaign of a series, its totals, and the change since then."""
+
+    previous: CampaignRecord
+    previous_totals: CampaignTotals
+    # This campaign's totals minus the previous campaign's.
+    difference: CampaignTotals
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    """A campaign's final report: totals, busiest days, series comparison and ranked ideas."""
+
+    campaign: CampaignRecord
+    # The ranking method in one or two sentences, for readers of the report.
+    method: str
+    # The IANA time zone the days are counted in, such as Europe/London.
+    timezone: str
+    has_topics: bool
+    totals: CampaignTotals
+    busiest_days: tuple[DayActivity, ...]
+    comparison: SeriesComparison | None
+    topics: tuple[TopicRanking, ...]

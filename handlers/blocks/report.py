@@ -1,0 +1,183 @@
+"""Block Kit for a campaign's final report, posted in its channel and sent to managers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.records import (
+    CampaignReport,
+    CampaignTotals,
+    DayActivity,
+    FairRankedIdea,
+    SeriesComparison,
+    TopicRanking,
+)
+from handlers.blocks.campaigns import comment_label
+from handlers.blocks.ideas import vote_label
+from handlers.mrkdwn import escape, excerpt, split_for_sections
+
+Blocks = list[dict[str, Any]]
+
+# Slack's published limits: 50 blocks in a message, 3,000 characters in a
+# section's text.
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+EXCERPT_LENGTH = 140
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+
+
+def _short_date(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%b} {day.year}"
+
+
+def _totals_text(totals: CampaignTotals) -> str:
+    return (
+        f"{totals.idea_count:,} ideas · {totals.comment_count:,} comments · "
+        f"{totals.vote_count:,} votes · {totals.participant_count:,} participants"
+    )
+
+
+def _busiest_days_text(days: tuple[DayActivity, ...]) -> str:
+    entries = " · ".join(
+        f"{_short_date(day.day)} (day {day.day_number}): {day.activity_count:,}" for day in days
+    )
+    return f"*Busiest days* (new ideas, comments and votes): {entries}"
+
+
+def _comparison_text(comparison: SeriesComparison, totals: CampaignTotals) -> str:
+    previous = comparison.previous_totals
+    change = comparison.difference
+    parts = [
+        f"{label} {now:,} vs {before:,} ({difference:+,})"
+        for label, now, before, difference in (
+            ("ideas", totals.idea_count, previous.idea_count, change.idea_count),
+            ("comments", totals.comment_count, previous.comment_count, change.comment_count),
+            ("votes", totals.vote_count, previous.vote_count, change.vote_count),
+            (
+                "participants",
+                totals.participant_count,
+                previous.participant_count,
+                change.participant_count,
+            ),
+        )
+    ]
+    title = escape(comparison.previous.title)
+    return f"*Compared with {title}:* " + " · ".join(parts)
+
+
+def _idea_line(idea: FairRankedIdea, *, permalinks: Mapping[int, str]) -> str:
+    author = "Anonymous" if idea.anonymous else escape(idea.author_name or "A colleague")
+    label = escape(excerpt(idea.text, length=EXCERPT_LENGTH))
+    link = permalinks.get(idea.idea_id)
+    linked_label = f"<{link}|{label}>" if link else label
+    return (
+        f"{idea.rank}. {linked_label} ({author}) · *{vote_label(idea.vote_count)}* · "
+        f"{comment_label(idea.comment_count)} · posted day {idea.posted_day} "
+        f"({idea.active_voter_count:,} voters active since)"
+    )
+
+
+def _topic_heading(topic: TopicRanking, *, number: int, has_topics: bool) -> str:
+    if not has_topics:
+        title = "*Top ideas*"
+    elif topic.question is None:
+        title = "*Not assigned to a topic*"
+    else:
+        title = f"*{number}. {escape(topic.question)}*"
+    if topic.idea_count == 0:
+        return f"{title}\nNo ideas were posted."
+    shown_count = len(topic.top_ideas)
+    ideas = "1 idea" if topic.idea_count == 1 else f"{topic.idea_count:,} ideas"
+    if shown_count < topic.idea_count:
+        return f"{title}\n{ideas}, top {shown_count} shown"
+    return f"{title}\n{ideas}"
+
+
+def _pack_lines(lines: list[str]) -> list[str]:
+    """Join lines into as few texts of at most MAX_SECTION_TEXT characters as fit."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        for piece in split_for_sections(line, limit=MAX_SECTION_TEXT):
+            if current and len(current) + 1 + len(piece) <= MAX_SECTION_TEXT:
+                current = f"{current}\n{piece}"
+            else:
+                if current:
+                    texts.append(current)
+                current = piece
+    if current:
+        texts.append(current)
+    return texts
+
+
+def _topic_blocks(
+    topic: TopicRanking, *, number: int, has_topics: bool, permalinks: Mapping[int, str]
+) -> Blocks:
+    lines = [_topic_heading(topic, number=number, has_topics=has_topics)]
+    lines.extend(_idea_line(idea, permalinks=permalinks) for idea in topic.top_ideas)
+    return [{"type": "divider"}, *(_section(text) for text in _pack_lines(lines))]
+
+
+def final_report_message(
+    report: CampaignReport, *, permalinks: Mapping[int, str] | None = None
+) -> tuple[str, Blocks]:
+    """Build the final report message: (notification text, blocks) within Slack's limits.
+
+    permalinks maps idea ids to message links, which the idea excerpts then
+    link to. Topics that do not fit in 50 blocks are left out, and a closing
+    line states how many.
+    """
+    links = permalinks or {}
+    timezone = ZoneInfo(report.timezone)
+    campaign = report.campaign
+    title = escape(campaign.title)
+    starts = campaign.starts_at.astimezone(timezone).date()
+    ends = campaign.ends_at.astimezone(timezone).date()
+    totals = _totals_text(report.totals)
+
+    head: Blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Final report"}},
+        _section(f"*{title}* · {_long_date(starts)} to {_long_date(ends)}\n{totals}"),
+    ]
+    if report.busiest_days:
+        head.append(_section(_busiest_days_text(report.busiest_days)))
+    if report.comparison is not None:
+        head.append(_section(_comparison_text(report.comparison, report.totals)))
+    method: Blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": report.method}]}]
+
+    topic_blocks = [
+        _topic_blocks(topic, number=number, has_topics=report.has_topics, permalinks=links)
+        for number, topic in enumerate(report.topics, start=1)
+    ]
+    room = MAX_BLOCKS - len(head) - len(method)
+    body: Blocks = [block for blocks in topic_blocks for block in blocks]
+    if len(body) > room:
+        # One block is kept for the line that states how many topics were left out.
+        body = []
+        topics_shown = 0
+        for blocks in topic_blocks:
+            if len(body) + len(blocks) > room - 1:
+                break
+            body.extend(blocks)
+            topics_shown += 1
+        left_out = len(topic_blocks) - topics_shown
+        noun = "topic was" if left_out == 1 else "topics were"
+        body.append(
+            _section(
+                f"{left_out} more {noun} left out because a Slack message holds at most "
+                f"{MAX_BLOCKS} blocks."
+            )
+        )
+
+    fallback = f"Final report for {title}: {totals}"
+    return fallback, head + body + method
