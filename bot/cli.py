@@ -9,6 +9,8 @@ import re
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles
 from bot.core.clock import SystemClock
@@ -16,7 +18,7 @@ from bot.core.errors import InvalidInput, StaffvoiceError
 from bot.core.schedule import format_local
 from bot.logs import configure_logging
 from storage.database import Database
-from storage.migrate import upgrade
+from storage.migrate import current_revision, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="serve the bot (Socket Mode when SLACK_APP_TOKEN is set)")
-    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument(
+        "--port", type=_port, default=3000, help="HTTP port, 1 to 65535 (default 3000)"
+    )
     run.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default all)")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -92,6 +96,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.user_message if isinstance(error, StaffvoiceError) else str(error)
         print(f"staffvoice: {message}", file=sys.stderr)
         return 2
+    except DBAPIError as error:
+        logger.debug("Database error", exc_info=True)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        print(
+            f"staffvoice: could not use the database at DATABASE_URL ({reason}): check that "
+            "the server is running, the database and its folder exist, and the URL is right",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number from 1 to 65535")
+    return port
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -100,9 +123,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return serve(settings, host=args.host, port=args.port)
     if args.command == "db":
-        upgrade(settings.database_url)
-        print("Database is at the latest migration.")
-        return 0
+        return _upgrade_database(settings)
     if args.command == "campaign":
         return _campaign(args, settings)
     if args.command == "roles":
@@ -116,6 +137,21 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             staff=args.staff, seed=args.seed, database_url=args.database_url, settings=settings
         )
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _upgrade_database(settings: Settings) -> int:
+    database = Database(settings.database_url)
+    try:
+        before = current_revision(database.engine)
+        upgrade(settings.database_url)
+        after = current_revision(database.engine)
+    finally:
+        database.dispose()
+    if before == after:
+        print(f"The database is already at the latest migration ({after}).")
+    else:
+        print(f"Upgraded the database from {before or 'empty'} to {after}.")
+    return 0
 
 
 def _open_database(settings: Settings) -> Database:

@@ -36,8 +36,18 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _check_bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
         if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("expected a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _check_signing_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # .env.example ships the line empty; an empty value means not set.
+        if value is not None and not value.get_secret_value().strip():
+            return None
         return value
 
     @field_validator("slack_app_token")
@@ -67,6 +77,12 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         if not value.startswith(("sqlite:", "postgresql+")):
             raise ValueError("expected a sqlite:/// or postgresql:// URL")
+        if value in ("sqlite://", "sqlite:///", "sqlite:///:memory:"):
+            # Every connection to an in-memory SQLite database sees a new, empty one.
+            raise ValueError(
+                "an in-memory SQLite database is not supported: name a file, "
+                "such as sqlite:///staffvoice.db"
+            )
         return value
 
     @field_validator("staffvoice_timezone")

@@ -7,7 +7,7 @@ import signal
 from types import FrameType
 
 from bot.app import BotProcess, build_process
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.server import SlackWsgiApp, create_http_server
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,13 @@ def _serve_http(process: BotProcess, *, host: str, port: int) -> None:
     wsgi = SlackWsgiApp(
         process.bolt, db=process.db, signing_secret=signing_secret.get_secret_value()
     )
-    server = create_http_server(wsgi, host=host, port=port)
-    logger.info("Serving Slack requests on http://%s:%s/slack/events", host, port)
+    try:
+        server = create_http_server(wsgi, host=host, port=port)
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"Cannot listen on {host}:{port} ({error}): choose another --port or --host"
+        ) from None
+    logger.info("Serving Slack requests on http://%s:%s/slack/events", host, server.effective_port)
     try:
         server.run()
     except (KeyboardInterrupt, _StopServing):

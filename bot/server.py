@@ -67,6 +67,13 @@ class SlackWsgiApp:
             return _reply(start_response, "503 Service Unavailable", body, "application/json")
         return _reply(start_response, "200 OK", json.dumps({"status": "ok"}), "application/json")
 
+    def _has_valid_signature(self, body: str, headers: dict[str, str]) -> bool:
+        try:
+            return self._verifier.is_valid_request(body, headers)
+        except (ValueError, TypeError):
+            # slack_sdk parses the timestamp header with int(), so "abc" raises.
+            return False
+
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -82,7 +89,7 @@ class SlackWsgiApp:
             return _reply(start_response, "400 Bad Request", "Body is not UTF-8")
         # The signature and its 5-minute timestamp window are checked before
         # the body is parsed, so no handler sees an unsigned or replayed request.
-        if not self._verifier.is_valid_request(body, headers):
+        if not self._has_valid_signature(body, headers):
             logger.warning("Rejected a request with an invalid or expired signature")
             return _reply(start_response, "401 Unauthorized", "Invalid signature")
         if not _is_parsable(body, headers.get("content-type", "")):
@@ -121,16 +128,30 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 
 
 def _is_parsable(body: str, content_type: str) -> bool:
-    """Return whether Bolt can parse the body: JSON, or a form with a JSON payload field."""
+    """Return whether Bolt can parse and route the body.
+
+    Accepted: a JSON object, whose "event" (for event callbacks) is an object
+    with a type; or a form, whose "payload" field (for interactions), when
+    present, is a JSON object with a type.
+    """
     try:
         if content_type.startswith("application/json") or body.startswith("{"):
-            return isinstance(json.loads(body), dict)
+            envelope = json.loads(body)
+            if not isinstance(envelope, dict):
+                return False
+            if envelope.get("type") == "event_callback":
+                return _has_type(envelope.get("event"))
+            return True
         form = parse_qs(body, keep_blank_values=True, strict_parsing=bool(body))
         if "payload" in form:
-            return isinstance(json.loads(form["payload"][0]), dict)
+            return _has_type(json.loads(form["payload"][0]))
         return True
     except ValueError:
         return False
+
+
+def _has_type(value: object) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("type"), str)
 
 
 def _reason(status: int) -> str:

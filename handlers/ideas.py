@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
-from bot.core.ideas import submit_idea, validate_idea_text
+from bot.core.ideas import MAX_IDEA_LENGTH, submit_idea, validate_idea_text
 from bot.core.records import Person, SubmittedIdea
 from handlers import errors, replies
 from handlers.blocks.ideas import idea_modal
@@ -22,6 +22,19 @@ from handlers.publisher import post_failure_hint
 logger = logging.getLogger(__name__)
 
 HELP_WORDS = {"help", "?"}
+# Words that read as a command rather than an idea when they make up the whole
+# text, alone or with a number ("/idea delete 3"); such text is not posted.
+COMMAND_WORDS = {
+    "list",
+    "mine",
+    "delete",
+    "remove",
+    "edit",
+    "withdraw",
+    "status",
+    "anon",
+    "anonymous",
+}
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -55,6 +68,10 @@ def idea_command(
         return
     if text.lower() in HELP_WORDS:
         ack(text=replies.IDEA_HELP)
+        return
+    command_word = _command_word(text)
+    if command_word is not None:
+        ack(text=replies.unknown_subcommand(command_word))
         return
     try:
         validate_idea_text(text)
@@ -92,8 +109,16 @@ def idea_submission(
     try:
         validate_idea_text(text, detail=detail)
     except InvalidInput as error:
-        block = IdeaIds.DETAIL_BLOCK if error.field == "detail" else IdeaIds.TEXT_BLOCK
-        ack(response_action="errors", errors={block.value: error.user_message})
+        if error.field == "detail":
+            errors = {IdeaIds.DETAIL_BLOCK.value: error.user_message}
+        elif not text.strip():
+            errors = {IdeaIds.TEXT_BLOCK.value: "Your idea is empty: write it here before posting."}
+        else:
+            errors = {
+                IdeaIds.TEXT_BLOCK.value: f"Your idea has {len(text.strip())} characters; the "
+                f"maximum is {MAX_IDEA_LENGTH}. Move the rest into Detail."
+            }
+        ack(response_action="errors", errors=errors)
         return
     ack()
     user = body["user"]
@@ -133,6 +158,18 @@ def publish_and_describe(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
             channel=submitted.campaign.channel_id, message_id=message_id
         )
     return replies.idea_posted(submitted, permalink=permalink)
+
+
+def _command_word(text: str) -> str | None:
+    words = text.lower().split()
+    if words[0] in ("anon", "anonymous"):
+        # Posting "/idea anon ..." under the author's name would defeat its purpose.
+        return words[0]
+    if words[0] not in COMMAND_WORDS or len(words) > 2:
+        return None
+    if len(words) == 2 and not words[1].lstrip("#").isdigit():
+        return None
+    return words[0]
 
 
 def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str | None:

@@ -32,8 +32,9 @@ def idea_saved_not_posted(submitted: SubmittedIdea, *, hint: str) -> str:
     assert submitted.campaign is not None
     return (
         f"Your idea is saved as idea {submitted.idea.id}, but posting it in "
-        f"<#{submitted.campaign.channel_id}> failed: {hint}. The bot retries every minute, "
-        "so it appears there once the problem is fixed; you do not need to send it again."
+        f"<#{submitted.campaign.channel_id}> failed: {hint}. The bot tries again every "
+        "minute or two, so it appears there once the problem is fixed; you do not need to "
+        "send it again."
     )
 
 
@@ -53,6 +54,30 @@ def campaign_closed_for_votes(campaign: CampaignRecord | None, *, timezone: Zone
         f"{escape(campaign.title)} closed on {format_local(campaign.ends_at, timezone)}, "
         "so votes on its ideas are no longer counted. The closing summary in the channel "
         "shows the final results."
+    )
+
+
+def vote_toggled(*, counted: bool, vote_count: int) -> str:
+    """Tell a voter what pressing the Vote button did."""
+    total = "1 vote" if vote_count == 1 else f"{vote_count} votes"
+    if counted:
+        return f"Your vote counts; the idea has {total} now. Press Vote again to take it back."
+    return (
+        f"Your vote is taken back; the idea has {total} now. A :+1: reaction you added "
+        "no longer counts either, so you may want to remove it too."
+    )
+
+
+def unknown_subcommand(word: str) -> str:
+    """Explain that /idea has no such subcommand, so the text was not posted as an idea."""
+    if word in ("anon", "anonymous"):
+        return (
+            "Nothing was posted. To post anonymously, send `/idea` alone and tick "
+            '"Post anonymously" in the form.'
+        )
+    return (
+        f"Nothing was posted: `/idea {escape(word)}` is not a command. Type your idea as a "
+        "sentence after `/idea`, or send `/idea help` to see what it does."
     )
 
 

@@ -129,6 +129,14 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
             response_type="ephemeral",
             replace_original=False,
         )
+    elif result.changed:
+        # The button toggles, so the presser is told which way it went: the
+        # count on the message may lag by up to 5 seconds.
+        respond(
+            text=replies.vote_toggled(counted=result.counted, vote_count=result.vote_count),
+            response_type="ephemeral",
+            replace_original=False,
+        )
     _after_vote(ctx, result)
 
 

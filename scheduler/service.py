@@ -27,7 +27,7 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 SYNC_SECONDS = 30
-RETRY_SECONDS = 60
+RETRY_SECONDS = 30
 STALE_REFRESH_SECONDS = 60
 EVENT_CLEANUP_SECONDS = 3600
 # A job whose time moved by less than this is left as it is.
@@ -87,6 +87,11 @@ class CampaignScheduler:
         self._scheduler.start()
         self.sync()
         logger.info("Scheduler started")
+
+    @property
+    def running(self) -> bool:
+        """Return whether start() was called and shutdown() was not."""
+        return bool(self._scheduler.running)
 
     def shutdown(self) -> None:
         """Stop the scheduler, waiting for running jobs to finish."""

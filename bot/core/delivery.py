@@ -35,6 +35,7 @@ def retry_unposted_ideas(db: Database, publisher: ChatPublisher, *, now: datetim
     """Post ideas whose earlier posting failed; return how many were posted."""
     posted = 0
     for idea in ideas.unposted_ideas(db, now=now):
+        logger.info("Trying again to post idea %s", idea.id)
         try:
             if deliver_idea(db, publisher, idea.id, now=now):
                 posted += 1

@@ -124,7 +124,7 @@ def test_invalid_setting_one_line(tmp_path: Path) -> None:
 def test_run_without_token_names_it(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
-    result = run_cli("run", "--port", "0", env=env, cwd=tmp_path)
+    result = run_cli("run", "--port", "3999", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("staffvoice: SLACK_BOT_TOKEN is not set")
 
@@ -217,3 +217,61 @@ def test_run_serves_idea_and_stops(cli_env: dict[str, str], tmp_path: Path) -> N
         assert [idea["text"] for idea in ideas] == ["Cycle racks by the main entrance"]
         assert ideas[0]["author"] == "U0CLI"
         assert ideas[0]["votes"] == 0
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_unreachable_database_one_line(tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
+    line = _one_line_error(run_cli("campaign", "list", env=env, cwd=tmp_path))
+    assert line.startswith("staffvoice: could not use the database at DATABASE_URL")
+
+
+def test_missing_sqlite_folder_one_line(tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/missing/x.db")
+    line = _one_line_error(run_cli("ideas", env=env, cwd=tmp_path))
+    assert "the database and its folder exist" in line
+
+
+def test_memory_sqlite_rejected(tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL="sqlite://")
+    line = _one_line_error(run_cli("campaign", "list", env=env, cwd=tmp_path))
+    assert "DATABASE_URL is invalid" in line
+
+
+def test_empty_signing_secret_is_unset(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET="",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+    )
+    line = _one_line_error(run_cli("run", env=env, cwd=tmp_path))
+    assert line.startswith("staffvoice: SLACK_SIGNING_SECRET is not set")
+
+
+def test_unreachable_slack_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL="http://127.0.0.1:1/api/",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+    )
+    result = run_cli("run", env=env, cwd=tmp_path)
+    # Log lines of the failed attempts may come first; the error is the last line.
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("staffvoice: Could not reach the Slack Web API at http://127.0.0.1:1/")
+
+
+def test_port_out_of_range(tmp_path: Path) -> None:
+    result = run_cli("run", "--port", "70000", env=dict(os.environ), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "70000 is not a port number from 1 to 65535" in result.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from bot.core.records import CampaignRecord
 from bot.simulate.local_bot import LocalBot
 from handlers import replies
@@ -239,3 +241,35 @@ def test_idea_text_escaped(bot: LocalBot, slack: SlackSender, campaign: Campaign
         assert "<" not in text, text
         assert ">" not in text, text
         assert not re.search(r"&(?!amp;|lt;|gt;)", text), text
+
+
+@pytest.mark.parametrize("text", ["delete 3", "list", "anon Our rota is unfair", "anonymous"])
+def test_command_word_not_posted(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord, text: str
+) -> None:
+    result = slack.command(text)
+
+    assert result.http.status == 200
+    assert "Nothing was posted" in result.http.body
+    settle(bot)
+    assert count_rows(bot_db(bot), Idea) == 0
+
+
+def test_command_word_in_sentence_posted(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    slack.command("Delete the old paper forms from the ward office")
+
+    wait_until(lambda: count_rows(bot_db(bot), Idea) == 1, what="the idea")
+
+
+def test_modal_long_text_message(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    result = slack.submit_modal(user="U0ALICE", text="x" * 1001)
+
+    errors = json.loads(result.body)["errors"]
+    assert errors[IdeaIds.TEXT_BLOCK.value] == (
+        "Your idea has 1001 characters; the maximum is 1000. Move the rest into Detail."
+    )
+    assert count_rows(bot_db(bot), Idea) == 0

@@ -141,3 +141,28 @@ def test_url_verification_challenge(bot: LocalBot, slack: SlackSender) -> None:
 
     assert result.status == 200
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in result.body
+
+
+def test_non_numeric_timestamp_rejected(bot: LocalBot, slack: SlackSender) -> None:
+    body = _idea_command_body(slack, "Forged idea")
+    bot.standin.reset()
+    headers = {
+        "Content-Type": FORM_CONTENT_TYPE,
+        "X-Slack-Request-Timestamp": "abc",
+        "X-Slack-Signature": "v0=" + "0" * 64,
+    }
+
+    result = slack.client.raw("POST", "/slack/events", body=body, headers=headers)
+
+    assert result.status == 401
+    _assert_nothing_ran(bot)
+
+
+def test_signed_event_wrong_shape_4xx(bot: LocalBot, slack: SlackSender) -> None:
+    body = json.dumps(
+        {"type": "event_callback", "event_id": "Ev0SHAPE", "team_id": "T0001", "event": []}
+    ).encode("utf-8")
+
+    result = slack.client.send(body, JSON_CONTENT_TYPE)
+
+    assert 400 <= result.status < 500, result

@@ -114,7 +114,8 @@ def test_vote_one_per_person(bot: LocalBot, slack: SlackSender, campaign: Campai
     settle(bot)
     assert stored_votes(bot_db(bot), idea.id) == (1, 1)
     assert voter_ids(bot_db(bot), idea.id) == {"U0V3"}
-    assert slack.response_texts(pressed.response_token) == []
+    [taken_back] = slack.response_texts(pressed.response_token)
+    assert taken_back.startswith("Your vote is taken back")
 
 
 def test_reaction_elsewhere_ignored(
@@ -318,3 +319,19 @@ def test_vote_before_message_recorded(
     wait_until(lambda: stored_votes(bot_db(bot), idea.id) == (1, 1), what="the early vote")
     wait_until(lambda: len(comment_rows(bot_db(bot))) == 1, what="the early reply")
     assert idea_row(bot_db(bot), idea.id).comment_count == 1
+
+
+def test_vote_button_confirms_privately(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    idea = post_idea(slack)
+    assert idea.message_id is not None
+
+    first = slack.press_vote(user="U0V1", value=str(idea.id), message_ts=idea.message_id)
+    [counted] = wait_until(lambda: slack.response_texts(first.response_token), what="reply")
+    second = slack.press_vote(user="U0V1", value=str(idea.id), message_ts=idea.message_id)
+    [withdrawn] = wait_until(lambda: slack.response_texts(second.response_token), what="reply")
+
+    assert counted.startswith("Your vote counts; the idea has 1 vote now.")
+    assert withdrawn.startswith("Your vote is taken back; the idea has 0 votes now.")
+    assert stored_votes(bot_db(bot), idea.id) == (0, 0)
