@@ -1,4 +1,4 @@
-"""Wiring of one bot process: database, Slack client, Bolt app, listeners and scheduler."""
+"""Wiring of one bot process: database, Slack clients, Bolt app, listeners and background work."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.core import roles
 from bot.core.clock import Clock, ManualClock, SystemClock
 from handlers.context import HandlerContext
+from handlers.outbox_sender import PLATFORM as OUTBOX_PLATFORM
+from handlers.outbox_sender import SlackOutboxSender
 from handlers.people import DisplayNames
 from handlers.publisher import SlackPublisher
 from handlers.refresher import VoteCountRefresher
 from handlers.registry import register_all
 from scheduler import runtime
+from scheduler.outbox import OutboxWorker
 from scheduler.service import CampaignScheduler
 from storage.database import Database
 from storage.migrate import upgrade
@@ -35,14 +40,18 @@ class BotProcess:
     bolt: App
     refresher: VoteCountRefresher
     scheduler: CampaignScheduler
+    outbox: OutboxWorker
 
     def start_background(self) -> None:
-        """Start the scheduler."""
+        """Start the scheduler and the outbox worker."""
         self.scheduler.start()
+        self.outbox.start()
 
     def stop(self) -> None:
-        """Stop the scheduler and the refresher and close database connections."""
-        self.scheduler.shutdown()
+        """Stop the outbox worker, the scheduler and the refresher; close database connections."""
+        self.outbox.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown()
         self.refresher.stop()
         self.db.dispose()
 
@@ -58,6 +67,46 @@ def build_client(settings: Settings) -> WebClient:
     return client
 
 
+def build_outbox_client(settings: Settings) -> WebClient:
+    """Create the Slack Web API client of the outbox, which retries nothing by itself.
+
+    The outbox waits out 429 responses and retries failed sends on its own record,
+    so a hidden retry here could only repeat a message or wait twice.
+    """
+    assert settings.slack_bot_token is not None
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[],
+    )
+
+
+def _build_bolt_app(settings: Settings, client: WebClient) -> App:
+    """Create the Bolt app; its auth.test call at creation checks the token and the API URL."""
+    signing_secret = settings.slack_signing_secret
+    try:
+        return App(
+            client=client,
+            # Socket Mode requests arrive over an authenticated WebSocket and carry no signature.
+            signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+            request_verification_enabled=not settings.socket_mode,
+            # Listeners run after the acknowledgement, so slow work never delays it.
+            process_before_response=False,
+            raise_error_for_unhandled_request=False,
+        )
+    except SlackApiError as error:
+        reason = error.response.get("error", "unknown_error")
+        raise ConfigError(
+            f"Slack rejected SLACK_BOT_TOKEN ({reason}): copy the Bot User OAuth Token again "
+            "from the app's OAuth & Permissions page"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"Could not reach the Slack Web API at {settings.slack_api_url} ({error}): "
+            "check SLACK_API_URL and the network"
+        ) from None
+
+
 def build_process(
     settings: Settings, *, clock: Clock | None = None, migrate: bool = True
 ) -> BotProcess:
@@ -67,17 +116,9 @@ def build_process(
         upgrade(settings.database_url)
     clock = clock or SystemClock()
     db = Database(settings.database_url)
+    roles.seed_managers(db, platform="slack", user_ids=settings.manager_ids, now=clock.now())
     client = build_client(settings)
-    signing_secret = settings.slack_signing_secret
-    bolt = App(
-        client=client,
-        # Socket Mode requests arrive over an authenticated WebSocket and carry no signature.
-        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
-        request_verification_enabled=not settings.socket_mode,
-        # Listeners run after the acknowledgement, so slow work never delays it.
-        process_before_response=False,
-        raise_error_for_unhandled_request=False,
-    )
+    bolt = _build_bolt_app(settings, client)
     refresher = VoteCountRefresher(db=db, client=client)
     publisher = SlackPublisher(client, timezone=settings.timezone, refresher=refresher)
     context = HandlerContext(
@@ -90,8 +131,17 @@ def build_process(
     register_all(bolt, context)
     runtime.install(runtime.JobRuntime(db=db, clock=clock, publisher=publisher))
     scheduler = CampaignScheduler(db=db, clock=clock)
+
+    outbox = OutboxWorker(
+        db=db,
+        sender=SlackOutboxSender(build_outbox_client(settings)),
+        clock=clock,
+        platform=OUTBOX_PLATFORM,
+    )
     if isinstance(clock, ManualClock):
         clock.on_change(lambda _now: scheduler.sync())
+        # Messages due at the new time are sent without waiting for the next poll.
+        clock.on_change(lambda _now: outbox.wake())
     return BotProcess(
         settings=settings,
         db=db,
@@ -100,4 +150,5 @@ def build_process(
         bolt=bolt,
         refresher=refresher,
         scheduler=scheduler,
+        outbox=outbox,
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord
+
+if TYPE_CHECKING:
+    # bot.core.outbox imports this module, so the import is for type checking only.
+    from bot.core.outbox import OutboundMessage
 
 
 class ChatPublisher(Protocol):
@@ -24,4 +28,21 @@ class ChatPublisher(Protocol):
 
     def refresh_idea(self, idea_id: int) -> None:
         """Bring the vote count shown on an idea's message up to date, within rate limits."""
+        ...
+
+
+class OutboxSender(Protocol):
+    """Sends one outbox message to a chat platform, for the outbox to retry or record."""
+
+    @property
+    def permanent_reasons(self) -> frozenset[str]:
+        """Return the DeliveryFailed reasons that no retry can fix, so the message is given up."""
+        ...
+
+    def send(self, message: OutboundMessage) -> str:
+        """Send a message and return its platform message id.
+
+        Raises RateLimited when the platform rejects the call for its rate limit,
+        and DeliveryFailed with the platform's error code as reason for any other failure.
+        """
         ...

@@ -1,0 +1,226 @@
+"""Slack's side of OutboxSender: chat.postMessage, paced under Slack's rate limit for it.
+
+Slack puts chat.postMessage in its "Special" rate-limit tier: "generally allows
+posting one message per second per channel, while also maintaining a
+workspace-wide limit", and "short bursts >1 allowed" with no guarantee that
+they are delivered (https://api.slack.com/docs/rate-limits, also at
+https://docs.slack.dev/apis/web-api/rate-limits).
+Slack does not publish the workspace-wide number. The sender therefore keeps
+to one message per second per channel and, by default, to the same
+documented rate of one message per second in all, because direct messages to
+many people go to many channels and meet only the workspace limit. At that
+rate 5,000 direct messages take about 83 minutes. Each process paces itself,
+so two bot processes together may send twice the rate.
+
+An HTTP 429 response is raised as RateLimited with the Retry-After seconds,
+and this sender sends nothing more until they have passed. The WebClient must
+not retry 429 responses itself, or it would wait and resend behind the outbox's back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from http.client import HTTPException
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.core.errors import DeliveryFailed, RateLimited
+from bot.core.outbox import OutboundMessage
+from handlers.publisher import post_failure_hint
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# NOTE: Slack publishes no workspace-wide number for chat.postMessage, so this
+# default follows its documented one message per second. Raise it only after
+# watching how often Slack responds with 429 in the workspace.
+DEFAULT_MESSAGES_PER_SECOND = 1.0
+DEFAULT_BURST = 1
+# Slack's documented limit for posts to one channel, or to one person's direct messages.
+CHANNEL_INTERVAL_SECONDS = 1.0
+# The wait when a 429 response lacks a usable Retry-After header, because Slack's
+# published limits are per minute.
+DEFAULT_RETRY_AFTER_SECONDS = 60.0
+# chat.postMessage errors (from Slack's reference for the method) that the same
+# message meets again on every retry. Token and scope errors are left out: they
+# affect every message and go away once the app is fixed, so those messages retry.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "invalid_arguments",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "messages_tab_disabled",
+        "msg_too_long",
+        "no_text",
+        "not_in_channel",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "too_many_attachments",
+        "wrong_platform",
+    }
+)
+# Channels whose pacing slot is older than this are forgotten, to bound memory.
+_MAX_TRACKED_CHANNELS = 10_000
+
+
+class Pacer:
+    """Spaces calls at most `per_second` a second, allowing `burst` calls at once.
+
+    It is the generic cell rate algorithm: each call reserves the next slot under
+    a lock and sleeps outside it, so concurrent callers never share a slot.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_second: float,
+        burst: int = 1,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError(f"per_second must be positive, got {per_second}")
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst}")
+        self._interval = 1.0 / per_second
+        self._tolerance = (burst - 1) * self._interval
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        # The theoretical arrival time of the next call, on the monotonic clock.
+        self._next_at = monotonic()
+
+    def reserve(self) -> float:
+        """Reserve the next free slot and return the seconds to wait until it."""
+        with self._lock:
+            now = self._monotonic()
+            next_at = max(self._next_at, now)
+            wait = max(0.0, next_at - self._tolerance - now)
+            self._next_at = next_at + self._interval
+            return wait
+
+    def wait(self) -> float:
+        """Block until the next free slot and return the seconds waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def hold_off(self, seconds: float) -> None:
+        """Allow no call for the next `seconds` seconds."""
+        with self._lock:
+            self._next_at = max(self._next_at, self._monotonic() + seconds + self._tolerance)
+
+
+def retry_after_seconds(headers: dict[str, Any] | None) -> float:
+    """Return the Retry-After seconds in a response's headers, or DEFAULT_RETRY_AFTER_SECONDS."""
+    for name, value in (headers or {}).items():
+        if name.lower() != "retry-after":
+            continue
+        if isinstance(value, list):
+            value = value[0] if value else None
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            break
+        if seconds >= 0:
+            return seconds
+        break
+    return DEFAULT_RETRY_AFTER_SECONDS
+
+
+class SlackOutboxSender:
+    """Sends outbox messages with chat.postMessage; a user id as recipient opens the app DM."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        messages_per_second: float | None = None,
+        burst: int | None = None,
+        channel_interval_seconds: float = CHANNEL_INTERVAL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        handlers = client.retry_handlers
+        if any(isinstance(handler, RateLimitErrorRetryHandler) for handler in handlers):
+            raise ValueError(
+                "the outbox's WebClient retries HTTP 429 responses itself; build it with"
+                " retry_handlers=[] so the outbox alone waits out Retry-After"
+            )
+        # The defaults are read here, not bound at import, so tests can change them.
+        rate = DEFAULT_MESSAGES_PER_SECOND if messages_per_second is None else messages_per_second
+        self._client = client
+        self._pacer = Pacer(
+            per_second=rate,
+            burst=DEFAULT_BURST if burst is None else burst,
+            monotonic=monotonic,
+            sleep=sleep,
+        )
+        self._channel_interval = channel_interval_seconds
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._channel_lock = threading.Lock()
+        # The monotonic time from which each channel may take its next message.
+        self._channel_free_at: dict[str, float] = {}
+
+    @property
+    def permanent_reasons(self) -> frozenset[str]:
+        """Return the chat.postMessage errors that retrying cannot fix."""
+        return PERMANENT_ERRORS
+
+    def send(self, message: OutboundMessage) -> str:
+        """Post a message with chat.postMessage once its pacing slots come; return its ts."""
+        if message.platform != PLATFORM or message.card is not None:
+            raise DeliveryFailed(
+                f"Outbox message {message.dedupe_key} is not a Slack message.",
+                reason="wrong_platform",
+            )
+        wait = max(self._reserve_channel(message.recipient), self._pacer.reserve())
+        if wait > 0:
+            self._sleep(wait)
+        arguments: dict[str, Any] = {"channel": message.recipient, "text": message.text}
+        if message.blocks is not None:
+            arguments["blocks"] = message.blocks
+        try:
+            response = self._client.chat_postMessage(
+                **arguments, unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                seconds = retry_after_seconds(error.response.headers)
+                self._pacer.hold_off(seconds)
+                raise RateLimited(seconds) from error
+            reason = str(error.response.get("error") or "unknown_error")
+            raise DeliveryFailed(
+                f"Sending a message to {message.recipient} failed: {post_failure_hint(reason)}.",
+                reason=reason,
+            ) from error
+        except (SlackClientError, HTTPException, OSError) as error:
+            # Timeouts are OSErrors too. Slack may have posted the message before
+            # the connection failed, so a retry can repeat it.
+            logger.warning("chat.postMessage to %s failed to connect: %s", message.recipient, error)
+            raise DeliveryFailed(
+                f"Sending a message to {message.recipient} failed: Slack could not be reached.",
+                reason="connection_error",
+            ) from error
+        return str(response["ts"])
+
+    def _reserve_channel(self, channel: str) -> float:
+        with self._channel_lock:
+            now = self._monotonic()
+            if len(self._channel_free_at) >= _MAX_TRACKED_CHANNELS:
+                self._channel_free_at = {
+                    key: free_at for key, free_at in self._channel_free_at.items() if free_at > now
+                }
+            free_at = max(self._channel_free_at.get(channel, now), now)
+            self._channel_free_at[channel] = free_at + self._channel_interval
+            return free_at - now
