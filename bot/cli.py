@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply pending migrations")
 
-    campaign = commands.add_parser("campaign", help="create and list campaigns")
+    campaign = commands.add_parser(
+        "campaign", help="create, list, close and extend campaigns (as an administrator)"
+    )
     campaign_commands = campaign.add_subparsers(
         dest="campaign_command", required=True, metavar="ACTION"
     )
@@ -57,7 +59,31 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--days", type=int, default=campaigns.DEFAULT_DAYS, help="length in days (default 20)"
     )
-    campaign_commands.add_parser("list", help="list campaigns")
+    create.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help=f"a question staff answer; repeat for up to {campaigns.MAX_TOPICS} (default none)",
+    )
+    create.add_argument(
+        "--hide-counts", action="store_true", help="hide vote counts until the campaign closes"
+    )
+    create.add_argument(
+        "--quarterly",
+        action="store_true",
+        help="schedule the next campaign of the series every quarter",
+    )
+    campaign_commands.add_parser("list", help="list campaigns with their topics")
+    close = campaign_commands.add_parser(
+        "close", help="close an open campaign now; the running bot posts its summary"
+    )
+    close.add_argument("campaign_id", metavar="ID", type=int, help="campaign ID from `list`")
+    extend = campaign_commands.add_parser(
+        "extend", help="move a campaign's close later by whole days, at the same local time"
+    )
+    extend.add_argument("campaign_id", metavar="ID", type=int, help="campaign ID from `list`")
+    extend.add_argument("--days", type=int, required=True, help="days to add, 1 or more")
 
     roles_parser = commands.add_parser(
         "roles", help="grant, revoke and list manager and lead roles"
@@ -160,8 +186,32 @@ def _open_database(settings: Settings) -> Database:
 
 
 def _campaign(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a campaign subcommand as an administrator, so no role check applies."""
     db = _open_database(settings)
     try:
+        if args.campaign_command == "close":
+            record = campaigns.close_campaign_early(
+                db, args.campaign_id, by=None, now=SystemClock().now()
+            )
+            print(
+                f"Campaign {record.id} closes now. The running bot closes it and posts the "
+                "summary within a minute."
+            )
+            return 0
+        if args.campaign_command == "extend":
+            record = campaigns.extend_campaign(
+                db,
+                args.campaign_id,
+                days=args.days,
+                by=None,
+                now=SystemClock().now(),
+                timezone=settings.timezone,
+            )
+            print(
+                f"Campaign {record.id} now closes "
+                f"{format_local(record.ends_at, settings.timezone)}."
+            )
+            return 0
         if args.campaign_command == "create":
             if not SLACK_CHANNEL_ID.match(args.channel):
                 raise ConfigError(
@@ -176,6 +226,9 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 days=args.days,
                 timezone=settings.timezone,
                 now=SystemClock().now(),
+                topics=args.topic,
+                hide_counts=args.hide_counts,
+                repeat_quarterly=args.quarterly,
             )
             print(
                 f"Campaign {record.id} scheduled in {record.channel_id}: opens "
@@ -196,6 +249,8 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 f"{row.id:>4}  {row.status:<9}  {opens:<20}  {closes:<20}  {row.channel_id:<12}"
                 f"  {row.title}"
             )
+            for topic in row.topics:
+                print(f"{'':>4}  topic {topic.position}: {topic.question}")
         return 0
     finally:
         db.dispose()

@@ -15,3 +15,25 @@ class IdeaIds(StrEnum):
     ANONYMOUS_BLOCK = "idea-anonymous"
     ANONYMOUS_ACTION = "idea-anonymous-input"
     ANONYMOUS_OPTION = "anonymous"
+
+
+class CampaignIds(StrEnum):
+    """Identifiers of the campaign creation modal."""
+
+    MODAL_CALLBACK = "campaign-create"
+    TITLE_BLOCK = "campaign-title"
+    TITLE_ACTION = "campaign-title-input"
+    TOPICS_BLOCK = "campaign-topics"
+    TOPICS_ACTION = "campaign-topics-input"
+    CHANNEL_BLOCK = "campaign-channel"
+    CHANNEL_ACTION = "campaign-channel-input"
+    DATE_BLOCK = "campaign-start-date"
+    DATE_ACTION = "campaign-start-date-input"
+    TIME_BLOCK = "campaign-start-time"
+    TIME_ACTION = "campaign-start-time-input"
+    DAYS_BLOCK = "campaign-days"
+    DAYS_ACTION = "campaign-days-input"
+    OPTIONS_BLOCK = "campaign-options"
+    OPTIONS_ACTION = "campaign-options-input"
+    HIDE_COUNTS_OPTION = "hide-counts"
+    QUARTERLY_OPTION = "quarterly"

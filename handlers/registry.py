@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import comments, errors, ideas, votes
+from handlers import campaigns, comments, errors, ideas, votes
 from handlers.context import HandlerContext
 
 
@@ -13,4 +13,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     ideas.register(app, ctx)
     votes.register(app, ctx)
     comments.register(app, ctx)
+    campaigns.register(app, ctx)
     errors.register(app)

@@ -88,3 +88,67 @@ def apology(reference: str) -> str:
         f"Please try again in a minute; if it keeps failing, give your administrator "
         f"the reference {reference}."
     )
+
+
+CAMPAIGN_HELP = (
+    "`/campaign` opens a form to create a campaign. `/campaign list` shows scheduled, open and "
+    "past campaigns. `/campaign close ID` closes an open campaign now, and "
+    "`/campaign extend ID DAYS` moves its close later by whole days. "
+    "These commands are for engagement managers."
+)
+
+
+def campaign_created(campaign: CampaignRecord, *, timezone: ZoneInfo) -> str:
+    """Confirm a campaign created from the modal."""
+    topics = "".join(f"\n{topic.position}. {escape(topic.question)}" for topic in campaign.topics)
+    return (
+        f"Campaign {campaign.id}, {escape(campaign.title)}, is scheduled in "
+        f"<#{campaign.channel_id}>: it opens {format_local(campaign.starts_at, timezone)} and "
+        f"closes {format_local(campaign.ends_at, timezone)}. Topics:{topics}"
+    )
+
+
+def campaign_list(campaigns: list[CampaignRecord], *, timezone: ZoneInfo) -> str:
+    """List campaigns grouped as scheduled, open and past, with their topics."""
+    if not campaigns:
+        return "There are no campaigns yet. Send `/campaign` to create one."
+    sections = []
+    for status, heading in (("scheduled", "Scheduled"), ("open", "Open"), ("closed", "Past")):
+        lines = [
+            f"• {campaign.id}: {escape(campaign.title)} in <#{campaign.channel_id}>, "
+            f"{format_local(campaign.starts_at, timezone)} to "
+            f"{format_local(campaign.ends_at, timezone)}, "
+            f"{len(campaign.topics)} topics"
+            for campaign in campaigns
+            if campaign.status == status
+        ]
+        if lines:
+            sections.append(f"*{heading}*\n" + "\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def campaign_closing(campaign: CampaignRecord) -> str:
+    """Confirm that a campaign closes now."""
+    return (
+        f"Campaign {campaign.id}, {escape(campaign.title)}, closes now. The final report is "
+        f"posted in <#{campaign.channel_id}> within a minute."
+    )
+
+
+def campaign_extended(campaign: CampaignRecord, *, timezone: ZoneInfo) -> str:
+    """Confirm a campaign's new close."""
+    return (
+        f"Campaign {campaign.id}, {escape(campaign.title)}, now closes "
+        f"{format_local(campaign.ends_at, timezone)}."
+    )
+
+
+# Modal errors are plain text, so these name no channel link.
+BOT_NOT_IN_CHANNEL = (
+    "The bot is not a member of this channel, so it cannot post there. Invite it by sending "
+    "/invite @staffvoice in that channel, then press Create again."
+)
+CHANNEL_NOT_FOUND = (
+    "The bot cannot see this channel: choose another, or invite the bot to it with "
+    "/invite @staffvoice and press Create again."
+)

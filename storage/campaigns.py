@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Campaign
+from storage.models import Campaign, ScheduledRun
+from storage.upsert import insert_if_absent
 
 
 def add_campaign(
@@ -20,6 +21,9 @@ def add_campaign(
     starts_at: datetime,
     ends_at: datetime,
     created_at: datetime,
+    hide_counts: bool = False,
+    repeat_quarterly: bool = False,
+    created_by: str | None = None,
 ) -> Campaign:
     """Add a scheduled campaign and return it with its id."""
     campaign = Campaign(
@@ -30,6 +34,9 @@ def add_campaign(
         ends_at=ends_at,
         status="scheduled",
         created_at=created_at,
+        hide_counts=hide_counts,
+        repeat_quarterly=repeat_quarterly,
+        created_by=created_by,
     )
     session.add(campaign)
     session.flush()
@@ -79,6 +86,18 @@ def mark_campaign_closed(session: Session, campaign_id: int, *, now: datetime) -
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def set_campaign_end(
+    session: Session, campaign_id: int, *, ends_at: datetime, statuses: Sequence[str]
+) -> bool:
+    """Move a campaign's end; return False if its status is not one of statuses."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status.in_(statuses))
+        .values(ends_at=ends_at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def claim_announcement(
     session: Session, campaign_id: int, *, kind: str, now: datetime, retry_after: timedelta
 ) -> bool:
@@ -116,3 +135,40 @@ def set_announcement_message(
         raise ValueError(f"unknown announcement kind {kind!r}")
     column = columns[kind]
     session.execute(update(Campaign).where(Campaign.id == campaign_id).values({column: message_id}))
+
+
+def set_series_settings(
+    session: Session,
+    campaign_id: int,
+    *,
+    series_id: int,
+    reminder_days: str,
+    final_reminder_hours: int,
+) -> None:
+    """Put a campaign in a series and set its reminder schedule."""
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(
+            series_id=series_id,
+            reminder_days=reminder_days,
+            final_reminder_hours=final_reminder_hours,
+        )
+    )
+
+
+def claim_scheduled_run(session: Session, *, key: str, now: datetime) -> bool:
+    """Record a once-only effect under key; return False when it was recorded already.
+
+    On PostgreSQL a concurrent transaction inserting the same key waits for
+    this one, and then inserts nothing if this one commits.
+    """
+    return insert_if_absent(session, ScheduledRun, key=key, ran_at=now)
+
+
+def existing_run_keys(session: Session, *, keys: Sequence[str]) -> set[str]:
+    """Return which of the keys have a ScheduledRun row."""
+    if not keys:
+        return set()
+    query = select(ScheduledRun.key).where(ScheduledRun.key.in_(list(keys)))
+    return set(session.scalars(query))

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session, object_session
+
+from bot.core import roles
 from bot.core.errors import InvalidInput, NotFound
-from bot.core.records import CampaignRecord
-from bot.core.schedule import end_of_campaign, parse_start
+from bot.core.records import CampaignRecord, Person, TopicRecord
+from bot.core.schedule import end_of_campaign, format_local, parse_start
 from storage import campaigns as campaign_store
+from storage import topics as topic_store
 from storage.database import Database
 from storage.models import Campaign
 
@@ -18,13 +23,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_DAYS = 20
 MAX_DAYS = 366
 MAX_TITLE_LENGTH = 200
+MAX_TOPICS = 10
+MAX_TOPIC_LENGTH = 300
 # A process that claimed an announcement but did not record it within this
 # time is taken to have failed, and another attempt may post it.
 ANNOUNCEMENT_RETRY_AFTER = timedelta(minutes=2)
 
 
 def campaign_record(campaign: Campaign) -> CampaignRecord:
-    """Copy a campaign row into a detached record."""
+    """Copy a campaign row and its topics into a detached record.
+
+    The topics are read through the row's session, so a row detached from its
+    session gives a record with no topics.
+    """
+    session = object_session(campaign)
+    topics = topic_store.list_topics(session, campaign.id) if session is not None else []
     return CampaignRecord(
         id=campaign.id,
         title=campaign.title,
@@ -33,7 +46,78 @@ def campaign_record(campaign: Campaign) -> CampaignRecord:
         starts_at=campaign.starts_at,
         ends_at=campaign.ends_at,
         status=campaign.status,
+        topics=tuple(
+            TopicRecord(id=topic.id, position=topic.position, question=topic.question)
+            for topic in topics
+        ),
+        hide_counts=bool(campaign.hide_counts),
+        repeat_quarterly=bool(campaign.repeat_quarterly),
+        created_by=campaign.created_by,
     )
+
+
+def validate_title(title: str) -> str:
+    """Return the title stripped, raising InvalidInput when it is empty or too long."""
+    cleaned = title.strip()
+    if not cleaned:
+        raise InvalidInput(
+            "The campaign title is empty: give it a title staff will recognise.", field="title"
+        )
+    if len(cleaned) > MAX_TITLE_LENGTH:
+        raise InvalidInput(
+            f"The campaign title has {len(cleaned)} characters, but the maximum is "
+            f"{MAX_TITLE_LENGTH}. Shorten it.",
+            field="title",
+        )
+    return cleaned
+
+
+def validate_topics(topics: Sequence[str]) -> list[str]:
+    """Return the questions stripped, raising InvalidInput for too many, too long or repeated ones.
+
+    An empty sequence is valid here: a campaign created without topics has none.
+    """
+    if isinstance(topics, str):
+        raise TypeError("topics must be a sequence of questions, not one string")
+    cleaned = [topic.strip() for topic in topics]
+    if len(cleaned) > MAX_TOPICS:
+        raise InvalidInput(
+            f"The campaign has {len(cleaned)} topics, but the maximum is {MAX_TOPICS}. "
+            "Remove some or run them in a later campaign.",
+            field="topics",
+        )
+    seen: set[str] = set()
+    for number, question in enumerate(cleaned, start=1):
+        if not question:
+            raise InvalidInput(
+                f"Topic {number} is empty: write a question or remove it.", field="topics"
+            )
+        if len(question) > MAX_TOPIC_LENGTH:
+            raise InvalidInput(
+                f"Topic {number} has {len(question)} characters, but the maximum is "
+                f"{MAX_TOPIC_LENGTH}. Shorten the question.",
+                field="topics",
+            )
+        # Case-insensitive, because "Pay?" and "pay?" would read as the same question.
+        key = question.casefold()
+        if key in seen:
+            raise InvalidInput(
+                f"Topic {number} repeats an earlier question: remove one of the two.",
+                field="topics",
+            )
+        seen.add(key)
+    return cleaned
+
+
+def validate_days(days: int) -> int:
+    """Return the length in days, raising InvalidInput unless it is 1 to MAX_DAYS."""
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidInput(
+            f"A campaign lasts 1 to {MAX_DAYS} days, not {days}: "
+            "give a whole number of days in that range.",
+            field="days",
+        )
+    return days
 
 
 def create_campaign(
@@ -46,21 +130,28 @@ def create_campaign(
     timezone: ZoneInfo,
     now: datetime,
     platform: str = "slack",
+    topics: Sequence[str] = (),
+    hide_counts: bool = False,
+    repeat_quarterly: bool = False,
+    created_by: str | None = None,
 ) -> CampaignRecord:
-    """Validate and store a scheduled campaign; the scheduler opens it at its start."""
-    title = title.strip()
-    if not title:
-        raise InvalidInput("The campaign title is empty: give it a title staff will recognise.")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput(
-            f"The campaign title has {len(title)} characters; the maximum is {MAX_TITLE_LENGTH}."
-        )
+    """Validate and store a scheduled campaign and its topics, for the scheduler to open.
+
+    Every input is checked before the one transaction that stores the campaign
+    and its topics, so invalid input stores nothing.
+    """
+    title = validate_title(title)
+    questions = validate_topics(topics)
     channel_id = channel_id.strip()
     if not channel_id:
-        raise InvalidInput("The channel is missing: give the id of the channel to run it in.")
-    if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"A campaign lasts 1 to {MAX_DAYS} days, not {days}.")
-    starts_at = parse_start(starts, timezone=timezone, now=now)
+        raise InvalidInput(
+            "The channel is missing: give the id of the channel to run it in.", field="channel"
+        )
+    days = validate_days(days)
+    try:
+        starts_at = parse_start(starts, timezone=timezone, now=now)
+    except InvalidInput as error:
+        raise InvalidInput(error.user_message, field="starts") from None
     ends_at = end_of_campaign(starts_at, days=days, timezone=timezone)
     with db.transaction() as session:
         campaign = campaign_store.add_campaign(
@@ -71,10 +162,19 @@ def create_campaign(
             starts_at=starts_at,
             ends_at=ends_at,
             created_at=now,
+            hide_counts=hide_counts,
+            repeat_quarterly=repeat_quarterly,
+            created_by=created_by,
         )
+        topic_store.add_topics(session, campaign.id, questions=questions)
         record = campaign_record(campaign)
     logger.info(
-        "Created campaign %s in channel %s, %s to %s", record.id, channel_id, starts_at, ends_at
+        "Created campaign %s in channel %s with %s topics, %s to %s",
+        record.id,
+        channel_id,
+        len(questions),
+        starts_at,
+        ends_at,
     )
     return record
 
@@ -134,6 +234,111 @@ def close_campaign(db: Database, campaign_id: int, *, now: datetime) -> Campaign
     return record
 
 
+def close_campaign_early(
+    db: Database, campaign_id: int, *, by: Person | None, now: datetime
+) -> CampaignRecord:
+    """Move an open campaign's end to now, so the scheduler's next sync closes it.
+
+    by is the manager asking; None means an administrator at the command line,
+    and skips the role check. The close itself, with its summary, runs on the
+    scheduler's normal path.
+    """
+    if by is not None:
+        roles.require_manager(db, by, action="close campaigns early")
+    with db.transaction() as session:
+        campaign = _get_or_raise(session, campaign_id)
+        if campaign.status == "scheduled":
+            # NOTE: there is no cancelled status, so a campaign that has not
+            # opened yet cannot be withdrawn here.
+            raise InvalidInput(
+                f"Campaign {campaign_id} has not opened yet, so it cannot be closed early. "
+                "Wait until it opens, then close it.",
+                field="campaign",
+            )
+        if not campaign_store.set_campaign_end(
+            session, campaign_id, ends_at=min(now, campaign.ends_at), statuses=("open",)
+        ):
+            raise _already_closed(campaign_id)
+        session.refresh(campaign)
+        record = campaign_record(campaign)
+    logger.info("Campaign %s set to close now, by %s", campaign_id, _actor(by))
+    return record
+
+
+def extend_campaign(
+    db: Database,
+    campaign_id: int,
+    *,
+    days: int,
+    by: Person | None,
+    now: datetime,
+    timezone: ZoneInfo,
+) -> CampaignRecord:
+    """Move a scheduled or open campaign's end later by whole days at the same local time.
+
+    by is the manager asking; None means an administrator at the command line,
+    and skips the role check.
+    """
+    if by is not None:
+        roles.require_manager(db, by, action="extend campaigns")
+    if days < 1:
+        raise InvalidInput(
+            f"The extension is {days} days: give a whole number of days of 1 or more.",
+            field="days",
+        )
+    with db.transaction() as session:
+        campaign = _get_or_raise(session, campaign_id)
+        if campaign.status == "closed":
+            raise _already_closed(campaign_id)
+        ends_at = end_of_campaign(campaign.ends_at, days=days, timezone=timezone)
+        start_date = campaign.starts_at.astimezone(timezone).date()
+        length = (ends_at.astimezone(timezone).date() - start_date).days
+        if length > MAX_DAYS:
+            room = MAX_DAYS - (campaign.ends_at.astimezone(timezone).date() - start_date).days
+            raise InvalidInput(
+                f"Extending campaign {campaign_id} by {days} days would make it last {length} "
+                f"days, but the maximum is {MAX_DAYS}. Extend it by at most {max(room, 0)} days.",
+                field="days",
+            )
+        if ends_at <= now:
+            raise InvalidInput(
+                f"Extending campaign {campaign_id} by {days} days would still end it in the past, "
+                f"at {format_local(ends_at, timezone)}. Give more days.",
+                field="days",
+            )
+        if not campaign_store.set_campaign_end(
+            session, campaign_id, ends_at=ends_at, statuses=("scheduled", "open")
+        ):
+            raise _already_closed(campaign_id)
+        session.refresh(campaign)
+        record = campaign_record(campaign)
+    logger.info(
+        "Campaign %s extended by %s days to %s, by %s", campaign_id, days, ends_at, _actor(by)
+    )
+    return record
+
+
+def _get_or_raise(session: Session, campaign_id: int) -> Campaign:
+    campaign = campaign_store.get_campaign(session, campaign_id)
+    if campaign is None:
+        raise NotFound(
+            f"There is no campaign {campaign_id}. List the campaigns to find its id.",
+        )
+    return campaign
+
+
+def _already_closed(campaign_id: int) -> InvalidInput:
+    return InvalidInput(
+        f"Campaign {campaign_id} is closed already, so it cannot be changed. "
+        "Create a new campaign instead.",
+        field="campaign",
+    )
+
+
+def _actor(by: Person | None) -> str:
+    return "an administrator (CLI)" if by is None else f"{by.platform} user {by.user_id}"
+
+
 def claim_announcement(db: Database, campaign_id: int, *, kind: str, now: datetime) -> bool:
     """Claim the posting of a campaign's "launch" or "summary" message for this process."""
     with db.transaction() as session:
@@ -160,3 +365,94 @@ def pending_announcements(db: Database) -> list[tuple[CampaignRecord, str]]:
             if campaign.summary_message_id is None and campaign.status == "closed":
                 pending.append((campaign_record(campaign), "summary"))
     return pending
+
+
+# How far apart the starts of the campaigns of a quarterly series are.
+QUARTER_MONTHS = 3
+
+
+def _quarters_later(local_start: datetime, quarters: int, *, timezone: ZoneInfo) -> datetime:
+    """Return the instant `quarters` times three calendar months after a naive local time.
+
+    The day is moved to the month's last day when the month is shorter, such
+    as 30 April for 31 January. The local time is kept, converted as
+    schedule.to_local_instant does, so a clock change between the two dates
+    does not move it.
+    """
+    month_index = local_start.month - 1 + QUARTER_MONTHS * quarters
+    year = local_start.year + month_index // 12
+    month = month_index % 12 + 1
+    following = datetime(year + month // 12, month % 12 + 1, 1)
+    last_day = (following - timedelta(days=1)).day
+    wall_time = local_start.replace(year=year, month=month, day=min(local_start.day, last_day))
+    return wall_time.replace(tzinfo=timezone, fold=0).astimezone(ZoneInfo("UTC"))
+
+
+def repeat_key(campaign_id: int) -> str:
+    """Return the ScheduledRun key that records a campaign's quarterly repeat as done."""
+    return f"repeat:{campaign_id}"
+
+
+def schedule_next_in_series(
+    db: Database, campaign_id: int, *, timezone: ZoneInfo, now: datetime
+) -> CampaignRecord | None:
+    """Schedule the next quarterly campaign of a closed campaign's series, once only.
+
+    The next campaign copies the title, channel, platform, topics, length in
+    local calendar days, hide_counts, repeat_quarterly and reminder settings.
+    It starts three calendar months after this one at the same local time, or
+    a whole number of quarters later when that start has passed. It joins the
+    series of this campaign, whose id is series_id or, for the first, its own.
+    Returns None when the campaign is not closed, does not repeat, or was
+    repeated already. A ScheduledRun row written in the same transaction as
+    the new campaign guards the repeat, also across processes.
+    """
+    with db.transaction() as session:
+        campaign = campaign_store.get_campaign(session, campaign_id)
+        if campaign is None or campaign.status != "closed" or not campaign.repeat_quarterly:
+            return None
+        if not campaign_store.claim_scheduled_run(session, key=repeat_key(campaign_id), now=now):
+            return None
+
+        local_start = campaign.starts_at.astimezone(timezone).replace(tzinfo=None)
+        local_end = campaign.ends_at.astimezone(timezone).replace(tzinfo=None)
+        # NOTE: a campaign closed early has its ends_at moved to the close, so
+        # the next one is as long as this one ran, not as long as planned.
+        days = min(max((local_end.date() - local_start.date()).days, 1), MAX_DAYS)
+        quarters = 1
+        next_start = _quarters_later(local_start, quarters, timezone=timezone)
+        while next_start <= now:
+            quarters += 1
+            next_start = _quarters_later(local_start, quarters, timezone=timezone)
+        questions = [topic.question for topic in topic_store.list_topics(session, campaign_id)]
+
+        next_campaign = campaign_store.add_campaign(
+            session,
+            title=campaign.title,
+            platform=campaign.platform,
+            channel_id=campaign.channel_id,
+            starts_at=next_start,
+            ends_at=end_of_campaign(next_start, days=days, timezone=timezone),
+            created_at=now,
+            hide_counts=bool(campaign.hide_counts),
+            repeat_quarterly=True,
+            created_by=campaign.created_by,
+        )
+        campaign_store.set_series_settings(
+            session,
+            next_campaign.id,
+            series_id=campaign.series_id or campaign.id,
+            reminder_days=campaign.reminder_days,
+            final_reminder_hours=campaign.final_reminder_hours,
+        )
+        topic_store.add_topics(session, next_campaign.id, questions=questions)
+        session.refresh(next_campaign)
+        record = campaign_record(next_campaign)
+    logger.info(
+        "Scheduled campaign %s as the next of the series of campaign %s, from %s for %s days",
+        record.id,
+        campaign_id,
+        record.starts_at,
+        days,
+    )
+    return record

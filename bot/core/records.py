@@ -27,6 +27,12 @@ class CampaignRecord:
     starts_at: datetime
     ends_at: datetime
     status: str
+    # The questions in order, and empty for a campaign created without topics.
+    topics: tuple[TopicRecord, ...] = ()
+    hide_counts: bool = False
+    repeat_quarterly: bool = False
+    # The user id of the manager who created it; None when made from the CLI.
+    created_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,3 +196,12 @@ class CampaignReport:
     busiest_days: tuple[DayActivity, ...]
     comparison: SeriesComparison | None
     topics: tuple[TopicRanking, ...]
+
+
+@dataclass(frozen=True)
+class TopicRecord:
+    """A question a campaign asks, with its 1-based position in the campaign."""
+
+    id: int
+    position: int
+    question: str

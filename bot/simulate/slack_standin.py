@@ -181,6 +181,8 @@ class _Workspace:
         self.users = {user_id: dict(fields) for user_id, fields in (users or {}).items()}
         self.channels: dict[str, dict[str, dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        # Conversations the bot is not a member of; conversations.info returns is_member false.
+        self.non_member_channels: set[str] = set()
         self._last_ts_micros = 0
         self._view_count = 0
         self._view_hash_count = 0
@@ -333,7 +335,7 @@ class _Workspace:
             "is_private": kind != "channel",
             "is_archived": False,
             "is_general": False,
-            "is_member": True,
+            "is_member": channel_id not in self.non_member_channels,
             "created": 1700000000,
         }
         return {"channel": channel}
@@ -767,6 +769,14 @@ class SlackStandIn:
             logger.debug("Slack stand-in returned %s for %s", response["error"], method)
         self._delay()
         return status, response, headers
+
+    def set_bot_member(self, channel_id: str, *, is_member: bool) -> None:
+        """Set whether conversations.info reports the bot as a member of a conversation."""
+        with self._lock:
+            if is_member:
+                self._workspace.non_member_channels.discard(channel_id)
+            else:
+                self._workspace.non_member_channels.add(channel_id)
 
     def fail(self, method: str, error: str) -> None:
         """Answer every later call of a method with {"ok": false, "error": error}."""

@@ -1,0 +1,119 @@
+"""Block Kit of the modal that creates a campaign."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.campaigns import DEFAULT_DAYS, MAX_DAYS, MAX_TITLE_LENGTH, MAX_TOPICS
+from handlers.ids import CampaignIds
+
+DEFAULT_START_TIME = "09:00"
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(text), "value": value}
+
+
+def campaign_modal(*, today: date, timezone: ZoneInfo) -> dict[str, Any]:
+    """Build the campaign modal, with the start date defaulting to today's local date."""
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "input",
+            "block_id": CampaignIds.TITLE_BLOCK.value,
+            "label": _plain("Title"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": CampaignIds.TITLE_ACTION.value,
+                "max_length": MAX_TITLE_LENGTH,
+                "placeholder": _plain("Spring ideas"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": CampaignIds.TOPICS_BLOCK.value,
+            "label": _plain("Topics"),
+            "hint": _plain(f"One question per line, 1 to {MAX_TOPICS} questions."),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": CampaignIds.TOPICS_ACTION.value,
+                "multiline": True,
+                "placeholder": _plain("How could we recognise each other's work better?"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": CampaignIds.CHANNEL_BLOCK.value,
+            "label": _plain("Channel"),
+            "hint": _plain("The bot must be a member: invite it with /invite @staffvoice."),
+            "element": {
+                "type": "conversations_select",
+                "action_id": CampaignIds.CHANNEL_ACTION.value,
+                "default_to_current_conversation": True,
+                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+            },
+        },
+        {
+            "type": "input",
+            "block_id": CampaignIds.DATE_BLOCK.value,
+            "label": _plain("Start date"),
+            "element": {
+                "type": "datepicker",
+                "action_id": CampaignIds.DATE_ACTION.value,
+                "initial_date": today.isoformat(),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": CampaignIds.TIME_BLOCK.value,
+            "label": _plain(f"Start time ({timezone.key})"),
+            "element": {
+                "type": "timepicker",
+                "action_id": CampaignIds.TIME_ACTION.value,
+                "initial_time": DEFAULT_START_TIME,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": CampaignIds.DAYS_BLOCK.value,
+            "label": _plain("Length in days"),
+            "element": {
+                "type": "number_input",
+                "action_id": CampaignIds.DAYS_ACTION.value,
+                "is_decimal_allowed": False,
+                "initial_value": str(DEFAULT_DAYS),
+                "min_value": "1",
+                "max_value": str(MAX_DAYS),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": CampaignIds.OPTIONS_BLOCK.value,
+            "optional": True,
+            "label": _plain("Options"),
+            "element": {
+                "type": "checkboxes",
+                "action_id": CampaignIds.OPTIONS_ACTION.value,
+                "options": [
+                    _option(
+                        "Hide vote counts until it closes",
+                        CampaignIds.HIDE_COUNTS_OPTION.value,
+                    ),
+                    _option("Run again every quarter", CampaignIds.QUARTERLY_OPTION.value),
+                ],
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CampaignIds.MODAL_CALLBACK.value,
+        "title": _plain("New campaign"),
+        "submit": _plain("Create"),
+        "close": _plain("Cancel"),
+        "blocks": blocks,
+    }

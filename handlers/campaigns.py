@@ -1,0 +1,203 @@
+"""Listeners for /campaign and the campaign modal: create, list, close early and extend."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core import campaigns, roles
+from bot.core.errors import InvalidInput
+from bot.core.records import Person
+from handlers import errors, replies
+from handlers.blocks.campaigns_modal import campaign_modal
+from handlers.context import PLATFORM, HandlerContext
+from handlers.ids import CampaignIds
+
+logger = logging.getLogger(__name__)
+
+# Core validation fields and the modal blocks that show their errors.
+FIELD_BLOCKS = {
+    "title": CampaignIds.TITLE_BLOCK,
+    "topics": CampaignIds.TOPICS_BLOCK,
+    "channel": CampaignIds.CHANNEL_BLOCK,
+    "starts": CampaignIds.DATE_BLOCK,
+    "days": CampaignIds.DAYS_BLOCK,
+}
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Register the /campaign command and the campaign modal's submission."""
+
+    @app.command("/campaign")
+    def handle_campaign_command(
+        ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient
+    ) -> None:
+        with errors.reported(ack=ack, body=body, client=client):
+            campaign_command(ctx, ack=ack, command=command, client=client)
+
+    @app.view(CampaignIds.MODAL_CALLBACK.value)
+    def handle_campaign_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        with errors.reported(ack=ack, body=body, client=client):
+            campaign_submission(ctx, ack=ack, body=body, view=view, client=client)
+
+
+def campaign_command(
+    ctx: HandlerContext, *, ack: Ack, command: dict[str, Any], client: WebClient
+) -> None:
+    """Open the campaign modal, or list, close or extend campaigns, for managers only.
+
+    A PermissionDenied or InvalidInput raised here reaches errors.reported,
+    which replies privately, so a refused request changes nothing.
+    """
+    manager = Person(platform=PLATFORM, team_id=command["team_id"], user_id=command["user_id"])
+    words = (command.get("text") or "").split()
+    action = words[0].lower() if words else ""
+    if action in {"help", "?"}:
+        ack(text=replies.CAMPAIGN_HELP)
+        return
+    roles.require_manager(ctx.db, manager, action="run campaigns")
+    now = ctx.clock.now()
+    if not words:
+        ack()
+        today = now.astimezone(ctx.timezone).date()
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=campaign_modal(today=today, timezone=ctx.timezone),
+        )
+        return
+    if action == "list" and len(words) == 1:
+        ack(text=replies.campaign_list(campaigns.list_campaigns(ctx.db), timezone=ctx.timezone))
+        return
+    if action == "close" and len(words) == 2:
+        campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
+        record = campaigns.close_campaign_early(ctx.db, campaign_id, by=manager, now=now)
+        ack(text=replies.campaign_closing(record))
+        return
+    if action == "extend" and len(words) == 3:
+        campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
+        days = _whole_number(words[2], name="number of days", field="days")
+        record = campaigns.extend_campaign(
+            ctx.db, campaign_id, days=days, by=manager, now=now, timezone=ctx.timezone
+        )
+        ack(text=replies.campaign_extended(record, timezone=ctx.timezone))
+        return
+    ack(
+        text=f"`/campaign {command.get('text', '').strip()}` is not a campaign command. "
+        + replies.CAMPAIGN_HELP
+    )
+
+
+def campaign_submission(
+    ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Create a campaign from the modal; invalid input is shown beside the field at fault."""
+    user_id = body["user"]["id"]
+    manager = Person(platform=PLATFORM, team_id=body["user"].get("team_id", ""), user_id=user_id)
+    # The role is checked again because it may have been revoked while the modal was open.
+    roles.require_manager(ctx.db, manager, action="create campaigns")
+    values = view["state"]["values"]
+    title = _value(values, CampaignIds.TITLE_BLOCK, CampaignIds.TITLE_ACTION, "value") or ""
+    topics_text = _value(values, CampaignIds.TOPICS_BLOCK, CampaignIds.TOPICS_ACTION, "value")
+    channel_id = _value(
+        values, CampaignIds.CHANNEL_BLOCK, CampaignIds.CHANNEL_ACTION, "selected_conversation"
+    )
+    start_date = _value(values, CampaignIds.DATE_BLOCK, CampaignIds.DATE_ACTION, "selected_date")
+    start_time = _value(values, CampaignIds.TIME_BLOCK, CampaignIds.TIME_ACTION, "selected_time")
+    days_text = _value(values, CampaignIds.DAYS_BLOCK, CampaignIds.DAYS_ACTION, "value")
+    selected = (
+        values.get(CampaignIds.OPTIONS_BLOCK, {})
+        .get(CampaignIds.OPTIONS_ACTION, {})
+        .get("selected_options")
+        or []
+    )
+    options = {option.get("value") for option in selected}
+
+    topics = [line.strip() for line in (topics_text or "").splitlines() if line.strip()]
+    field_errors: dict[str, str] = {}
+    if not topics:
+        field_errors[CampaignIds.TOPICS_BLOCK.value] = "Write at least one question, one per line."
+    if not start_date:
+        field_errors[CampaignIds.DATE_BLOCK.value] = "Choose the start date."
+    if not start_time:
+        field_errors[CampaignIds.TIME_BLOCK.value] = "Choose the start time."
+    days = _modal_days(days_text, field_errors)
+    if not channel_id:
+        field_errors[CampaignIds.CHANNEL_BLOCK.value] = "Choose the channel to run it in."
+    else:
+        channel_error = _membership_error(client, channel_id)
+        if channel_error:
+            field_errors[CampaignIds.CHANNEL_BLOCK.value] = channel_error
+    if field_errors:
+        ack(response_action="errors", errors=field_errors)
+        return
+
+    assert channel_id is not None and days is not None
+    try:
+        record = campaigns.create_campaign(
+            ctx.db,
+            title=title,
+            channel_id=channel_id,
+            starts=f"{start_date} {start_time}",
+            days=days,
+            timezone=ctx.timezone,
+            now=ctx.clock.now(),
+            topics=topics,
+            hide_counts=CampaignIds.HIDE_COUNTS_OPTION.value in options,
+            repeat_quarterly=CampaignIds.QUARTERLY_OPTION.value in options,
+            created_by=user_id,
+        )
+    except InvalidInput as error:
+        block = FIELD_BLOCKS.get(error.field or "", CampaignIds.TITLE_BLOCK)
+        ack(response_action="errors", errors={block.value: error.user_message})
+        return
+    ack()
+    logger.info("User %s created campaign %s from the modal", user_id, record.id)
+    # A direct message, because the user may not be a member of the campaign's channel.
+    client.chat_postMessage(
+        channel=user_id, text=replies.campaign_created(record, timezone=ctx.timezone)
+    )
+
+
+def _value(values: dict[str, Any], block: CampaignIds, action: CampaignIds, key: str) -> Any:
+    return values.get(block.value, {}).get(action.value, {}).get(key)
+
+
+def _modal_days(text: str | None, field_errors: dict[str, str]) -> int | None:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        field_errors[CampaignIds.DAYS_BLOCK.value] = (
+            f"Give the length as a whole number of days, 1 to {campaigns.MAX_DAYS}."
+        )
+        return None
+
+
+def _membership_error(client: WebClient, channel_id: str) -> str | None:
+    """Return the modal error when the bot is not in the channel, or None when it is."""
+    try:
+        response = client.conversations_info(channel=channel_id)
+    except SlackApiError as error:
+        reason = error.response.get("error") if error.response is not None else None
+        logger.warning("conversations.info failed for channel %s: %s", channel_id, reason)
+        if reason == "channel_not_found":
+            return replies.CHANNEL_NOT_FOUND
+        raise
+    if not response["channel"].get("is_member"):
+        return replies.BOT_NOT_IN_CHANNEL
+    return None
+
+
+def _whole_number(text: str, *, name: str, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a {name}: give a whole number, as `/campaign list` shows.",
+            field=field,
+        ) from None

@@ -1,0 +1,197 @@
+"""The campaign subcommands with topics, close and extend, run as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core import campaigns
+from bot.core.records import CampaignRecord
+from storage.database import Database
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def cli_env(database_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "STAFFVOICE_", "DATABASE_URL"))
+    }
+    env["DATABASE_URL"] = database_url
+    return env
+
+
+def create(env: dict[str, str], cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "Spring ideas",
+        "--channel",
+        "C0SPRING",
+        "--starts",
+        "now",
+        *extra,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def stored(database_url: str) -> list[CampaignRecord]:
+    db = Database(database_url)
+    try:
+        return campaigns.list_campaigns(db)
+    finally:
+        db.dispose()
+
+
+def test_create_with_topics_and_options(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    result = create(
+        cli_env,
+        tmp_path,
+        "--topic",
+        "How could we recognise each other's work?",
+        "--topic",
+        "What slows you down?",
+        "--hide-counts",
+        "--quarterly",
+    )
+
+    assert result.returncode == 0, result.stderr
+    [record] = stored(database_url)
+    assert [t.question for t in record.topics] == [
+        "How could we recognise each other's work?",
+        "What slows you down?",
+    ]
+    assert record.hide_counts is True
+    assert record.repeat_quarterly is True
+    assert record.created_by is None
+
+
+def test_create_without_topics(cli_env: dict[str, str], database_url: str, tmp_path: Path) -> None:
+    result = create(cli_env, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    [record] = stored(database_url)
+    assert record.topics == ()
+    assert record.hide_counts is False
+    assert record.repeat_quarterly is False
+
+
+def test_create_duplicate_topic_rejected(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    result = create(cli_env, tmp_path, "--topic", "Same?", "--topic", "same?")
+
+    assert result.returncode == 2
+    assert "repeats an earlier question" in result.stderr
+    assert stored(database_url) == []
+
+
+def test_list_shows_topics(cli_env: dict[str, str], tmp_path: Path) -> None:
+    assert create(cli_env, tmp_path, "--topic", "What slows you down?").returncode == 0
+
+    listed = run_cli("campaign", "list", env=cli_env, cwd=tmp_path)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "Spring ideas" in listed.stdout
+    assert "topic 1: What slows you down?" in listed.stdout
+
+
+def test_close_open_campaign(cli_env: dict[str, str], database_url: str, tmp_path: Path) -> None:
+    assert create(cli_env, tmp_path).returncode == 0
+    [record] = stored(database_url)
+    db = Database(database_url)
+    try:
+        assert campaigns.open_campaign(db, record.id, now=datetime.now(UTC)) is not None
+    finally:
+        db.dispose()
+
+    result = run_cli("campaign", "close", str(record.id), env=cli_env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert f"Campaign {record.id} closes now" in result.stdout
+    [after] = stored(database_url)
+    assert after.ends_at < record.ends_at
+    assert after.ends_at <= datetime.now(UTC)
+
+
+def test_close_scheduled_rejected(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    assert create(cli_env, tmp_path).returncode == 0
+    [record] = stored(database_url)
+
+    result = run_cli("campaign", "close", str(record.id), env=cli_env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "has not opened yet" in result.stderr
+    assert stored(database_url)[0].ends_at == record.ends_at
+
+
+def test_close_unknown_campaign(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli("campaign", "close", "404", env=cli_env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "There is no campaign 404" in result.stderr
+
+
+def test_extend_moves_close(cli_env: dict[str, str], database_url: str, tmp_path: Path) -> None:
+    result = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "Winter",
+        "--channel",
+        "C0WINTER",
+        "--starts",
+        "2031-03-20 09:00",
+        "--days",
+        "5",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    [record] = stored(database_url)
+
+    extended = run_cli(
+        "campaign", "extend", str(record.id), "--days", "10", env=cli_env, cwd=tmp_path
+    )
+
+    assert extended.returncode == 0, extended.stderr
+    # 2031-03-25 09:00 GMT plus ten days crosses the change to BST and keeps 09:00 local.
+    assert "now closes 2031-04-04 09:00 BST" in extended.stdout
+
+
+@pytest.mark.parametrize(("days", "expected"), [("0", "1 or more"), ("400", "the maximum is 366")])
+def test_extend_rejects_days(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path, days: str, expected: str
+) -> None:
+    assert create(cli_env, tmp_path).returncode == 0
+    [record] = stored(database_url)
+
+    result = run_cli(
+        "campaign", "extend", str(record.id), "--days", days, env=cli_env, cwd=tmp_path
+    )
+
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert stored(database_url)[0].ends_at == record.ends_at
