@@ -1,17 +1,20 @@
-"""Slack's side of ChatPublisher: posts ideas and campaign messages with chat.postMessage."""
+"""Slack's side of ReportPublisher: posts ideas and campaign messages with chat.postMessage."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import DeliveryFailed
-from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord
+from bot.core.outbox import OutboundMessage
+from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
 from handlers.blocks.campaigns import launch_message, summary_message
 from handlers.blocks.ideas import idea_message
+from handlers.blocks.report import final_report_message
 from handlers.refresher import VoteCountRefresher
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,49 @@ class SlackPublisher:
                     permalinks[ranked.idea_id] = link
         text, blocks = summary_message(summary, permalinks=permalinks)
         return self._post(channel=summary.campaign.channel_id, text=text, blocks=blocks)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Return the time zone campaign times and report days are shown in."""
+        return self._timezone
+
+    def _report_permalinks(self, report: CampaignReport) -> dict[int, str]:
+        permalinks: dict[int, str] = {}
+        for topic in report.topics:
+            for ranked in topic.top_ideas:
+                if ranked.channel_id and ranked.message_id:
+                    link = self.permalink(channel=ranked.channel_id, message_id=ranked.message_id)
+                    if link:
+                        permalinks[ranked.idea_id] = link
+        return permalinks
+
+    def post_report(self, report: CampaignReport) -> str:
+        """Post a campaign's final report in its channel, linking each top idea's message."""
+        text, blocks = final_report_message(report, permalinks=self._report_permalinks(report))
+        return self._post(channel=report.campaign.channel_id, text=text, blocks=blocks)
+
+    def report_messages(
+        self, report: CampaignReport, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the final report as direct messages to Slack users, for the outbox.
+
+        dedupe_keys maps each recipient's user id to the outbox key of their copy.
+        """
+        text, blocks = final_report_message(report, permalinks=self._report_permalinks(report))
+        return [
+            OutboundMessage(
+                platform=report.campaign.platform,
+                recipient=user_id,
+                text=text,
+                dedupe_key=dedupe_key,
+                blocks=blocks,
+            )
+            for user_id, dedupe_key in dedupe_keys.items()
+        ]
+
+    def show_voting_closed(self, campaign_id: int) -> None:
+        """Queue the replacement of a closed campaign's Vote buttons with final counts, paced."""
+        self._refresher.show_voting_closed(campaign_id)
 
     def refresh_idea(self, idea_id: int) -> None:
         """Ask for the idea message's vote count to be brought up to date, throttled."""

@@ -5,18 +5,30 @@ from __future__ import annotations
 import heapq
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import display, ideas
+from bot.core import delivery, display, ideas
 from bot.core.errors import NotFound
-from handlers.blocks.ideas import idea_message
+from handlers.blocks.ideas import idea_message, shows_voting_closed
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
+
+
+# Pause between the chat.update calls that show a closed campaign's ideas.
+# chat.update is in Slack's Tier 3 (about 50 calls a minute), and vote-count
+# refreshes share that budget, so this leaves room for them.
+# NOTE: the budget is per workspace, and each bot process paces itself alone.
+# Two processes updating one closing campaign together may reach the limit.
+# The Web client of bot.app waits out a 429 response and retries at most twice.
+CLOSED_UPDATE_INTERVAL_SECONDS = 1.5
+CLOSED_BATCH_SIZE = 100
+CLOSED_ERROR_PAUSE_SECONDS = 5.0
 
 
 def _wall_clock() -> datetime:
@@ -37,6 +49,7 @@ class VoteCountRefresher:
         db: Database,
         client: WebClient,
         now: Callable[[], datetime] = _wall_clock,
+        closed_update_interval: float = CLOSED_UPDATE_INTERVAL_SECONDS,
     ) -> None:
         self._db = db
         self._client = client
@@ -45,10 +58,21 @@ class VoteCountRefresher:
         self._pending: dict[int, datetime] = {}
         self._condition = threading.Condition()
         self._stopping = False
+        self._closed_interval = closed_update_interval
+        self._closing_campaigns: set[int] = set()
+        self._closing_wake = threading.Event()
+        # Set only by stop(), to cut short the pause between paced updates.
+        self._closing_pause = threading.Event()
+        # time.monotonic() of the last closed-display update, for the pacing.
+        self._last_closed_update = 0.0
         self._thread = threading.Thread(
             target=self._run_deferred, name="vote-count-refresher", daemon=True
         )
         self._thread.start()
+        self._closing_thread = threading.Thread(
+            target=self._run_closing, name="closed-idea-updater", daemon=True
+        )
+        self._closing_thread.start()
 
     def request(self, idea_id: int) -> None:
         """Update the idea message now if its window allows, else at the window's end."""
@@ -69,12 +93,104 @@ class VoteCountRefresher:
         with self._condition:
             return len(self._pending)
 
+    def show_voting_closed(self, campaign_id: int) -> None:
+        """Queue the update of a closed campaign's idea messages to their final counts.
+
+        A background thread makes the updates one at a time, paced under
+        chat.update's rate limit. Each idea is claimed in the database first,
+        so ideas shown closed already, by this process or another, are skipped.
+        """
+        with self._condition:
+            self._closing_campaigns.add(campaign_id)
+        self._closing_wake.set()
+
+    def closing_pending(self) -> int:
+        """Return how many campaigns have idea messages queued to be shown closed."""
+        with self._condition:
+            return len(self._closing_campaigns)
+
     def stop(self) -> None:
-        """Stop the deferred-update thread; deferred updates not yet due are dropped."""
+        """Stop the background threads; deferred and queued updates not yet made are dropped."""
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
+        self._closing_wake.set()
+        self._closing_pause.set()
         self._thread.join(timeout=5)
+        self._closing_thread.join(timeout=5)
+
+    def _run_closing(self) -> None:
+        while True:
+            self._closing_wake.wait()
+            with self._condition:
+                if self._stopping:
+                    return
+                self._closing_wake.clear()
+                campaign_ids = sorted(self._closing_campaigns)
+            for campaign_id in campaign_ids:
+                try:
+                    finished = self._show_campaign_closed(campaign_id)
+                except Exception:
+                    logger.exception("Showing the ideas of campaign %s closed failed", campaign_id)
+                    # The campaign stays queued, and the pause keeps a lasting fault,
+                    # such as an unreachable database, from looping without a break.
+                    self._closing_pause.wait(CLOSED_ERROR_PAUSE_SECONDS)
+                    finished = False
+                with self._condition:
+                    if self._stopping:
+                        return
+                    if finished:
+                        self._closing_campaigns.discard(campaign_id)
+            with self._condition:
+                if self._closing_campaigns:
+                    self._closing_wake.set()
+
+    def _show_campaign_closed(self, campaign_id: int) -> bool:
+        """Update one batch of the campaign's idea messages; return True when none is left."""
+        idea_ids = delivery.ideas_to_show_closed(
+            self._db, campaign_id=campaign_id, limit=CLOSED_BATCH_SIZE
+        )
+        updated = 0
+        for idea_id in idea_ids:
+            with self._condition:
+                if self._stopping:
+                    return False
+            # The pause comes before the claim, so a claimed idea is updated straight away.
+            # An Event wait, so that stop() ends the pause at once.
+            pause = self._last_closed_update + self._closed_interval - time.monotonic()
+            if pause > 0 and self._closing_pause.wait(pause):
+                return False
+            if not delivery.claim_closed_display(self._db, idea_id, now=self._now()):
+                continue
+            self._update_closed(idea_id)
+            self._last_closed_update = time.monotonic()
+            updated += 1
+        if updated:
+            logger.info("Showed %s idea messages of campaign %s closed", updated, campaign_id)
+        return len(idea_ids) < CLOSED_BATCH_SIZE
+
+    def _update_closed(self, idea_id: int) -> None:
+        try:
+            idea = ideas.get_idea(self._db, idea_id)
+        except NotFound:
+            return
+        if idea.channel_id is None or idea.message_id is None:
+            return
+        text, blocks = idea_message(idea, vote_count=idea.vote_count, closed=True)
+        try:
+            self._client.chat_update(
+                channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks
+            )
+        except SlackApiError as error:
+            # NOTE: the claim stays, so a failed update is not tried again, and an
+            # update cut short by a crash after its claim is lost the same way.
+            logger.warning(
+                "chat.update showing idea %s closed failed: %s",
+                idea_id,
+                error.response.get("error"),
+            )
+            return
+        delivery.record_closed_display(self._db, idea_id, vote_count=idea.vote_count)
 
     def _defer(self, idea_id: int, due: datetime) -> None:
         with self._condition:
@@ -111,7 +227,10 @@ class VoteCountRefresher:
             return
         if idea.channel_id is None or idea.message_id is None:
             return
-        text, blocks = idea_message(idea, vote_count=idea.vote_count)
+        # A refresh that runs after the close must not bring the Vote button back.
+        text, blocks = idea_message(
+            idea, vote_count=idea.vote_count, closed=shows_voting_closed(idea)
+        )
         try:
             self._client.chat_update(
                 channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot.core import campaigns, delivery, display, events
 from bot.core.errors import DeliveryFailed
+from bot.core.ports import ChatPublisher
 from scheduler import runtime
 
 logger = logging.getLogger(__name__)
@@ -21,23 +22,60 @@ def open_campaign(campaign_id: int) -> None:
     context = runtime.current()
     opened = campaigns.open_campaign(context.db, campaign_id, now=context.clock.now())
     if opened is not None:
-        delivery.deliver_announcements(context.db, context.publisher, now=context.clock.now())
+        delivery.deliver_announcements(
+            context.db, _report_publisher(context.publisher), now=context.clock.now()
+        )
+
+
+def _report_publisher(publisher: ChatPublisher) -> delivery.ReportPublisher:
+    """Return the runtime's publisher as a ReportPublisher, raising TypeError when it is not one."""
+    if not isinstance(publisher, delivery.ReportPublisher):
+        raise TypeError(
+            f"{type(publisher).__name__} cannot post final reports: it needs timezone, "
+            "post_report, report_messages and show_voting_closed"
+        )
+    return publisher
 
 
 def close_campaign(campaign_id: int) -> None:
-    """Close a campaign whose end has come and post its closing summary."""
+    """Close a campaign whose end has come and post its final report, then finish the close.
+
+    Finishing sends the report to managers, schedules the next quarterly
+    campaign, and replaces the Vote buttons with final counts in the
+    background, paced under the platform's rate limit.
+    """
     context = runtime.current()
+    publisher = _report_publisher(context.publisher)
     closed = campaigns.close_campaign(context.db, campaign_id, now=context.clock.now())
     if closed is not None:
-        delivery.deliver_announcements(context.db, context.publisher, now=context.clock.now())
+        delivery.deliver_announcements(context.db, publisher, now=context.clock.now())
+    # Every step is guarded in the database, so this also runs when another
+    # call closed the campaign, and each effect still happens once.
+    _finish_close(campaign_id, publisher=publisher)
+
+
+def _finish_close(campaign_id: int, *, publisher: delivery.ReportPublisher) -> None:
+    context = runtime.current()
+    delivery.send_report_to_managers(context.db, publisher, campaign_id, now=context.clock.now())
+    campaigns.schedule_next_in_series(
+        context.db, campaign_id, timezone=publisher.timezone, now=context.clock.now()
+    )
+    publisher.show_voting_closed(campaign_id)
 
 
 def retry_deliveries() -> None:
-    """Post launch and summary messages and ideas whose earlier posting failed."""
+    """Post launch messages, final reports and ideas whose posting failed; finish closes."""
     context = runtime.current()
+    publisher = _report_publisher(context.publisher)
     now = context.clock.now()
-    delivery.deliver_announcements(context.db, context.publisher, now=now)
-    delivery.retry_unposted_ideas(context.db, context.publisher, now=now)
+    delivery.deliver_announcements(context.db, publisher, now=now)
+    delivery.retry_unposted_ideas(context.db, publisher, now=now)
+    # The closing job runs once, so a close cut short by a restart is finished here.
+    for campaign_id in delivery.closes_to_finish(context.db):
+        logger.info("Finishing the close of campaign %s", campaign_id)
+        _finish_close(campaign_id, publisher=publisher)
+    for campaign_id in delivery.campaigns_with_ideas_to_show_closed(context.db):
+        publisher.show_voting_closed(campaign_id)
 
 
 def refresh_stale_idea_messages() -> None:

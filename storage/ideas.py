@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Idea
+from storage.models import Campaign, Idea
 
 
 def add_idea(
@@ -182,3 +182,78 @@ def has_idea_being_posted(
         .limit(1)
     )
     return session.scalar(query) is not None
+
+
+def list_ideas_to_show_closed(
+    session: Session, *, campaign_id: int | None = None, limit: int
+) -> list[int]:
+    """Return ids of posted ideas of closed campaigns whose message was not updated since the close.
+
+    An idea message counts as updated since the close when its shown_at is at
+    or after its campaign's closed_at.
+    """
+    query = (
+        select(Idea.id)
+        .join(Campaign, Campaign.id == Idea.campaign_id)
+        .where(
+            Campaign.status == "closed",
+            Campaign.closed_at.is_not(None),
+            Idea.message_id.is_not(None),
+            or_(Idea.shown_at.is_(None), Idea.shown_at < Campaign.closed_at),
+        )
+        .order_by(Idea.id)
+        .limit(limit)
+    )
+    if campaign_id is not None:
+        query = query.where(Idea.campaign_id == campaign_id)
+    return list(session.scalars(query))
+
+
+def claim_closed_display(session: Session, idea_id: int, *, now: datetime) -> bool:
+    """Claim the one update of an idea message that shows its campaign closed.
+
+    Sets shown_at to now, or to the campaign's closed_at when that is later
+    (a clock behind the scheduler's), so list_ideas_to_show_closed no longer
+    returns the idea. Returns False when the campaign is not closed or another
+    process claimed the update already.
+    """
+    closed_at = (
+        select(Campaign.closed_at)
+        .where(Campaign.id == Idea.campaign_id, Campaign.status == "closed")
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(Idea)
+        .where(
+            Idea.id == idea_id,
+            Idea.message_id.is_not(None),
+            closed_at.is_not(None),
+            or_(Idea.shown_at.is_(None), Idea.shown_at < closed_at),
+        )
+        .values(shown_at=case((closed_at > now, closed_at), else_=now))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_shown_vote_count_only(session: Session, idea_id: int, *, vote_count: int) -> None:
+    """Record the vote count an idea message now shows, keeping its shown_at."""
+    session.execute(update(Idea).where(Idea.id == idea_id).values(shown_vote_count=vote_count))
+
+
+def list_campaign_ids_with_ideas_to_show_closed(session: Session, *, limit: int) -> list[int]:
+    """Return ids of closed campaigns that have idea messages not yet updated since the close."""
+    query = (
+        select(Idea.campaign_id)
+        .join(Campaign, Campaign.id == Idea.campaign_id)
+        .where(
+            Campaign.status == "closed",
+            Campaign.closed_at.is_not(None),
+            Idea.message_id.is_not(None),
+            or_(Idea.shown_at.is_(None), Idea.shown_at < Campaign.closed_at),
+        )
+        .distinct()
+        .order_by(Idea.campaign_id)
+        .limit(limit)
+    )
+    return [campaign_id for campaign_id in session.scalars(query) if campaign_id is not None]

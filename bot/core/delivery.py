@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
-from bot.core import campaigns, ideas
+from bot.core import campaigns, ideas, outbox, roles
 from bot.core.errors import DeliveryFailed
+from bot.core.outbox import OutboundMessage
 from bot.core.ports import ChatPublisher
-from bot.core.summary import campaign_summary
+from bot.core.records import CampaignReport
+from bot.core.report import campaign_report
+from storage import campaigns as campaign_store
+from storage import ideas as idea_store
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
+
+MANAGER_ROLE = "manager"
+
+
+@runtime_checkable
+class ReportPublisher(ChatPublisher, Protocol):
+    """A ChatPublisher that also posts a campaign's final report and builds it as a message."""
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Return the time zone the report counts campaign days in."""
+        ...
+
+    def post_report(self, report: CampaignReport) -> str:
+        """Post a campaign's final report to its channel and return the message id."""
+        ...
+
+    def report_messages(
+        self, report: CampaignReport, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the final report as outbox messages, one per recipient id in dedupe_keys."""
+        ...
+
+    def show_voting_closed(self, campaign_id: int) -> None:
+        """Replace the Vote buttons of a closed campaign's idea messages with final counts."""
+        ...
 
 
 def deliver_idea(
@@ -44,8 +77,11 @@ def retry_unposted_ideas(db: Database, publisher: ChatPublisher, *, now: datetim
     return posted
 
 
-def deliver_announcements(db: Database, publisher: ChatPublisher, *, now: datetime) -> int:
-    """Post every campaign launch and closing summary not posted yet; return how many."""
+def deliver_announcements(db: Database, publisher: ReportPublisher, *, now: datetime) -> int:
+    """Post every campaign launch and final report not posted yet; return how many.
+
+    The final report is posted in the campaign's channel as its closing message.
+    """
     posted = 0
     for campaign, kind in campaigns.pending_announcements(db):
         if not campaigns.claim_announcement(db, campaign.id, kind=kind, now=now):
@@ -54,7 +90,8 @@ def deliver_announcements(db: Database, publisher: ChatPublisher, *, now: dateti
             if kind == "launch":
                 message_id = publisher.post_launch(campaign)
             else:
-                message_id = publisher.post_summary(campaign_summary(db, campaign.id))
+                report = campaign_report(db, campaign.id, timezone=publisher.timezone)
+                message_id = publisher.post_report(report)
         except DeliveryFailed as error:
             logger.warning("Campaign %s %s message not posted: %s", campaign.id, kind, error.reason)
             continue
@@ -62,3 +99,112 @@ def deliver_announcements(db: Database, publisher: ChatPublisher, *, now: dateti
         logger.info("Posted campaign %s %s message %s", campaign.id, kind, message_id)
         posted += 1
     return posted
+
+
+def report_dedupe_key(campaign_id: int, user_id: str) -> str:
+    """Return the outbox key of a campaign's final report for one manager."""
+    return f"final-report:{campaign_id}:{user_id}"
+
+
+def report_enqueued_key(campaign_id: int) -> str:
+    """Return the ScheduledRun key that records a campaign's report as enqueued for managers."""
+    return f"final-report-enqueued:{campaign_id}"
+
+
+def send_report_to_managers(
+    db: Database, publisher: ReportPublisher, campaign_id: int, *, now: datetime
+) -> int:
+    """Enqueue a closed campaign's final report for each manager; return how many were new.
+
+    Each manager's message has a dedupe key of its own, so running this again,
+    or in two processes at once, enqueues nothing more. Once it has run, a
+    ScheduledRun row makes later calls return 0 without building the report,
+    so a manager granted the role after that gets no copy.
+    """
+    campaign = campaigns.get_campaign(db, campaign_id)
+    if campaign.status != "closed":
+        return 0
+    if _run_recorded(db, report_enqueued_key(campaign_id)):
+        return 0
+    managers = sorted(
+        {
+            role.user_id
+            for role in roles.list_roles(db, platform=campaign.platform)
+            if role.role == MANAGER_ROLE
+        }
+    )
+    added = 0
+    if managers:
+        report = campaign_report(db, campaign_id, timezone=publisher.timezone)
+        messages = publisher.report_messages(
+            report,
+            dedupe_keys={user_id: report_dedupe_key(campaign_id, user_id) for user_id in managers},
+        )
+        added = outbox.enqueue_many(db, messages, now=now)
+    else:
+        logger.info("Campaign %s closed with no managers to send the report to", campaign_id)
+    # Recorded after the enqueue, so a crash in between only repeats the enqueue,
+    # which the per-manager keys make harmless.
+    _record_run(db, report_enqueued_key(campaign_id), now=now)
+    logger.info(
+        "Enqueued the report of campaign %s for %s of %s managers",
+        campaign_id,
+        added,
+        len(managers),
+    )
+    return added
+
+
+def ideas_to_show_closed(
+    db: Database, *, campaign_id: int | None = None, limit: int = 200
+) -> list[int]:
+    """Return ideas of closed campaigns whose message has not been updated since the close."""
+    with db.transaction() as session:
+        return idea_store.list_ideas_to_show_closed(session, campaign_id=campaign_id, limit=limit)
+
+
+def campaigns_with_ideas_to_show_closed(db: Database, *, limit: int = 100) -> list[int]:
+    """Return closed campaigns that still have idea messages showing a Vote button."""
+    with db.transaction() as session:
+        return idea_store.list_campaign_ids_with_ideas_to_show_closed(session, limit=limit)
+
+
+def claim_closed_display(db: Database, idea_id: int, *, now: datetime) -> bool:
+    """Claim the update that shows an idea's campaign closed; False when taken or not due."""
+    with db.transaction() as session:
+        return idea_store.claim_closed_display(session, idea_id, now=now)
+
+
+def record_closed_display(db: Database, idea_id: int, *, vote_count: int) -> None:
+    """Store the final vote count an idea message shows after the close."""
+    with db.transaction() as session:
+        idea_store.set_shown_vote_count_only(session, idea_id, vote_count=vote_count)
+
+
+def _run_recorded(db: Database, key: str) -> bool:
+    with db.transaction() as session:
+        return bool(campaign_store.existing_run_keys(session, keys=[key]))
+
+
+def _record_run(db: Database, key: str, *, now: datetime) -> None:
+    with db.transaction() as session:
+        campaign_store.claim_scheduled_run(session, key=key, now=now)
+
+
+def closes_to_finish(db: Database) -> list[int]:
+    """Return closed campaigns whose report is not sent to managers or whose repeat is not made.
+
+    The closing job runs once, so these are closes cut short, such as by a
+    restart, for a periodic job to finish.
+    """
+    with db.transaction() as session:
+        closed = campaign_store.list_campaigns(session, statuses=("closed",))
+        wanted = {
+            campaign.id: [report_enqueued_key(campaign.id)]
+            + ([campaigns.repeat_key(campaign.id)] if campaign.repeat_quarterly else [])
+            for campaign in closed
+        }
+        done = campaign_store.existing_run_keys(
+            session, keys=[key for keys in wanted.values() for key in keys]
+        )
+    return [campaign_id for campaign_id, keys in wanted.items() if not set(keys) <= done]

@@ -42,11 +42,26 @@ def comment_label(count: int) -> str:
     return "1 comment" if count == 1 else f"{count} comments"
 
 
-def totals_line(summary: CampaignSummary) -> str:
-    """Return the one-line totals of a campaign, in a fixed form scripts can read."""
+def format_totals(
+    *, idea_count: int, comment_count: int, vote_count: int, participant_count: int
+) -> str:
+    """Return a campaign's totals in one line of a fixed form that scripts parse.
+
+    The numbers have no thousands separators, so each matches the pattern \\d+.
+    """
     return (
-        f"Ideas: {summary.idea_count} · Comments: {summary.comment_count} · "
-        f"Votes: {summary.vote_count} · Participants: {summary.participant_count}"
+        f"Ideas: {idea_count} · Comments: {comment_count} · "
+        f"Votes: {vote_count} · Participants: {participant_count}"
+    )
+
+
+def totals_line(summary: CampaignSummary) -> str:
+    """Return the one-line totals of a campaign summary, in the form of format_totals."""
+    return format_totals(
+        idea_count=summary.idea_count,
+        comment_count=summary.comment_count,
+        vote_count=summary.vote_count,
+        participant_count=summary.participant_count,
     )
 
 

@@ -24,8 +24,11 @@ def author_label(idea: IdeaRecord) -> str:
     return escape(idea.author_name or "A colleague")
 
 
-def idea_message(idea: IdeaRecord, *, vote_count: int) -> tuple[str, Blocks]:
-    """Build the channel message that shows an idea: (notification text, blocks)."""
+def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> tuple[str, Blocks]:
+    """Build the channel message that shows an idea: (notification text, blocks).
+
+    With closed, the message shows the final count in place of the Vote button.
+    """
     blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
         for piece in split_for_sections(escape(idea.text))
@@ -35,34 +38,47 @@ def idea_message(idea: IdeaRecord, *, vote_count: int) -> tuple[str, Blocks]:
             {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
             for piece in split_for_sections(escape(idea.detail))
         )
+    if closed:
+        status = f"Voting closed · *{vote_label(vote_count)}*"
+    else:
+        status = f"*{vote_label(vote_count)}* · vote with :+1: or the button, comment in the thread"
     blocks.append(
         {
             "type": "context",
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"Idea {idea.id} from {author_label(idea)} · *{vote_label(vote_count)}*"
-                    " · vote with :+1: or the button, comment in the thread",
+                    "text": f"Idea {idea.id} from {author_label(idea)} · {status}",
                     "verbatim": True,
                 }
             ],
         }
     )
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": IdeaIds.VOTE_ACTION,
-                    "text": {"type": "plain_text", "text": f"Vote ({vote_count})", "emoji": True},
-                    "value": str(idea.id),
-                }
-            ],
-        }
-    )
+    if not closed:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": IdeaIds.VOTE_ACTION,
+                        "text": {
+                            "type": "plain_text",
+                            "text": f"Vote ({vote_count})",
+                            "emoji": True,
+                        },
+                        "value": str(idea.id),
+                    }
+                ],
+            }
+        )
     fallback = f"Idea from {author_label(idea)}: {escape(excerpt(idea.text, length=150))}"
     return fallback, blocks
+
+
+def shows_voting_closed(idea: IdeaRecord) -> bool:
+    """Return whether an idea's message shows voting closed: its campaign is no longer open."""
+    return idea.campaign_id is not None and not idea.campaign_open
 
 
 def idea_modal(*, channel_id: str) -> dict[str, Any]:

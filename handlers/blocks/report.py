@@ -15,7 +15,7 @@ from bot.core.records import (
     SeriesComparison,
     TopicRanking,
 )
-from handlers.blocks.campaigns import comment_label
+from handlers.blocks.campaigns import comment_label, format_totals
 from handlers.blocks.ideas import vote_label
 from handlers.mrkdwn import escape, excerpt, split_for_sections
 
@@ -26,6 +26,8 @@ Blocks = list[dict[str, Any]]
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 EXCERPT_LENGTH = 140
+# The header scripts such as the simulation look for to find the closing message.
+REPORT_HEADER = "Campaign closed"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -40,10 +42,13 @@ def _long_date(day: date) -> str:
     return f"{day.day} {day:%b} {day.year}"
 
 
-def _totals_text(totals: CampaignTotals) -> str:
-    return (
-        f"{totals.idea_count:,} ideas · {totals.comment_count:,} comments · "
-        f"{totals.vote_count:,} votes · {totals.participant_count:,} participants"
+def totals_text(totals: CampaignTotals) -> str:
+    """Return a report's totals in the fixed one-line form of format_totals."""
+    return format_totals(
+        idea_count=totals.idea_count,
+        comment_count=totals.comment_count,
+        vote_count=totals.vote_count,
+        participant_count=totals.participant_count,
     )
 
 
@@ -143,11 +148,14 @@ def final_report_message(
     title = escape(campaign.title)
     starts = campaign.starts_at.astimezone(timezone).date()
     ends = campaign.ends_at.astimezone(timezone).date()
-    totals = _totals_text(report.totals)
+    totals = totals_text(report.totals)
 
     head: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Final report"}},
-        _section(f"*{title}* · {_long_date(starts)} to {_long_date(ends)}\n{totals}"),
+        {"type": "header", "text": {"type": "plain_text", "text": REPORT_HEADER}},
+        _section(
+            f"*{title}* has closed. Thank you to everyone who took part.\n"
+            f"{_long_date(starts)} to {_long_date(ends)} · {totals}"
+        ),
     ]
     if report.busiest_days:
         head.append(_section(_busiest_days_text(report.busiest_days)))
@@ -179,5 +187,5 @@ def final_report_message(
             )
         )
 
-    fallback = f"Final report for {title}: {totals}"
+    fallback = f"{title} has closed. Final report: {totals}"
     return fallback, head + body + method

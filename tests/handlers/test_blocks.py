@@ -16,7 +16,13 @@ import pytest
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
 from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea
 from handlers.blocks.campaigns import launch_message, summary_message, totals_line
-from handlers.blocks.ideas import author_label, idea_message, idea_modal, vote_label
+from handlers.blocks.ideas import (
+    author_label,
+    idea_message,
+    idea_modal,
+    shows_voting_closed,
+    vote_label,
+)
 from handlers.ids import IdeaIds
 
 LONDON = ZoneInfo("Europe/London")
@@ -137,6 +143,23 @@ def test_idea_message_count_argument() -> None:
 
     assert "*1 vote*" in blocks[-2]["elements"][0]["text"]
     assert blocks[-1]["elements"][0]["text"]["text"] == "Vote (1)"
+
+
+def test_idea_message_closed_voting() -> None:
+    text, blocks = idea_message(_idea(detail="Night staff miss it."), vote_count=3, closed=True)
+
+    assert [block["type"] for block in blocks] == ["section", "section", "context"]
+    context = blocks[2]["elements"][0]["text"]
+    assert context == "Idea 7 from Alice Smith · Voting closed · *3 votes*"
+    assert text == "Idea from Alice Smith: Move the huddle to 9:15"
+    _assert_within_slack_limits(blocks)
+
+
+def test_shows_voting_closed_cases() -> None:
+    assert shows_voting_closed(_idea(campaign_open=False)) is True
+    assert shows_voting_closed(_idea(campaign_open=True)) is False
+    # An idea outside any campaign keeps its Vote button.
+    assert shows_voting_closed(_idea(campaign_id=None, campaign_open=False)) is False
 
 
 def test_idea_message_escapes_everything() -> None:

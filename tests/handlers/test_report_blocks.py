@@ -21,6 +21,8 @@ from bot.core.records import (
     TopicRanking,
 )
 from bot.core.report import METHOD
+from bot.simulate.campaign import SUMMARY_HEADER, parse_totals
+from bot.simulate.traffic import Totals
 from handlers.blocks.report import MAX_BLOCKS, final_report_message
 
 MENTIONS = "<!channel> <!here> <@U123> <https://x|y> & co"
@@ -138,11 +140,12 @@ def test_report_message_layout() -> None:
         "section",
         "context",
     ]
-    assert blocks[0]["text"] == {"type": "plain_text", "text": "Final report"}
+    assert blocks[0]["text"] == {"type": "plain_text", "text": "Campaign closed"}
     sections = _sections(blocks)
     assert sections[0] == (
-        "*Winter ideas* · 11 Jan 2027 to 31 Jan 2027\n"
-        "12 ideas · 30 comments · 1,234 votes · 56 participants"
+        "*Winter ideas* has closed. Thank you to everyone who took part.\n"
+        "11 Jan 2027 to 31 Jan 2027 · "
+        "Ideas: 12 · Comments: 30 · Votes: 1234 · Participants: 56"
     )
     assert sections[1] == (
         "*Busiest days* (new ideas, comments and votes): "
@@ -161,8 +164,9 @@ def test_report_message_layout() -> None:
         "(40 voters active since)"
     )
     assert blocks[-1]["elements"][0]["text"] == METHOD
-    assert text == "Final report for Winter ideas: " + (
-        "12 ideas · 30 comments · 1,234 votes · 56 participants"
+    assert text == (
+        "Winter ideas has closed. Final report: "
+        "Ideas: 12 · Comments: 30 · Votes: 1234 · Participants: 56"
     )
     _assert_within_slack_limits(blocks)
 
@@ -304,3 +308,10 @@ def test_report_message_many_short_topics_fit() -> None:
     assert sum(section.startswith("*") and "Question" in section for section in sections) == 10
     assert "*Not assigned to a topic*" in sections[-1]
     assert not any("left out" in section for section in sections)
+
+
+def test_report_readable_by_simulation() -> None:
+    text, blocks = final_report_message(_report())
+
+    assert blocks[0]["text"]["text"] == SUMMARY_HEADER
+    assert parse_totals(text) == Totals(ideas=12, comments=30, votes=1234, participants=56)
