@@ -13,8 +13,13 @@ from bot.server import SlackWsgiApp, create_http_server
 logger = logging.getLogger(__name__)
 
 
-class _StopServing(Exception):
-    """SIGTERM arrived: stop serving and shut down cleanly."""
+class _StopServing(KeyboardInterrupt):
+    """SIGTERM arrived: stop serving and shut down cleanly.
+
+    It derives from KeyboardInterrupt because waitress (3.0) catches ordinary
+    exceptions raised while it handles a connection and keeps serving, but
+    re-raises KeyboardInterrupt.
+    """
 
 
 def _raise_stop(signum: int, _frame: FrameType | None) -> None:

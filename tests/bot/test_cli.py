@@ -208,7 +208,13 @@ def test_run_serves_idea_and_stops(cli_env: dict[str, str], tmp_path: Path) -> N
             client.close()
         finally:
             server.send_signal(signal.SIGTERM)
-            _, stderr = server.communicate(timeout=60)
+            try:
+                _, stderr = server.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                # A bot left running would act on later tests' databases.
+                server.kill()
+                server.communicate()
+                raise
         assert server.returncode == 0, stderr
         assert "Scheduler stopped" in stderr
 

@@ -150,7 +150,12 @@ def test_socket_mode_idea_command(database_url: str, tmp_path: Path) -> None:
                 )
             finally:
                 bot.send_signal(signal.SIGTERM)
-                _, stderr = bot.communicate(timeout=20)
+                try:
+                    _, stderr = bot.communicate(timeout=60)
+                except subprocess.TimeoutExpired:
+                    bot.kill()
+                    bot.communicate()
+                    raise
             assert bot.returncode == 0, stderr
     idea_message = standin.messages("C0SOCKET")[-1]
     assert "Quiet room for breaks on every site" in json.dumps(idea_message["blocks"])
