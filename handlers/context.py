@@ -1,4 +1,4 @@
-"""What the Slack listeners share: the database, the clock and the Slack-side services."""
+"""Dependencies the Slack listeners share: the database, the clock and Slack-side services."""
 
 from __future__ import annotations
 
