@@ -130,9 +130,9 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 def _is_parsable(body: str, content_type: str) -> bool:
     """Return whether Bolt can parse and route the body.
 
-    Accepted: a JSON object, whose "event" (for event callbacks) is an object
-    with a type; or a form, whose "payload" field (for interactions), when
-    present, is a JSON object with a type.
+    A JSON body must be an object, and an event callback's "event" an object
+    with a type. A form body's "payload" field (interactions), when present,
+    must be a JSON object with a type.
     """
     try:
         if content_type.startswith("application/json") or body.startswith("{"):

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 HELP_WORDS = {"help", "?"}
 # Words that read as a command rather than an idea when they make up the whole
-# text, alone or with a number ("/idea delete 3"); such text is not posted.
+# text, alone or with a number ("/idea delete 3"). Such text is not posted.
 COMMAND_WORDS = {
     "list",
     "mine",

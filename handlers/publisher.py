@@ -19,7 +19,7 @@ from handlers.refresher import VoteCountRefresher
 
 logger = logging.getLogger(__name__)
 
-# What the user is told for the Slack errors a channel post commonly meets.
+# Explanations shown to the user for the Slack errors a channel post commonly meets.
 POST_FAILURE_HINTS = {
     "not_in_channel": "the bot is not a member of that channel; invite it with /invite",
     "channel_not_found": "the channel does not exist or the bot cannot see it",

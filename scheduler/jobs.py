@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core import campaigns, delivery, display, events
+from bot.core import campaigns, delivery, display, events, ports
 from bot.core.errors import DeliveryFailed
 from bot.core.ports import ChatPublisher
 from scheduler import runtime
@@ -27,9 +27,9 @@ def open_campaign(campaign_id: int) -> None:
         )
 
 
-def _report_publisher(publisher: ChatPublisher) -> delivery.ReportPublisher:
+def _report_publisher(publisher: ChatPublisher) -> ports.ReportPublisher:
     """Return the runtime's publisher as a ReportPublisher, raising TypeError when it is not one."""
-    if not isinstance(publisher, delivery.ReportPublisher):
+    if not isinstance(publisher, ports.ReportPublisher):
         raise TypeError(
             f"{type(publisher).__name__} cannot post final reports: it needs timezone, "
             "post_report, report_messages and show_voting_closed"
@@ -54,7 +54,7 @@ def close_campaign(campaign_id: int) -> None:
     _finish_close(campaign_id, publisher=publisher)
 
 
-def _finish_close(campaign_id: int, *, publisher: delivery.ReportPublisher) -> None:
+def _finish_close(campaign_id: int, *, publisher: ports.ReportPublisher) -> None:
     context = runtime.current()
     delivery.send_report_to_managers(context.db, publisher, campaign_id, now=context.clock.now())
     campaigns.schedule_next_in_series(

@@ -104,7 +104,7 @@ class CampaignScheduler:
         A job whose campaign moved on (opened, closed, or removed) is dropped,
         and a job whose campaign's time changed is moved.
         """
-        wanted: set[str] = set()
+        expected_job_ids: set[str] = set()
         for campaign in campaigns.list_campaigns(self._db, statuses=("scheduled", "open")):
             if campaign.status == "scheduled":
                 job_id = open_job_id(campaign.id)
@@ -112,9 +112,9 @@ class CampaignScheduler:
             else:
                 job_id = close_job_id(campaign.id)
                 self._schedule(job_id, jobs.close_campaign, campaign.id, campaign.ends_at)
-            wanted.add(job_id)
+            expected_job_ids.add(job_id)
         for job in self._scheduler.get_jobs(jobstore=CAMPAIGN_JOB_STORE):
-            if job.id not in wanted:
+            if job.id not in expected_job_ids:
                 self._remove(job.id)
 
     def _after_job(self, event: JobExecutionEvent) -> None:

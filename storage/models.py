@@ -163,7 +163,7 @@ class ProcessedEvent(Base):
 
 
 class ClosedVoteNotice(Base):
-    """A voter already told that a closed campaign no longer takes votes."""
+    """A voter already notified that a closed campaign no longer takes votes."""
 
     __tablename__ = "closed_vote_notices"
 
@@ -188,7 +188,7 @@ class Role(Base):
 
 
 class CampaignInterest(Base):
-    """A person who asked to be told when a campaign opens."""
+    """A person who requested a notification when a campaign opens."""
 
     __tablename__ = "campaign_interest"
 

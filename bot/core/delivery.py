@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Protocol, runtime_checkable
-from zoneinfo import ZoneInfo
 
 from bot.core import campaigns, ideas, outbox, roles
 from bot.core.errors import DeliveryFailed
-from bot.core.outbox import OutboundMessage
-from bot.core.ports import ChatPublisher
-from bot.core.records import CampaignReport
+from bot.core.ports import ChatPublisher, ReportPublisher
 from bot.core.report import campaign_report
 from storage import campaigns as campaign_store
 from storage import ideas as idea_store
@@ -21,30 +16,6 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 MANAGER_ROLE = "manager"
-
-
-@runtime_checkable
-class ReportPublisher(ChatPublisher, Protocol):
-    """A ChatPublisher that also posts a campaign's final report and builds it as a message."""
-
-    @property
-    def timezone(self) -> ZoneInfo:
-        """Return the time zone the report counts campaign days in."""
-        ...
-
-    def post_report(self, report: CampaignReport) -> str:
-        """Post a campaign's final report to its channel and return the message id."""
-        ...
-
-    def report_messages(
-        self, report: CampaignReport, *, dedupe_keys: Mapping[str, str]
-    ) -> list[OutboundMessage]:
-        """Build the final report as outbox messages, one per recipient id in dedupe_keys."""
-        ...
-
-    def show_voting_closed(self, campaign_id: int) -> None:
-        """Replace the Vote buttons of a closed campaign's idea messages with final counts."""
-        ...
 
 
 def deliver_idea(

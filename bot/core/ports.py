@@ -1,10 +1,12 @@
-"""What the core and the scheduler need from a chat platform, whichever it is."""
+"""Interfaces the core and the scheduler need from a chat platform, whichever it is."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
-from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord
+from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
 
 if TYPE_CHECKING:
     # bot.core.outbox imports this module, so the import is for type checking only.
@@ -45,4 +47,28 @@ class OutboxSender(Protocol):
         Raises RateLimited when the platform rejects the call for its rate limit,
         and DeliveryFailed with the platform's error code as reason for any other failure.
         """
+        ...
+
+
+@runtime_checkable
+class ReportPublisher(ChatPublisher, Protocol):
+    """A ChatPublisher that also posts a campaign's final report and builds it as a message."""
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Return the time zone the report counts campaign days in."""
+        ...
+
+    def post_report(self, report: CampaignReport) -> str:
+        """Post a campaign's final report to its channel and return the message id."""
+        ...
+
+    def report_messages(
+        self, report: CampaignReport, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the final report as outbox messages, one per recipient id in dedupe_keys."""
+        ...
+
+    def show_voting_closed(self, campaign_id: int) -> None:
+        """Replace the Vote buttons of a closed campaign's idea messages with final counts."""
         ...

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class VoteChange(Enum):
-    """What a voter asked for: add a vote, remove it, or flip it."""
+    """The change a voter requests: add a vote, remove it, or flip it."""
 
     CAST = "cast"
     WITHDRAW = "withdraw"

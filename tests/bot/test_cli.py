@@ -11,36 +11,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from bot.simulate import payloads
 from bot.simulate.local_bot import SlackRequestClient
 from bot.simulate.slack_standin import SlackStandIn
+from tests.bot.cli_support import run_cli
 
 BOT_TOKEN = "xoxb-cli-test"
 SIGNING_SECRET = "cli-test-secret"
-
-
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-@pytest.fixture
-def cli_env(database_url: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "STAFFVOICE_", "DATABASE_URL"))
-    }
-    env["DATABASE_URL"] = database_url
-    return env
 
 
 def test_campaign_create_and_list(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,28 +11,7 @@ import pytest
 from bot.core import campaigns
 from bot.core.records import CampaignRecord
 from storage.database import Database
-
-
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-@pytest.fixture
-def cli_env(database_url: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "STAFFVOICE_", "DATABASE_URL"))
-    }
-    env["DATABASE_URL"] = database_url
-    return env
+from tests.bot.cli_support import run_cli
 
 
 def create(env: dict[str, str], cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:

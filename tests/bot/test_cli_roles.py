@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,31 +13,10 @@ from bot.core import roles
 from bot.core.clock import ManualClock
 from bot.simulate.slack_standin import SlackStandIn
 from storage.database import Database
+from tests.bot.cli_support import run_cli
 
 BOT_TOKEN = "xoxb-roles-test"
 SIGNING_SECRET = "roles-test-secret"
-
-
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-@pytest.fixture
-def cli_env(database_url: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "STAFFVOICE_", "DATABASE_URL"))
-    }
-    env["DATABASE_URL"] = database_url
-    return env
 
 
 def stored_roles(database_url: str) -> list[tuple[str, str, str]]:
