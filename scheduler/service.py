@@ -14,6 +14,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -67,8 +68,14 @@ class CampaignScheduler:
             "default": MemoryJobStore(),
             CAMPAIGN_JOB_STORE: SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE),
         }
+        # Kept here so shutdown() can wait for running jobs itself; see shutdown().
+        self._executor = ThreadPoolExecutor()
+        self._stopping = False
         self._scheduler = BackgroundScheduler(
-            timezone=UTC, job_defaults=JOB_DEFAULTS, jobstores=jobstores
+            timezone=UTC,
+            job_defaults=JOB_DEFAULTS,
+            jobstores=jobstores,
+            executors={"default": self._executor},
         )
 
     def start(self) -> None:
@@ -95,15 +102,23 @@ class CampaignScheduler:
 
     def shutdown(self) -> None:
         """Stop the scheduler, waiting for running jobs to finish."""
-        self._scheduler.shutdown(wait=True)
+        self._stopping = True
+        # APScheduler's shutdown(wait=True) holds its job store lock while it
+        # waits for running jobs, and a job that calls sync() needs that lock,
+        # so the wait happens here, after the locks are released.
+        self._scheduler.shutdown(wait=False)
+        self._executor.shutdown(wait=True)
         logger.info("Scheduler stopped")
 
     def sync(self) -> None:
         """Schedule the opening or closing job of every scheduled or open campaign.
 
         A job whose campaign moved on (opened, closed, or removed) is dropped,
-        and a job whose campaign's time changed is moved.
+        and a job whose campaign's time changed is moved. Once shutdown() has
+        begun, this does nothing: the next process to start syncs again.
         """
+        if self._stopping:
+            return
         expected_job_ids: set[str] = set()
         for campaign in campaigns.list_campaigns(self._db, statuses=("scheduled", "open")):
             if campaign.status == "scheduled":
