@@ -25,9 +25,9 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 10.0) -> None:
 
 
 def test_shutdown_during_open_job_returns(database_url: str) -> None:
-    # Every Web API answer takes a second, so the opening job is still posting
-    # its launch message when the shutdown starts; once it finishes, the job's
-    # listener schedules the closing job, which must not wait on the shutdown.
+    # Every Web API response is delayed by a second, so the opening job is still
+    # posting its launch message when shutdown starts. The job's listener then
+    # schedules the closing job, which must not wait for the shutdown.
     standin = SlackStandIn(bot_token=BOT_TOKEN, latency_seconds=1.0)
     clock = ManualClock(datetime.now(UTC))
     with LocalBot(database_url=database_url, clock=clock, standin=standin) as bot:
