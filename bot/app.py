@@ -134,7 +134,9 @@ def build_process(
 
     outbox = OutboxWorker(
         db=db,
-        sender=SlackOutboxSender(build_outbox_client(settings)),
+        sender=SlackOutboxSender(
+            build_outbox_client(settings), messages_per_second=settings.staffvoice_outbox_rate
+        ),
         clock=clock,
         platform=OUTBOX_PLATFORM,
     )

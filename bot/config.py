@@ -12,6 +12,9 @@ SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # A Slack user id: U, or W for Enterprise Grid, then upper-case letters and digits,
 # at most 128 characters in all to fit the database's id columns.
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,127}$")
+# The highest STAFFVOICE_OUTBOX_RATE accepted, to catch a mistyped value. Slack
+# publishes no workspace-wide limit for chat.postMessage, so this bound is a guess.
+MAX_OUTBOX_RATE = 50.0
 
 
 class ConfigError(Exception):
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
     staffvoice_log_level: str = Field(default="INFO")
     # Comma-separated Slack user ids granted the manager role at start-up.
     staffvoice_managers: str = ""
+    # Direct messages and outbox posts each process sends per second.
+    staffvoice_outbox_rate: float = 1.0
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -103,6 +108,13 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("staffvoice_outbox_rate")
+    @classmethod
+    def _check_outbox_rate(cls, value: float) -> float:
+        if not 0 < value <= MAX_OUTBOX_RATE:
+            raise ValueError(f"expected messages per second above 0 and at most {MAX_OUTBOX_RATE}")
+        return value
 
     @field_validator("staffvoice_managers")
     @classmethod

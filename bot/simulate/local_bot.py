@@ -46,8 +46,10 @@ class LocalBot:
         clock: Clock | None = None,
         standin: SlackStandIn | None = None,
         threads: int = 16,
+        outbox_rate: float | None = None,
     ) -> None:
         self.database_url = database_url
+        self._outbox_rate = outbox_rate
         self.standin = standin or SlackStandIn(bot_token=BOT_TOKEN)
         self._clock = clock
         self._threads = threads
@@ -70,6 +72,9 @@ class LocalBot:
 
     def settings(self) -> Settings:
         """Return the settings the local bot runs with."""
+        overrides: dict[str, object] = {}
+        if self._outbox_rate is not None:
+            overrides["staffvoice_outbox_rate"] = self._outbox_rate
         return load_settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
@@ -77,6 +82,7 @@ class LocalBot:
             slack_api_url=self.standin.api_url,
             database_url=self.database_url,
             _env_file=None,
+            **overrides,
         )
 
     def stop(self) -> None:
