@@ -33,6 +33,27 @@ class ChatPublisher(Protocol):
         ...
 
 
+@runtime_checkable
+class AnnouncementPublisher(Protocol):
+    """Posts a campaign's announcement before it opens, and builds the messages sent at opening."""
+
+    def post_announcement(self, campaign: CampaignRecord) -> str:
+        """Post a scheduled campaign's announcement to its channel and return the message id.
+
+        Raises DeliveryFailed with the platform's error code as reason when the post fails.
+        """
+        ...
+
+    def opening_messages(
+        self, campaign: CampaignRecord, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the direct messages that tell people a campaign is open, for the outbox.
+
+        dedupe_keys maps each recipient's user id to the outbox key of their message.
+        """
+        ...
+
+
 class OutboxSender(Protocol):
     """Sends one outbox message to a chat platform, for the outbox to retry or record."""
 
