@@ -74,6 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="schedule the next campaign of the series every quarter",
     )
+    create.add_argument(
+        "--remind-day",
+        action="append",
+        type=int,
+        metavar="N",
+        help="post a reminder in the channel at the start of campaign day N (the opening day "
+        "is day 1), 2 to the length in days; repeat for several (default 10, when it fits)",
+    )
+    create.add_argument(
+        "--final-reminder-hours",
+        type=int,
+        metavar="H",
+        help="post a last reminder H hours before the close, 0 for none "
+        "(default 48, when the campaign is longer)",
+    )
     campaign_commands.add_parser("list", help="list campaigns with their topics")
     close = campaign_commands.add_parser(
         "close", help="close an open campaign now; the running bot posts its summary"
@@ -229,6 +244,8 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 topics=args.topic,
                 hide_counts=args.hide_counts,
                 repeat_quarterly=args.quarterly,
+                reminder_days=args.remind_day,
+                final_reminder_hours=args.final_reminder_hours,
             )
             print(
                 f"Campaign {record.id} scheduled in {record.channel_id}: opens "

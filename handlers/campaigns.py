@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import campaigns, roles
 from bot.core.errors import InvalidInput
 from bot.core.records import Person
-from handlers import errors, replies
+from handlers import announcements, errors, replies
+from handlers.blocks.announcement import created_confirmation
 from handlers.blocks.campaigns_modal import campaign_modal
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import CampaignIds
@@ -34,10 +35,14 @@ def register(app: App, ctx: HandlerContext) -> None:
 
     @app.command("/campaign")
     def handle_campaign_command(
-        ack: Ack, body: dict[str, Any], command: dict[str, Any], client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
     ) -> None:
         with errors.reported(ack=ack, body=body, client=client):
-            campaign_command(ctx, ack=ack, command=command, client=client)
+            campaign_command(ctx, ack=ack, command=command, client=client, respond=respond)
 
     @app.view(CampaignIds.MODAL_CALLBACK.value)
     def handle_campaign_submission(
@@ -48,9 +53,14 @@ def register(app: App, ctx: HandlerContext) -> None:
 
 
 def campaign_command(
-    ctx: HandlerContext, *, ack: Ack, command: dict[str, Any], client: WebClient
+    ctx: HandlerContext,
+    *,
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
 ) -> None:
-    """Open the campaign modal, or list, close or extend campaigns, for managers only.
+    """Open the campaign modal, or list, announce, close or extend campaigns, for managers only.
 
     A PermissionDenied or InvalidInput raised here reaches errors.reported,
     which replies privately, so a refused request changes nothing.
@@ -73,6 +83,16 @@ def campaign_command(
         return
     if action == "list" and len(words) == 1:
         ack(text=replies.campaign_list(campaigns.list_campaigns(ctx.db), timezone=ctx.timezone))
+        return
+    if action == "announce":
+        if len(words) != 2:
+            ack(text="Give one campaign ID: `/campaign announce ID`, as `/campaign list` shows.")
+            return
+        campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
+        # Posting calls Slack twice, so the reply goes to the response URL after the ack.
+        ack()
+        reply = announcements.announce(ctx, campaign_id=campaign_id, manager=manager, client=client)
+        respond(text=reply, response_type="ephemeral")
         return
     if action == "close" and len(words) == 2:
         campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
@@ -159,8 +179,9 @@ def campaign_submission(
     ack()
     logger.info("User %s created campaign %s from the modal", user_id, record.id)
     # A direct message, because the user may not be a member of the campaign's channel.
+    text = replies.campaign_created(record, timezone=ctx.timezone)
     client.chat_postMessage(
-        channel=user_id, text=replies.campaign_created(record, timezone=ctx.timezone)
+        channel=user_id, text=text, blocks=created_confirmation(text, campaign=record)
     )
 
 

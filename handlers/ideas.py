@@ -11,10 +11,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
-from bot.core.ideas import MAX_IDEA_LENGTH, submit_idea, validate_idea_text
+from bot.core.ideas import (
+    MAX_IDEA_LENGTH,
+    campaign_for_new_idea,
+    submit_idea,
+    validate_idea_text,
+    validate_new_idea_topic,
+)
 from bot.core.records import Person, SubmittedIdea
-from handlers import errors, replies
-from handlers.blocks.ideas import idea_modal
+from handlers import errors, idea_topics, replies
+from handlers.blocks.ideas import Blocks, IdeaTopicIds, idea_modal
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import IdeaIds
 from handlers.publisher import post_failure_hint
@@ -38,7 +44,8 @@ COMMAND_WORDS = {
 
 
 def register(app: App, ctx: HandlerContext) -> None:
-    """Register the /idea command and the idea modal's submission."""
+    """Register the /idea command, the idea modal's submission and the topic menu."""
+    idea_topics.register(app, ctx)
 
     @app.command("/idea")
     def handle_idea_command(
@@ -62,9 +69,13 @@ def idea_command(
     text = (command.get("text") or "").strip()
     if not text:
         ack()
-        client.views_open(
-            trigger_id=command["trigger_id"], view=idea_modal(channel_id=command["channel_id"])
+        campaign = campaign_for_new_idea(
+            ctx.db, platform=PLATFORM, channel_id=command.get("channel_id"), now=ctx.clock.now()
         )
+        view = idea_modal(
+            channel_id=command["channel_id"], topics=campaign.topics if campaign else ()
+        )
+        client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     if text.lower() in HELP_WORDS:
         ack(text=replies.IDEA_HELP)
@@ -89,7 +100,13 @@ def idea_command(
     submitted = submit_idea(
         ctx.db, author, text=text, channel_id=command.get("channel_id"), now=ctx.clock.now()
     )
-    respond(text=publish_and_describe(ctx, submitted), response_type="ephemeral")
+    reply, blocks = idea_topics.reply_with_topic_choice(
+        submitted, publish_and_describe(ctx, submitted)
+    )
+    if blocks is None:
+        respond(text=reply, response_type="ephemeral")
+    else:
+        respond(text=reply, blocks=blocks, response_type="ephemeral")
 
 
 def idea_submission(
@@ -106,11 +123,34 @@ def idea_submission(
         or []
     )
     anonymous = any(option.get("value") == IdeaIds.ANONYMOUS_OPTION for option in selected)
+    channel_id = view.get("private_metadata") or None
+    topic_value = _selected_value(values, IdeaTopicIds.MODAL_BLOCK, IdeaTopicIds.MODAL_ACTION)
+    topic_id = int(topic_value) if isinstance(topic_value, str) and topic_value.isdigit() else None
+    if topic_value is not None and topic_id is None:
+        logger.warning("Idea modal with an unreadable topic value %r", topic_value)
+        ack(
+            response_action="errors",
+            errors={
+                IdeaTopicIds.MODAL_BLOCK.value: (
+                    "This topic is invalid. Choose a topic from the menu again."
+                )
+            },
+        )
+        return
     try:
         validate_idea_text(text, detail=detail)
+        validate_new_idea_topic(
+            ctx.db,
+            platform=PLATFORM,
+            channel_id=channel_id,
+            topic_id=topic_id,
+            now=ctx.clock.now(),
+        )
     except InvalidInput as error:
         if error.field == "detail":
             errors = {IdeaIds.DETAIL_BLOCK.value: error.user_message}
+        elif error.field == "topic":
+            errors = {IdeaTopicIds.MODAL_BLOCK.value: error.user_message}
         elif not text.strip():
             errors = {IdeaIds.TEXT_BLOCK.value: "Your idea is empty: write it here before posting."}
         else:
@@ -129,7 +169,8 @@ def idea_submission(
         user_id=user["id"],
         display_name=None if anonymous else ctx.names.get(user["id"], fallback=user.get("name")),
     )
-    channel_id = view.get("private_metadata") or None
+    # A topic that stopped belonging to the campaign since the check above raises
+    # InvalidInput here, after the acknowledgement; errors.reported tells the author.
     submitted = submit_idea(
         ctx.db,
         author,
@@ -137,10 +178,13 @@ def idea_submission(
         detail=detail,
         anonymous=anonymous,
         channel_id=channel_id,
+        topic_id=topic_id,
         now=ctx.clock.now(),
     )
-    reply = publish_and_describe(ctx, submitted)
-    _tell_privately(client, user_id=user["id"], channel_id=channel_id, text=reply)
+    reply, blocks = idea_topics.reply_with_topic_choice(
+        submitted, publish_and_describe(ctx, submitted)
+    )
+    _tell_privately(client, user_id=user["id"], channel_id=channel_id, text=reply, blocks=blocks)
 
 
 def publish_and_describe(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
@@ -177,11 +221,25 @@ def _input_value(values: dict[str, Any], block_id: str, action_id: str) -> str |
     return value if isinstance(value, str) else None
 
 
-def _tell_privately(client: WebClient, *, user_id: str, channel_id: str | None, text: str) -> None:
+def _selected_value(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """Return the value of a menu's selected option, or None when nothing is selected."""
+    option = values.get(block_id, {}).get(action_id, {}).get("selected_option") or {}
+    value = option.get("value")
+    return value if isinstance(value, str) else None
+
+
+def _tell_privately(
+    client: WebClient,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    text: str,
+    blocks: Blocks | None = None,
+) -> None:
     """Send an ephemeral message in the channel, or a direct message where that fails."""
     if channel_id:
         try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
             return
         except SlackApiError as error:
             logger.info(
@@ -189,4 +247,4 @@ def _tell_privately(client: WebClient, *, user_id: str, channel_id: str | None, 
                 channel_id,
                 error.response.get("error"),
             )
-    client.chat_postMessage(channel=user_id, text=text)
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)

@@ -125,6 +125,10 @@ class SlackPublisher:
         """Ask for the idea message's vote count to be brought up to date, throttled."""
         self._refresher.request(idea_id)
 
+    def redraw_idea(self, idea_id: int) -> None:
+        """Update the idea message at once, after a change such as its topic being chosen."""
+        self._refresher.redraw(idea_id)
+
     def permalink(self, *, channel: str, message_id: str) -> str | None:
         """Return a message's permalink, or None when Slack does not give one."""
         try:

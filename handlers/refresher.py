@@ -88,6 +88,14 @@ class VoteCountRefresher:
         elif claim.retry_at is not None:
             self._defer(idea_id, claim.retry_at)
 
+    def redraw(self, idea_id: int) -> None:
+        """Update the idea message now, for a change other than its vote count, such as its topic.
+
+        This skips the 5-second window, so callers use it for changes an idea
+        gets once, not for every vote.
+        """
+        self._update(idea_id)
+
     def pending(self) -> int:
         """Return how many deferred updates are waiting."""
         with self._condition:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import campaigns, comments, errors, ideas, votes
+from handlers import announcements, campaigns, comments, errors, ideas, votes
 from handlers.context import HandlerContext
 
 
@@ -14,4 +14,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     votes.register(app, ctx)
     comments.register(app, ctx)
     campaigns.register(app, ctx)
+    announcements.register(app, ctx)
     errors.register(app)

@@ -92,7 +92,9 @@ def apology(reference: str) -> str:
 
 CAMPAIGN_HELP = (
     "`/campaign` opens a form to create a campaign. `/campaign list` shows scheduled, open and "
-    "past campaigns. `/campaign close ID` closes an open campaign now, and "
+    "past campaigns. `/campaign announce ID` posts a scheduled campaign's announcement, where "
+    "staff can ask to be reminded when it opens. `/campaign close ID` closes an open campaign "
+    "now, and "
     "`/campaign extend ID DAYS` moves its close later by whole days. "
     "These commands are for engagement managers."
 )

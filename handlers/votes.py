@@ -23,6 +23,17 @@ logger = logging.getLogger(__name__)
 # "::skin-tone-N" for a skin tone; every variant is the same vote.
 VOTE_REACTIONS = frozenset({"+1", "thumbsup"})
 
+# Replies to the Vote button in a campaign that hides counts until it closes.
+# They state only the presser's own vote, never the total.
+HIDDEN_VOTE_COUNTED = (
+    "Your vote counts. Vote totals stay hidden until the campaign closes. "
+    "Press Vote again to withdraw it."
+)
+HIDDEN_VOTE_WITHDRAWN = (
+    "Your vote is withdrawn. A :+1: reaction you added no longer counts either, "
+    "so you may want to remove it too."
+)
+
 
 def is_vote_reaction(name: str) -> bool:
     """Return whether a reaction name is a thumbs-up of any skin tone."""
@@ -75,7 +86,11 @@ def reaction_event(
     change: VoteChange,
     bot_user_id: str | None = None,
 ) -> None:
-    """Cast or withdraw a vote for a thumbs-up added to or removed from an idea message."""
+    """Cast or withdraw a vote for a thumbs-up added to or removed from an idea message.
+
+    A reaction gets no private reply, whether or not counts are hidden,
+    because the voter sees their own reaction on the message.
+    """
     item = event.get("item") or {}
     if item.get("type") != "message" or not is_vote_reaction(event.get("reaction", "")):
         return
@@ -131,12 +146,12 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
         )
     elif result.changed:
         # The button toggles, so the presser is told which way it went: the
-        # count on the message may lag by up to 5 seconds.
-        respond(
-            text=replies.vote_toggled(counted=result.counted, vote_count=result.vote_count),
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        # count on the message may lag by up to 5 seconds, or be hidden.
+        if result.counts_hidden:
+            text = HIDDEN_VOTE_COUNTED if result.counted else HIDDEN_VOTE_WITHDRAWN
+        else:
+            text = replies.vote_toggled(counted=result.counted, vote_count=result.vote_count)
+        respond(text=text, response_type="ephemeral", replace_original=False)
     _after_vote(ctx, result)
 
 

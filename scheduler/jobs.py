@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core import campaigns, delivery, display, events, ports
+from bot.core import campaigns, delivery, display, events, interest, ports
 from bot.core.errors import DeliveryFailed
 from bot.core.ports import ChatPublisher
 from scheduler import runtime
@@ -18,13 +18,31 @@ logger = logging.getLogger(__name__)
 
 
 def open_campaign(campaign_id: int) -> None:
-    """Open a campaign whose start has come and post its launch message."""
+    """Open a campaign whose start has come, post its launch message and message those who asked.
+
+    The direct messages go through the outbox to everyone who pressed
+    "Remind me when it's live" on the campaign's announcement.
+    """
     context = runtime.current()
     opened = campaigns.open_campaign(context.db, campaign_id, now=context.clock.now())
     if opened is not None:
         delivery.deliver_announcements(
             context.db, _report_publisher(context.publisher), now=context.clock.now()
         )
+    # Guarded in the database, so this also runs when another call opened the
+    # campaign, and each person is still messaged once.
+    _finish_open(campaign_id)
+
+
+def _finish_open(campaign_id: int) -> None:
+    context = runtime.current()
+    publisher = context.publisher
+    if not isinstance(publisher, ports.AnnouncementPublisher):
+        raise TypeError(
+            f"{type(publisher).__name__} cannot build opening messages: it needs "
+            "post_announcement and opening_messages"
+        )
+    interest.send_opening_messages(context.db, publisher, campaign_id, now=context.clock.now())
 
 
 def _report_publisher(publisher: ChatPublisher) -> ports.ReportPublisher:
@@ -64,12 +82,16 @@ def _finish_close(campaign_id: int, *, publisher: ports.ReportPublisher) -> None
 
 
 def retry_deliveries() -> None:
-    """Post launch messages, final reports and ideas whose posting failed; finish closes."""
+    """Post launch messages, final reports and ideas whose posting failed; finish opens, closes."""
     context = runtime.current()
     publisher = _report_publisher(context.publisher)
     now = context.clock.now()
     delivery.deliver_announcements(context.db, publisher, now=now)
     delivery.retry_unposted_ideas(context.db, publisher, now=now)
+    # The opening job runs once, so opening messages cut short by a restart are enqueued here.
+    for campaign_id in interest.openings_to_finish(context.db):
+        logger.info("Finishing the opening of campaign %s", campaign_id)
+        _finish_open(campaign_id)
     # The closing job runs once, so a close cut short by a restart is finished here.
     for campaign_id in delivery.closes_to_finish(context.db):
         logger.info("Finishing the close of campaign %s", campaign_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -20,9 +21,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.core import campaigns
+from bot.core import campaigns, digest, ports, reminders
 from bot.core.clock import Clock
-from scheduler import jobs
+from scheduler import jobs, runtime
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -56,12 +57,28 @@ def close_job_id(campaign_id: int) -> str:
     return f"campaign-close-{campaign_id}"
 
 
+def remind_job_id(campaign_id: int) -> str:
+    """Return the fixed id of the job of a campaign's next channel reminder."""
+    return f"campaign-remind-{campaign_id}"
+
+
+def digest_job_id(campaign_id: int) -> str:
+    """Return the fixed id of the job of a campaign's next daily digest."""
+    return f"campaign-digest-{campaign_id}"
+
+
+# Jobs after which sync() runs at once, to schedule what comes next.
+_RESYNC_PREFIXES = ("campaign-open-", "campaign-remind-", "campaign-digest-")
+
+
 class CampaignScheduler:
     """Runs the campaign jobs in a background thread of this process."""
 
-    def __init__(self, *, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, timezone: ZoneInfo | None = None) -> None:
         self._db = db
         self._clock = clock
+        # Reminder days and digest times are local; None takes the publisher's time zone.
+        self._timezone = timezone
         # Campaign jobs live in the bot's own database, so every process sees
         # the same set; the periodic jobs are per process and stay in memory.
         jobstores = {
@@ -113,9 +130,11 @@ class CampaignScheduler:
     def sync(self) -> None:
         """Schedule the opening or closing job of every scheduled or open campaign.
 
-        A job whose campaign moved on (opened, closed, or removed) is dropped,
-        and a job whose campaign's time changed is moved. Once shutdown() has
-        begun, this does nothing: the next process to start syncs again.
+        An open campaign also gets a job for its next reminder not yet sent and
+        one for its next digest. A job whose campaign moved on (opened, closed,
+        or removed) is dropped, and a job whose campaign's time changed is
+        moved. Once shutdown() has begun, this does nothing: the next process
+        to start syncs again.
         """
         if self._stopping:
             return
@@ -127,15 +146,48 @@ class CampaignScheduler:
             else:
                 job_id = close_job_id(campaign.id)
                 self._schedule(job_id, jobs.close_campaign, campaign.id, campaign.ends_at)
+                expected_job_ids |= self._schedule_notices(campaign.id)
             expected_job_ids.add(job_id)
         for job in self._scheduler.get_jobs(jobstore=CAMPAIGN_JOB_STORE):
             if job.id not in expected_job_ids:
                 self._remove(job.id)
 
     def _after_job(self, event: JobExecutionEvent) -> None:
-        # An opened campaign needs its closing job straight away, not at the next sync.
-        if event.job_id.startswith("campaign-open-"):
+        # An opened campaign needs its closing job straight away, not at the next
+        # sync, and a sent reminder or digest needs the job of the next one.
+        if event.job_id.startswith(_RESYNC_PREFIXES):
             self.sync()
+
+    def _schedule_notices(self, campaign_id: int) -> set[str]:
+        """Schedule an open campaign's next reminder and digest jobs; return their ids."""
+        timezone = self._local_timezone()
+        if timezone is None:
+            return set()
+        scheduled: set[str] = set()
+        remind_at = reminders.next_reminder_time(self._db, campaign_id, timezone=timezone)
+        if remind_at is not None:
+            job_id = remind_job_id(campaign_id)
+            self._schedule(job_id, jobs.send_campaign_reminder, campaign_id, remind_at)
+            scheduled.add(job_id)
+        digest_at = digest.next_digest_due(
+            self._db, campaign_id, now=self._clock.now(), timezone=timezone
+        )
+        if digest_at is not None:
+            job_id = digest_job_id(campaign_id)
+            self._schedule(job_id, jobs.send_campaign_digest, campaign_id, digest_at)
+            scheduled.add(job_id)
+        return scheduled
+
+    def _local_timezone(self) -> ZoneInfo | None:
+        if self._timezone is not None:
+            return self._timezone
+        try:
+            publisher = runtime.current().publisher
+        except RuntimeError:
+            return None
+        if isinstance(publisher, ports.CampaignNotifier):
+            return publisher.timezone
+        return None
 
     def _schedule(self, job_id: str, func: object, campaign_id: int, due: datetime) -> None:
         run_at = self._real_time_of(due)

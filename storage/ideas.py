@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Campaign, Idea
 
@@ -23,10 +24,12 @@ def add_idea(
     detail: str | None,
     channel_id: str | None,
     created_at: datetime,
+    topic_id: int | None = None,
 ) -> Idea:
     """Add an idea and return it with its id."""
     idea = Idea(
         campaign_id=campaign_id,
+        topic_id=topic_id,
         platform=platform,
         team_id=team_id,
         author_id=author_id,
@@ -118,6 +121,33 @@ def change_vote_count(session: Session, idea_id: int, *, delta: int) -> int:
     return int(session.scalar(select(Idea.vote_count).where(Idea.id == idea_id)) or 0)
 
 
+def set_idea_topic(session: Session, idea_id: int, *, topic_id: int) -> None:
+    """Record the campaign topic an idea answers."""
+    session.execute(update(Idea).where(Idea.id == idea_id).values(topic_id=topic_id))
+
+
+def _counts_shown() -> ColumnElement[bool]:
+    """Return a condition true for ideas whose message may show a vote count now.
+
+    A campaign with hide_counts keeps counts off its idea messages until its
+    status is closed. Ideas outside any campaign always show their count.
+    """
+    hidden_campaigns = select(Campaign.id).where(
+        Campaign.hide_counts.is_(True), Campaign.status != "closed"
+    )
+    return or_(Idea.campaign_id.is_(None), Idea.campaign_id.not_in(hidden_campaigns))
+
+
+def counts_hidden(session: Session, idea_id: int) -> bool:
+    """Return whether the idea's campaign hides vote counts and has not closed yet."""
+    query = (
+        select(Campaign.id)
+        .join(Idea, Idea.campaign_id == Campaign.id)
+        .where(Idea.id == idea_id, Campaign.hide_counts.is_(True), Campaign.status != "closed")
+    )
+    return session.scalar(query) is not None
+
+
 def change_comment_count(session: Session, idea_id: int, *, delta: int) -> None:
     """Add delta to an idea's stored comment count."""
     session.execute(
@@ -153,11 +183,16 @@ def set_shown_vote_count(
 
 
 def list_stale_idea_ids(session: Session, *, before: datetime, limit: int) -> list[int]:
-    """Return ids of posted ideas whose shown vote count differs from the stored one."""
+    """Return ids of posted ideas whose shown vote count differs from the stored one.
+
+    Ideas of a campaign that hides counts until it closes are left out while it is open,
+    because their message shows no count to bring up to date.
+    """
     query = (
         select(Idea.id)
         .where(
             Idea.message_id.is_not(None),
+            _counts_shown(),
             or_(Idea.shown_vote_count.is_(None), Idea.shown_vote_count != Idea.vote_count),
             or_(Idea.shown_at.is_(None), Idea.shown_at <= before),
         )

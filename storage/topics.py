@@ -25,3 +25,8 @@ def list_topics(session: Session, campaign_id: int) -> list[Topic]:
     """Return a campaign's topics by position."""
     query = select(Topic).where(Topic.campaign_id == campaign_id).order_by(Topic.position)
     return list(session.scalars(query))
+
+
+def get_topic(session: Session, topic_id: int) -> Topic | None:
+    """Return the topic with this id, or None."""
+    return session.get(Topic, topic_id)

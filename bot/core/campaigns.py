@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session, object_session
 from bot.core import roles
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.records import CampaignRecord, Person, TopicRecord
+from bot.core.reminder_schedule import (
+    DEFAULT_FINAL_REMINDER_HOURS,
+    DEFAULT_REMINDER_DAYS,
+    format_reminder_days,
+)
 from bot.core.schedule import end_of_campaign, format_local, parse_start
 from storage import campaigns as campaign_store
+from storage import reminders as reminder_store
 from storage import topics as topic_store
 from storage.database import Database
 from storage.models import Campaign
@@ -120,6 +126,59 @@ def validate_days(days: int) -> int:
     return days
 
 
+def validate_reminders(
+    reminder_days: Sequence[int] | None,
+    final_reminder_hours: int | None,
+    *,
+    days: int,
+    length: timedelta,
+) -> tuple[tuple[int, ...], int]:
+    """Return the reminder days and final reminder hours, raising InvalidInput when one is invalid.
+
+    None takes the default: day 10 and 48 hours before the close. A default
+    that does not fit the campaign, such as day 10 of a 5-day campaign, is
+    dropped, but a value given explicitly that does not fit raises.
+    """
+    if reminder_days is None:
+        chosen = tuple(day for day in DEFAULT_REMINDER_DAYS if 2 <= day <= days)
+    else:
+        if isinstance(reminder_days, str):
+            raise TypeError("reminder_days must be a sequence of day numbers, not one string")
+        chosen = tuple(reminder_days)
+        for day in chosen:
+            if not 2 <= day <= days:
+                raise InvalidInput(
+                    f"Reminder day {day} is outside the campaign, which lasts {days} days: "
+                    f"give day numbers from 2 to {days}, counting the opening day as day 1.",
+                    field="reminder_days",
+                )
+        repeated = sorted({day for day in chosen if chosen.count(day) > 1})
+        if repeated:
+            raise InvalidInput(
+                f"Reminder day {repeated[0]} is given twice: list each day once.",
+                field="reminder_days",
+            )
+    length_hours = int(length.total_seconds() // 3600)
+    if final_reminder_hours is None:
+        hours = DEFAULT_FINAL_REMINDER_HOURS if DEFAULT_FINAL_REMINDER_HOURS < length_hours else 0
+    else:
+        hours = final_reminder_hours
+        if hours < 0:
+            raise InvalidInput(
+                f"The final reminder is set {hours} hours before the close: give 0 for no "
+                "final reminder, or a whole number of hours.",
+                field="final_reminder_hours",
+            )
+        if hours > 0 and hours >= length_hours:
+            raise InvalidInput(
+                f"The final reminder is set {hours} hours before the close, but the campaign "
+                f"lasts only {length_hours} hours: give fewer than {length_hours} hours, "
+                "or 0 for no final reminder.",
+                field="final_reminder_hours",
+            )
+    return tuple(sorted(chosen)), hours
+
+
 def create_campaign(
     db: Database,
     *,
@@ -134,11 +193,15 @@ def create_campaign(
     hide_counts: bool = False,
     repeat_quarterly: bool = False,
     created_by: str | None = None,
+    reminder_days: Sequence[int] | None = None,
+    final_reminder_hours: int | None = None,
 ) -> CampaignRecord:
     """Validate and store a scheduled campaign and its topics, for the scheduler to open.
 
     Every input is checked before the one transaction that stores the campaign
-    and its topics, so invalid input stores nothing.
+    and its topics, so invalid input stores nothing. reminder_days and
+    final_reminder_hours are checked by validate_reminders; None takes the
+    defaults that fit the campaign.
     """
     title = validate_title(title)
     questions = validate_topics(topics)
@@ -153,6 +216,9 @@ def create_campaign(
     except InvalidInput as error:
         raise InvalidInput(error.user_message, field="starts") from None
     ends_at = end_of_campaign(starts_at, days=days, timezone=timezone)
+    chosen_days, chosen_hours = validate_reminders(
+        reminder_days, final_reminder_hours, days=days, length=ends_at - starts_at
+    )
     with db.transaction() as session:
         campaign = campaign_store.add_campaign(
             session,
@@ -165,6 +231,12 @@ def create_campaign(
             hide_counts=hide_counts,
             repeat_quarterly=repeat_quarterly,
             created_by=created_by,
+        )
+        reminder_store.set_reminder_settings(
+            session,
+            campaign.id,
+            reminder_days=format_reminder_days(chosen_days),
+            final_reminder_hours=chosen_hours,
         )
         topic_store.add_topics(session, campaign.id, questions=questions)
         record = campaign_record(campaign)

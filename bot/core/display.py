@@ -29,9 +29,12 @@ def claim_refresh(db: Database, idea_id: int, *, now: datetime) -> RefreshClaim:
 
     Uses the database so that several processes together refresh an idea at
     most once per MIN_REFRESH_INTERVAL; `now` is wall-clock time, because the
-    limit is Slack's.
+    limit is Slack's. An idea whose campaign hides counts until it closes is
+    never claimed, because its message shows no count to refresh.
     """
     with db.transaction() as session:
+        if idea_store.counts_hidden(session, idea_id):
+            return RefreshClaim(False, 0, None, None)
         claimed = idea_store.claim_vote_count_refresh(
             session, idea_id, now=now, min_interval=MIN_REFRESH_INTERVAL
         )

@@ -1,4 +1,4 @@
-"""Ideas: submission, the campaign an idea belongs to, and listing."""
+"""Ideas: submission, the campaign and topic an idea belongs to, and listing."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.core.campaigns import campaign_record
-from bot.core.errors import InvalidInput, NotFound
-from bot.core.records import IdeaRecord, Person, SubmittedIdea
+from bot.core.errors import InvalidInput, NotFound, PermissionDenied
+from bot.core.records import CampaignRecord, IdeaRecord, Person, SubmittedIdea
 from storage import campaigns as campaign_store
 from storage import ideas as idea_store
+from storage import topics as topic_store
 from storage.database import Database
-from storage.models import Campaign, Idea
+from storage.models import Campaign, Idea, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,8 @@ MAX_DETAIL_LENGTH = 3000
 POST_RETRY_AFTER = timedelta(minutes=1)
 
 
-def idea_record(idea: Idea, campaign: Campaign | None) -> IdeaRecord:
-    """Copy an idea row into a detached record."""
+def idea_record(idea: Idea, campaign: Campaign | None, topic: Topic | None = None) -> IdeaRecord:
+    """Copy an idea row, with its campaign's settings and its topic's question, into a record."""
     return IdeaRecord(
         id=idea.id,
         campaign_id=idea.campaign_id,
@@ -43,7 +44,29 @@ def idea_record(idea: Idea, campaign: Campaign | None) -> IdeaRecord:
         vote_count=idea.vote_count,
         comment_count=idea.comment_count,
         campaign_open=campaign is not None and campaign.status == "open",
+        hide_counts=campaign is not None and bool(campaign.hide_counts),
+        topic_id=topic.id if topic is not None else None,
+        topic_question=topic.question if topic is not None else None,
     )
+
+
+def _load_record(session: Session, idea: Idea) -> IdeaRecord:
+    """Return the record of an idea row, reading its campaign and topic in the same session."""
+    topic = topic_store.get_topic(session, idea.topic_id) if idea.topic_id is not None else None
+    return idea_record(idea, _campaign_of(session, idea), topic)
+
+
+def validate_new_idea_topic(
+    db: Database, *, platform: str, channel_id: str | None, topic_id: int | None, now: datetime
+) -> None:
+    """Raise InvalidInput, as submit_idea would, for a topic_id of another campaign.
+
+    The campaign is the one a new idea from channel_id goes to. A form calls
+    this before acknowledging, so the error can show beside its menu.
+    """
+    with db.transaction() as session:
+        campaign = _campaign_for(session, platform=platform, channel_id=channel_id, now=now)
+        _topic_for_new_idea(session, campaign, topic_id)
 
 
 def validate_idea_text(text: str, *, detail: str | None = None) -> tuple[str, str | None]:
@@ -92,6 +115,36 @@ def _campaign_of(session: Session, idea: Idea) -> Campaign | None:
     return campaign_store.get_campaign(session, idea.campaign_id)
 
 
+def campaign_for_new_idea(
+    db: Database, *, platform: str, channel_id: str | None, now: datetime
+) -> CampaignRecord | None:
+    """Return the open campaign an idea sent from this channel would go to, with its topics."""
+    with db.transaction() as session:
+        campaign = _campaign_for(session, platform=platform, channel_id=channel_id, now=now)
+        return campaign_record(campaign) if campaign else None
+
+
+def _topic_for_new_idea(
+    session: Session, campaign: Campaign | None, topic_id: int | None
+) -> Topic | None:
+    """Return the topic a new idea answers, raising InvalidInput for a topic of another campaign.
+
+    A campaign with exactly one topic gets it without asking. With several, an
+    idea sent without a topic is stored with none, and its author picks one later.
+    """
+    topics = topic_store.list_topics(session, campaign.id) if campaign is not None else []
+    if topic_id is None:
+        return topics[0] if len(topics) == 1 else None
+    topic = next((topic for topic in topics if topic.id == topic_id), None)
+    if topic is None:
+        raise InvalidInput(
+            "The topic you chose is no longer one of the open campaign's questions. "
+            "Copy your idea, close this form and send /idea again to see the current topics.",
+            field="topic",
+        )
+    return topic
+
+
 def submit_idea(
     db: Database,
     author: Person,
@@ -100,16 +153,20 @@ def submit_idea(
     detail: str | None = None,
     anonymous: bool = False,
     channel_id: str | None = None,
+    topic_id: int | None = None,
     now: datetime,
 ) -> SubmittedIdea:
     """Store an idea in the open campaign, or in the standing ideas list when none is open.
 
     The idea is committed before anything is posted to the chat, so it is
-    never lost; an anonymous idea stores no author id or name.
+    never lost; an anonymous idea stores no author id or name. A topic_id
+    that is not a topic of the campaign the idea goes to raises InvalidInput
+    with field "topic", and nothing is stored.
     """
     text, detail = validate_idea_text(text, detail=detail)
     with db.transaction() as session:
         campaign = _campaign_for(session, platform=author.platform, channel_id=channel_id, now=now)
+        topic = _topic_for_new_idea(session, campaign, topic_id)
         idea = idea_store.add_idea(
             session,
             campaign_id=campaign.id if campaign else None,
@@ -122,18 +179,69 @@ def submit_idea(
             detail=detail,
             channel_id=campaign.channel_id if campaign else None,
             created_at=now,
+            topic_id=topic.id if topic else None,
         )
         result = SubmittedIdea(
-            idea=idea_record(idea, campaign),
+            idea=idea_record(idea, campaign, topic),
             campaign=campaign_record(campaign) if campaign else None,
         )
     logger.info(
-        "Stored idea %s in campaign %s (anonymous=%s)",
+        "Stored idea %s in campaign %s, topic %s (anonymous=%s)",
         result.idea.id,
         result.campaign.id if result.campaign else None,
+        result.idea.topic_id,
         anonymous,
     )
     return result
+
+
+def choose_idea_topic(
+    db: Database, chooser: Person, *, idea_id: int, topic_id: int, now: datetime
+) -> IdeaRecord:
+    """Set the topic an idea answers, on the request of its author, and return the idea.
+
+    Raises PermissionDenied for anyone but the stored author, so an anonymous
+    idea, which stores no author, cannot have its topic chosen this way.
+    Raises InvalidInput once the campaign has closed or for a topic of another
+    campaign; nothing changes then.
+    """
+    with db.transaction() as session:
+        idea = idea_store.get_idea(session, idea_id)
+        if idea is None:
+            raise NotFound(f"There is no idea {idea_id}; it may have been removed.")
+        is_author = (
+            idea.author_id is not None
+            and idea.author_id == chooser.user_id
+            and idea.platform == chooser.platform
+            and idea.team_id == chooser.team_id
+        )
+        if not is_author:
+            raise PermissionDenied(
+                f"Only the person who posted idea {idea_id} can choose its topic, "
+                "so it was not changed."
+            )
+        campaign = _campaign_of(session, idea)
+        if campaign is None:
+            raise InvalidInput(
+                f"Idea {idea_id} is in the standing ideas list, which has no topics.",
+                field="topic",
+            )
+        if campaign.status == "closed" or campaign.ends_at <= now:
+            raise InvalidInput(
+                f"This campaign has closed, so the topic of idea {idea_id} can no longer change.",
+                field="topic",
+            )
+        topic = topic_store.get_topic(session, topic_id)
+        if topic is None or topic.campaign_id != campaign.id:
+            raise InvalidInput(
+                f"That topic is no longer one of this campaign's questions, so idea {idea_id} "
+                "keeps its current topic.",
+                field="topic",
+            )
+        idea_store.set_idea_topic(session, idea_id, topic_id=topic.id)
+        record = idea_record(idea, campaign, topic)
+    logger.info("Idea %s assigned to topic %s by its author", idea_id, topic_id)
+    return record
 
 
 def get_idea(db: Database, idea_id: int) -> IdeaRecord:
@@ -142,10 +250,7 @@ def get_idea(db: Database, idea_id: int) -> IdeaRecord:
         idea = idea_store.get_idea(session, idea_id)
         if idea is None:
             raise NotFound(f"There is no idea {idea_id}; it may have been removed.")
-        campaign = (
-            campaign_store.get_campaign(session, idea.campaign_id) if idea.campaign_id else None
-        )
-        return idea_record(idea, campaign)
+        return _load_record(session, idea)
 
 
 def find_idea_by_message(
@@ -158,10 +263,7 @@ def find_idea_by_message(
         )
         if idea is None:
             return None
-        campaign = (
-            campaign_store.get_campaign(session, idea.campaign_id) if idea.campaign_id else None
-        )
-        return idea_record(idea, campaign)
+        return _load_record(session, idea)
 
 
 def is_posting_idea(db: Database, *, platform: str, channel_id: str, now: datetime) -> bool:
@@ -188,7 +290,7 @@ def unposted_ideas(db: Database, *, now: datetime, limit: int = 50) -> list[Idea
     """Return ideas that should have a message in a channel but have none yet."""
     with db.transaction() as session:
         ideas = idea_store.list_unposted_ideas(session, before=now - POST_RETRY_AFTER, limit=limit)
-        return [idea_record(idea, _campaign_of(session, idea)) for idea in ideas]
+        return [_load_record(session, idea) for idea in ideas]
 
 
 def export_ideas(db: Database, *, campaign_id: int | None = None) -> list[dict[str, object]]:

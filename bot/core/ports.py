@@ -10,7 +10,9 @@ from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, Id
 
 if TYPE_CHECKING:
     # bot.core.outbox imports this module, so the import is for type checking only.
+    from bot.core.digest import Digest
     from bot.core.outbox import OutboundMessage
+    from bot.core.reminders import Reminder
 
 
 class ChatPublisher(Protocol):
@@ -92,4 +94,28 @@ class ReportPublisher(ChatPublisher, Protocol):
 
     def show_voting_closed(self, campaign_id: int) -> None:
         """Replace the Vote buttons of a closed campaign's idea messages with final counts."""
+        ...
+
+
+@runtime_checkable
+class CampaignNotifier(Protocol):
+    """Builds a campaign's channel reminders and managers' digests, and counts the staff."""
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Return the time zone that campaign days and the digest time are counted in."""
+        ...
+
+    def reminder_message(self, reminder: Reminder, *, dedupe_key: str) -> OutboundMessage:
+        """Build a reminder as an outbox message to the campaign's channel."""
+        ...
+
+    def digest_messages(
+        self, digest: Digest, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build a digest as direct messages, one per recipient user id in dedupe_keys."""
+        ...
+
+    def count_staff(self) -> int | None:
+        """Return how many people the workspace has, leaving out bots; None when counting fails."""
         ...

@@ -51,6 +51,11 @@ class IdeaRecord:
     vote_count: int
     comment_count: int
     campaign_open: bool
+    # The campaign's setting: counts stay off the idea message until the campaign closes.
+    hide_counts: bool = False
+    # The campaign question the idea answers; both are None until a topic is chosen.
+    topic_id: int | None = None
+    topic_question: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class VoteResult:
     vote_count: int
     rejected_closed: bool = False
     notify_closed: bool = False
+    # True while the idea's campaign hides vote counts, so replies must not state vote_count.
+    counts_hidden: bool = False
 
 
 @dataclass(frozen=True)

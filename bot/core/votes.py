@@ -48,7 +48,8 @@ def change_vote(
 
     On an idea whose campaign has closed nothing changes; the result says so,
     and says whether this voter has yet to be told (they are told once per campaign).
-    A redelivered event (same event_id) changes nothing.
+    A redelivered event (same event_id) changes nothing. The result's
+    counts_hidden is True while the campaign hides its counts.
     """
     with db.transaction() as session:
         idea = idea_store.get_idea(session, idea_id)
@@ -95,6 +96,13 @@ def change_vote(
         vote_count = idea.vote_count
         if changed:
             vote_count = idea_store.change_vote_count(session, idea_id, delta=delta)
+        counts_hidden = idea_store.counts_hidden(session, idea_id)
     if changed:
         logger.debug("Vote %s on idea %s, count now %s", change.value, idea_id, vote_count)
-    return VoteResult(idea_id=idea_id, counted=counted, changed=changed, vote_count=vote_count)
+    return VoteResult(
+        idea_id=idea_id,
+        counted=counted,
+        changed=changed,
+        vote_count=vote_count,
+        counts_hidden=counts_hidden,
+    )

@@ -7,6 +7,8 @@ opened views, applies per-method rate limits, and records every request for test
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import dataclasses
 import json
@@ -36,6 +38,7 @@ APP_ID = "A0001"
 BOT_ID = "B0001"
 BOT_USER_ID = "U0BOT0001"
 BOT_USER_NAME = "staffvoice"
+SLACKBOT_USER_ID = "USLACKBOT"
 # Slack still sends this deprecated verification token in payloads, and Bolt ignores it.
 VERIFICATION_TOKEN = "verification-token-test"
 
@@ -193,6 +196,7 @@ class _Workspace:
             "chat.postEphemeral": self.chat_post_ephemeral,
             "chat.getPermalink": self.chat_get_permalink,
             "users.info": self.users_info,
+            "users.list": self.users_list,
             "views.open": self.views_open,
             "views.update": self.views_update,
             "conversations.info": self.conversations_info,
@@ -284,9 +288,47 @@ class _Workspace:
             raise _ApiError("user_not_found")
         return {"user": self._user_object(user_id)}
 
+    def users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """List the configured users, the bot user and Slackbot, a page at a time by cursor.
+
+        As in Slack, the cursor is opaque (here the base64 of "user:ID" of the next
+        member), next_cursor is empty on the last page, and no limit returns everyone.
+        """
+        member_ids = sorted({*self.users, BOT_USER_ID, SLACKBOT_USER_ID})
+        try:
+            limit = int(params.get("limit") or 0)
+        except ValueError as error:
+            raise _ApiError("invalid_arguments") from error
+        if limit < 0:
+            raise _ApiError("invalid_arguments")
+        start = 0
+        cursor = str(params.get("cursor") or "")
+        if cursor:
+            try:
+                decoded = base64.b64decode(cursor, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError) as error:
+                raise _ApiError("invalid_cursor") from error
+            prefix, _, next_id = decoded.partition(":")
+            if prefix != "user" or next_id not in member_ids:
+                raise _ApiError("invalid_cursor")
+            start = member_ids.index(next_id)
+        end = min(start + (limit or len(member_ids)), len(member_ids))
+        page = member_ids[start:end]
+        next_cursor = ""
+        if end < len(member_ids):
+            next_cursor = base64.b64encode(f"user:{member_ids[end]}".encode()).decode("ascii")
+        return {
+            "members": [self._user_object(user_id) for user_id in page],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
     def _user_object(self, user_id: str) -> dict[str, Any]:
         if user_id == BOT_USER_ID:
             name, real_name, display_name, is_bot = BOT_USER_NAME, "StaffVoice", "StaffVoice", True
+        elif user_id == SLACKBOT_USER_ID:
+            # Slack lists Slackbot with is_bot false, so clients leave it out by its id.
+            name, real_name, display_name, is_bot = "slackbot", "Slackbot", "Slackbot", False
         else:
             real_name = f"Staff Member {user_id}"
             name, display_name, is_bot = f"staff.{user_id.lower()}", real_name, False

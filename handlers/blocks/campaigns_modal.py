@@ -7,9 +7,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.campaigns import DEFAULT_DAYS, MAX_DAYS, MAX_TITLE_LENGTH, MAX_TOPICS
+from bot.core.reminder_schedule import (
+    DEFAULT_FINAL_REMINDER_HOURS,
+    DEFAULT_REMINDER_DAYS,
+    format_reminder_days,
+)
 from handlers.ids import CampaignIds
 
 DEFAULT_START_TIME = "09:00"
+
+# The reminder fields' block and action ids.
+REMINDER_DAYS_BLOCK = "campaign-reminder-days"
+REMINDER_DAYS_ACTION = "campaign-reminder-days-input"
+FINAL_REMINDER_BLOCK = "campaign-final-reminder"
+FINAL_REMINDER_ACTION = "campaign-final-reminder-input"
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -89,6 +100,36 @@ def campaign_modal(*, today: date, timezone: ZoneInfo) -> dict[str, Any]:
                 "initial_value": str(DEFAULT_DAYS),
                 "min_value": "1",
                 "max_value": str(MAX_DAYS),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": REMINDER_DAYS_BLOCK,
+            "optional": True,
+            "label": _plain("Reminder days"),
+            "hint": _plain(
+                "Campaign days that start with a reminder in the channel, comma-separated; "
+                "the opening day is day 1. Leave empty for none."
+            ),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": REMINDER_DAYS_ACTION,
+                "initial_value": format_reminder_days(DEFAULT_REMINDER_DAYS),
+                "placeholder": _plain("10, 15"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": FINAL_REMINDER_BLOCK,
+            "optional": True,
+            "label": _plain("Final reminder, hours before close"),
+            "hint": _plain("0 for no final reminder."),
+            "element": {
+                "type": "number_input",
+                "action_id": FINAL_REMINDER_ACTION,
+                "is_decimal_allowed": False,
+                "initial_value": str(DEFAULT_FINAL_REMINDER_HOURS),
+                "min_value": "0",
             },
         },
         {

@@ -1,15 +1,30 @@
-"""Block Kit for idea messages and the idea modal."""
+"""Block Kit for idea messages, the idea modal and the topic menu sent to an idea's author."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
-from bot.core.records import IdeaRecord
+from bot.core.records import IdeaRecord, TopicRecord
 from handlers.ids import IdeaIds
 from handlers.mrkdwn import escape, excerpt, split_for_sections
 
 Blocks = list[dict[str, Any]]
+
+# Slack's option object allows at most 75 characters of text (Block Kit reference).
+MAX_OPTION_TEXT = 75
+
+
+class IdeaTopicIds(StrEnum):
+    """Identifiers of the topic menu in the idea modal and in the author's private message."""
+
+    # NOTE: these belong with IdeaIds in handlers/ids.py, which this change did not edit.
+    MODAL_BLOCK = "idea-topic"
+    MODAL_ACTION = "idea-topic-input"
+    CHOICE_BLOCK = "idea-topic-choice"
+    CHOICE_ACTION = "idea-topic-choose"
 
 
 def vote_label(count: int) -> str:
@@ -28,7 +43,9 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
     """Build the channel message that shows an idea: (notification text, blocks).
 
     With closed, the message shows the final count in place of the Vote button.
+    While open, an idea of a campaign that hides counts shows no count at all.
     """
+    counts_hidden = idea.hide_counts and not closed
     blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
         for piece in split_for_sections(escape(idea.text))
@@ -38,8 +55,28 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
             {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
             for piece in split_for_sections(escape(idea.detail))
         )
+    if idea.topic_question:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"Topic: {escape(idea.topic_question)}",
+                        "verbatim": True,
+                    }
+                ],
+            }
+        )
     if closed:
         status = f"Voting closed · *{vote_label(vote_count)}*"
+    elif counts_hidden:
+        # Slack shows a count beside every reaction, so the message invites
+        # votes by button only; a :+1: reaction still counts as a vote.
+        status = (
+            "Vote with the button · counts stay hidden until the campaign closes · "
+            "comment in the thread"
+        )
     else:
         status = f"*{vote_label(vote_count)}* · vote with :+1: or the button, comment in the thread"
     blocks.append(
@@ -64,7 +101,7 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
                         "action_id": IdeaIds.VOTE_ACTION,
                         "text": {
                             "type": "plain_text",
-                            "text": f"Vote ({vote_count})",
+                            "text": "Vote" if counts_hidden else f"Vote ({vote_count})",
                             "emoji": True,
                         },
                         "value": str(idea.id),
@@ -81,8 +118,87 @@ def shows_voting_closed(idea: IdeaRecord) -> bool:
     return idea.campaign_id is not None and not idea.campaign_open
 
 
-def idea_modal(*, channel_id: str) -> dict[str, Any]:
-    """Build the modal /idea opens when it is sent without text."""
+def topic_option(topic: TopicRecord, *, value: str) -> dict[str, Any]:
+    """Build a menu option for a topic, its question cut to Slack's 75-character limit."""
+    return {
+        "text": {
+            "type": "plain_text",
+            "text": excerpt(f"{topic.position}. {topic.question}", length=MAX_OPTION_TEXT),
+        },
+        "value": value,
+    }
+
+
+def _topic_list_text(topics: Sequence[TopicRecord]) -> str:
+    return "\n".join(f"{topic.position}. {escape(topic.question)}" for topic in topics)
+
+
+def _questions_cut(topics: Sequence[TopicRecord]) -> bool:
+    return any(len(f"{topic.position}. {topic.question}") > MAX_OPTION_TEXT for topic in topics)
+
+
+def _topic_input(topics: Sequence[TopicRecord]) -> Blocks:
+    """Build the modal's required topic menu, preceded by the full questions when any is cut."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": IdeaTopicIds.MODAL_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Choose the question it answers"},
+        "options": [topic_option(topic, value=str(topic.id)) for topic in topics],
+    }
+    if len(topics) == 1:
+        element["initial_option"] = element["options"][0]
+    blocks: Blocks = []
+    if _questions_cut(topics):
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*Topics*\n{_topic_list_text(topics)}"},
+            }
+        )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": IdeaTopicIds.MODAL_BLOCK,
+            "label": {"type": "plain_text", "text": "Topic"},
+            "element": element,
+        }
+    )
+    return blocks
+
+
+def topic_choice_blocks(text: str, *, idea_id: int, topics: Sequence[TopicRecord]) -> Blocks:
+    """Build a private reply: text, then a menu asking which topic the idea answers.
+
+    Each option's value is "IDEA_ID:TOPIC_ID", so the choice names its idea.
+    """
+    blocks: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if _questions_cut(topics):
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _topic_list_text(topics)}}
+        )
+    blocks.append(
+        {
+            "type": "section",
+            "block_id": IdeaTopicIds.CHOICE_BLOCK,
+            "text": {
+                "type": "mrkdwn",
+                "text": "*Which topic does your idea answer?* Until you choose, it is listed "
+                "as not assigned to a topic.",
+            },
+            "accessory": {
+                "type": "static_select",
+                "action_id": IdeaTopicIds.CHOICE_ACTION,
+                "placeholder": {"type": "plain_text", "text": "Choose a topic"},
+                "options": [topic_option(topic, value=f"{idea_id}:{topic.id}") for topic in topics],
+            },
+        }
+    )
+    return blocks
+
+
+def idea_modal(*, channel_id: str, topics: Sequence[TopicRecord] = ()) -> dict[str, Any]:
+    """Build the modal /idea opens when it is sent without text, with a topic menu if topics."""
+    topic_blocks = _topic_input(topics) if topics else []
     return {
         "type": "modal",
         "callback_id": IdeaIds.MODAL_CALLBACK,
@@ -102,6 +218,7 @@ def idea_modal(*, channel_id: str) -> dict[str, Any]:
                     "placeholder": {"type": "plain_text", "text": "One idea, in a sentence or two"},
                 },
             },
+            *topic_blocks,
             {
                 "type": "input",
                 "block_id": IdeaIds.DETAIL_BLOCK,
