@@ -14,7 +14,13 @@ from bot.core.errors import InvalidInput
 from bot.core.records import Person
 from handlers import announcements, errors, replies
 from handlers.blocks.announcement import created_confirmation
-from handlers.blocks.campaigns_modal import campaign_modal
+from handlers.blocks.campaigns_modal import (
+    FINAL_REMINDER_ACTION,
+    FINAL_REMINDER_BLOCK,
+    REMINDER_DAYS_ACTION,
+    REMINDER_DAYS_BLOCK,
+    campaign_modal,
+)
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import CampaignIds
 
@@ -27,6 +33,8 @@ FIELD_BLOCKS = {
     "channel": CampaignIds.CHANNEL_BLOCK,
     "starts": CampaignIds.DATE_BLOCK,
     "days": CampaignIds.DAYS_BLOCK,
+    "reminder_days": REMINDER_DAYS_BLOCK,
+    "final_reminder_hours": FINAL_REMINDER_BLOCK,
 }
 
 
@@ -147,6 +155,8 @@ def campaign_submission(
     if not start_time:
         field_errors[CampaignIds.TIME_BLOCK.value] = "Choose the start time."
     days = _modal_days(days_text, field_errors)
+    reminder_days = _modal_reminder_days(values, field_errors)
+    final_reminder_hours = _modal_final_reminder_hours(values, field_errors)
     if not channel_id:
         field_errors[CampaignIds.CHANNEL_BLOCK.value] = "Choose the channel to run it in."
     else:
@@ -171,10 +181,12 @@ def campaign_submission(
             hide_counts=CampaignIds.HIDE_COUNTS_OPTION.value in options,
             repeat_quarterly=CampaignIds.QUARTERLY_OPTION.value in options,
             created_by=user_id,
+            reminder_days=reminder_days,
+            final_reminder_hours=final_reminder_hours,
         )
     except InvalidInput as error:
         block = FIELD_BLOCKS.get(error.field or "", CampaignIds.TITLE_BLOCK)
-        ack(response_action="errors", errors={block.value: error.user_message})
+        ack(response_action="errors", errors={str(block): error.user_message})
         return
     ack()
     logger.info("User %s created campaign %s from the modal", user_id, record.id)
@@ -195,6 +207,43 @@ def _modal_days(text: str | None, field_errors: dict[str, str]) -> int | None:
     except ValueError:
         field_errors[CampaignIds.DAYS_BLOCK.value] = (
             f"Give the length as a whole number of days, 1 to {campaigns.MAX_DAYS}."
+        )
+        return None
+
+
+def _modal_reminder_days(values: dict[str, Any], field_errors: dict[str, str]) -> list[int] | None:
+    """Parse the reminder days field, "10, 15"; None when the modal has no such field.
+
+    An empty field means no day reminders.
+    """
+    if REMINDER_DAYS_BLOCK not in values:
+        return None
+    text = values[REMINDER_DAYS_BLOCK].get(REMINDER_DAYS_ACTION, {}).get("value") or ""
+    days: list[int] = []
+    for part in text.replace(",", " ").split():
+        try:
+            days.append(int(part))
+        except ValueError:
+            field_errors[REMINDER_DAYS_BLOCK] = (
+                f"{part!r} is not a day number: give whole numbers separated by commas, "
+                "such as 10, 15."
+            )
+            return None
+    return days
+
+
+def _modal_final_reminder_hours(values: dict[str, Any], field_errors: dict[str, str]) -> int | None:
+    """Parse the final reminder field; None when the modal has no such field, 0 when empty."""
+    if FINAL_REMINDER_BLOCK not in values:
+        return None
+    text = (values[FINAL_REMINDER_BLOCK].get(FINAL_REMINDER_ACTION, {}).get("value") or "").strip()
+    if not text:
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        field_errors[FINAL_REMINDER_BLOCK] = (
+            "Give the hours before the close as a whole number, or 0 for no final reminder."
         )
         return None
 

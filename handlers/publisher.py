@@ -9,11 +9,15 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.digest import Digest
 from bot.core.errors import DeliveryFailed
 from bot.core.outbox import OutboundMessage
 from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
+from bot.core.reminders import Reminder
 from handlers.blocks.campaigns import launch_message, summary_message
+from handlers.blocks.digest import digest_message
 from handlers.blocks.ideas import idea_message
+from handlers.blocks.reminder import reminder_message
 from handlers.blocks.report import final_report_message
 from handlers.refresher import VoteCountRefresher
 
@@ -142,3 +146,82 @@ class SlackPublisher:
             )
             return None
         return str(response["permalink"])
+
+    def reminder_message(self, reminder: Reminder, *, dedupe_key: str) -> OutboundMessage:
+        """Build a campaign reminder as an outbox message to the campaign's channel."""
+        text, blocks = reminder_message(reminder, timezone=self._timezone)
+        return OutboundMessage(
+            platform=reminder.campaign.platform,
+            recipient=reminder.campaign.channel_id,
+            text=text,
+            dedupe_key=dedupe_key,
+            blocks=blocks,
+        )
+
+    def digest_messages(
+        self, digest: Digest, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build a digest as direct messages, linking each idea that gained votes.
+
+        dedupe_keys maps each recipient's user id to the outbox key of their copy.
+        """
+        permalinks: dict[int, str] = {}
+        for gain in digest.top_gainers:
+            if gain.channel_id and gain.message_id:
+                link = self.permalink(channel=gain.channel_id, message_id=gain.message_id)
+                if link:
+                    permalinks[gain.idea_id] = link
+        text, blocks = digest_message(digest, permalinks=permalinks, timezone=self._timezone)
+        return [
+            OutboundMessage(
+                platform=digest.campaign.platform,
+                recipient=user_id,
+                text=text,
+                dedupe_key=dedupe_key,
+                blocks=blocks,
+            )
+            for user_id, dedupe_key in dedupe_keys.items()
+        ]
+
+    def count_staff(self) -> int | None:
+        """Count the workspace's people with users.list, or return None when a call fails.
+
+        Bots, deactivated accounts and Slackbot (USLACKBOT, which Slack does not
+        mark as a bot) are left out. Needs the users:read scope.
+        """
+        count = 0
+        cursor: str | None = None
+        pages = 0
+        try:
+            while True:
+                response = self._client.users_list(limit=USERS_PAGE_SIZE, cursor=cursor)
+                pages += 1
+                for member in response.get("members") or []:
+                    if _is_person(member):
+                        count += 1
+                metadata = response.get("response_metadata") or {}
+                cursor = metadata.get("next_cursor") or None
+                if cursor is None:
+                    break
+        except SlackApiError as error:
+            logger.warning(
+                "users.list failed on page %s: %s", pages + 1, error.response.get("error")
+            )
+            return None
+        except OSError as error:
+            logger.warning("users.list failed on page %s: %s", pages + 1, error)
+            return None
+        logger.info("Counted %s people in the workspace over %s users.list pages", count, pages)
+        return count
+
+
+# users.list returns at most this many members a page.
+USERS_PAGE_SIZE = 200
+SLACKBOT_USER_ID = "USLACKBOT"
+
+
+def _is_person(member: Mapping[str, object]) -> bool:
+    """Return whether a users.list member is a person: not a bot, not deactivated, not Slackbot."""
+    return not (
+        member.get("is_bot") or member.get("deleted") or member.get("id") == SLACKBOT_USER_ID
+    )

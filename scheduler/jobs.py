@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core import campaigns, delivery, display, events, interest, ports
+from bot.core import campaigns, delivery, digest, display, events, interest, ports, reminders
 from bot.core.errors import DeliveryFailed
 from bot.core.ports import ChatPublisher
 from scheduler import runtime
@@ -121,3 +121,27 @@ def forget_old_events() -> None:
     removed = events.forget_old_events(context.db, now=context.clock.now())
     if removed:
         logger.info("Forgot %s processed event ids", removed)
+
+
+def _campaign_notifier(publisher: ChatPublisher) -> ports.CampaignNotifier:
+    """Return the runtime's publisher as a CampaignNotifier, or raise TypeError if it is not."""
+    if not isinstance(publisher, ports.CampaignNotifier):
+        raise TypeError(
+            f"{type(publisher).__name__} cannot build reminders and digests: it needs "
+            "timezone, reminder_message, digest_messages and count_staff"
+        )
+    return publisher
+
+
+def send_campaign_reminder(campaign_id: int) -> int:
+    """Enqueue an open campaign's due channel reminder; return 1 if this run enqueued it."""
+    context = runtime.current()
+    notifier = _campaign_notifier(context.publisher)
+    return reminders.send_due_reminder(context.db, notifier, campaign_id, now=context.clock.now())
+
+
+def send_campaign_digest(campaign_id: int) -> int:
+    """Enqueue today's digest of an open campaign for every manager; return how many were new."""
+    context = runtime.current()
+    notifier = _campaign_notifier(context.publisher)
+    return digest.send_due_digest(context.db, notifier, campaign_id, now=context.clock.now())
