@@ -14,13 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
-from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea
+from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea, TopicRecord
 from handlers.blocks.campaigns import launch_message, summary_message, totals_line
 from handlers.blocks.ideas import (
+    IdeaTopicIds,
     author_label,
     idea_message,
     idea_modal,
     shows_voting_closed,
+    topic_choice_blocks,
     vote_label,
 )
 from handlers.ids import IdeaIds
@@ -295,3 +297,62 @@ def test_summary_message_long_excerpt() -> None:
         assert label.endswith("…")
         assert len(label.replace("&amp;", "&")) <= 140
     _assert_within_slack_limits(blocks)
+
+
+def _topics(*questions: str) -> tuple[TopicRecord, ...]:
+    return tuple(
+        TopicRecord(id=100 + position, position=position, question=question)
+        for position, question in enumerate(questions, start=1)
+    )
+
+
+def test_idea_message_hidden_counts() -> None:
+    text, blocks = idea_message(_idea(hide_counts=True, vote_count=4), vote_count=4)
+
+    rendered = " ".join([text, *_texts(blocks)])
+    assert re.search(r"\d+ votes?", rendered) is None
+    button = next(block for block in blocks if block["type"] == "actions")["elements"][0]
+    assert button["text"]["text"] == "Vote"
+    assert "counts stay hidden until the campaign closes" in rendered
+
+
+def test_idea_message_hidden_counts_closed() -> None:
+    _, blocks = idea_message(_idea(hide_counts=True, vote_count=4), vote_count=4, closed=True)
+
+    assert "Voting closed · *4 votes*" in " ".join(_texts(blocks))
+
+
+def test_idea_message_topic_line() -> None:
+    _, blocks = idea_message(_idea(topic_id=3, topic_question="Safer <handovers>?"), vote_count=0)
+
+    assert "Topic: Safer &lt;handovers&gt;?" in _texts(blocks)
+
+
+def test_idea_modal_topic_menu() -> None:
+    long_question = "How " + "really " * 20 + "could we do better?"
+    modal = idea_modal(channel_id="C0IDEAS", topics=_topics("Short one?", long_question))
+
+    [topic_block] = [b for b in modal["blocks"] if b.get("block_id") == IdeaTopicIds.MODAL_BLOCK]
+    options = topic_block["element"]["options"]
+    assert [option["value"] for option in options] == ["101", "102"]
+    assert all(len(option["text"]["text"]) <= 75 for option in options)
+    assert options[1]["text"]["text"].endswith("…")
+    assert "initial_option" not in topic_block["element"]
+    # A cut question is shown in full above the menu.
+    assert any(long_question in text for text in _texts(modal["blocks"]))
+
+
+def test_idea_modal_single_topic_preselected() -> None:
+    modal = idea_modal(channel_id="C0IDEAS", topics=_topics("Only question?"))
+
+    [topic_block] = [b for b in modal["blocks"] if b.get("block_id") == IdeaTopicIds.MODAL_BLOCK]
+    assert topic_block["element"]["initial_option"]["value"] == "101"
+
+
+def test_topic_choice_values() -> None:
+    blocks = topic_choice_blocks("Posted.", idea_id=9, topics=_topics("First?", "Second?"))
+
+    [menu_block] = [b for b in blocks if b.get("block_id") == IdeaTopicIds.CHOICE_BLOCK]
+    menu = menu_block["accessory"]
+    assert menu["action_id"] == IdeaTopicIds.CHOICE_ACTION
+    assert [option["value"] for option in menu["options"]] == ["9:101", "9:102"]
