@@ -14,6 +14,7 @@ from bot.core.errors import DeliveryFailed
 from bot.core.outbox import OutboundMessage
 from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
 from bot.core.reminders import Reminder
+from handlers.blocks.announcement import announcement_message, opening_message
 from handlers.blocks.campaigns import launch_message, summary_message
 from handlers.blocks.digest import digest_message
 from handlers.blocks.ideas import idea_message
@@ -70,6 +71,30 @@ class SlackPublisher:
         """Post the message that opens a campaign."""
         text, blocks = launch_message(campaign, timezone=self._timezone)
         return self._post(channel=campaign.channel_id, text=text, blocks=blocks)
+
+    def post_announcement(self, campaign: CampaignRecord) -> str:
+        """Post a scheduled campaign's announcement with its "Remind me" button."""
+        text, blocks = announcement_message(campaign, timezone=self._timezone)
+        return self._post(channel=campaign.channel_id, text=text, blocks=blocks)
+
+    def opening_messages(
+        self, campaign: CampaignRecord, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the direct messages sent at opening to those who pressed "Remind me".
+
+        dedupe_keys maps each recipient's user id to the outbox key of their message.
+        """
+        text, blocks = opening_message(campaign, timezone=self._timezone)
+        return [
+            OutboundMessage(
+                platform=campaign.platform,
+                recipient=user_id,
+                text=text,
+                dedupe_key=dedupe_key,
+                blocks=blocks,
+            )
+            for user_id, dedupe_key in dedupe_keys.items()
+        ]
 
     def post_summary(self, summary: CampaignSummary) -> str:
         """Post a campaign's closing summary, linking each top idea's message."""
