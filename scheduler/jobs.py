@@ -82,7 +82,7 @@ def _finish_close(campaign_id: int, *, publisher: ports.ReportPublisher) -> None
 
 
 def retry_deliveries() -> None:
-    """Post launch messages, final reports and ideas whose posting failed; finish opens, closes."""
+    """Retry failed posts of launches, reports and ideas, and finish cut-short opens and closes."""
     context = runtime.current()
     publisher = _report_publisher(context.publisher)
     now = context.clock.now()

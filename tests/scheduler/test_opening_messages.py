@@ -154,3 +154,37 @@ def test_campaign_without_interest_sends_nothing(database_url: str) -> None:
 
     assert rows == []
     assert unfinished == []
+
+
+def test_two_bots_message_each_person_once(database_url: str) -> None:
+    clock = ManualClock(datetime.now(UTC))
+    with (
+        LocalBot(database_url=database_url, clock=clock) as first,
+        LocalBot(database_url=database_url, clock=clock) as second,
+    ):
+        assert first.process is not None and second.process is not None
+        db = first.process.db
+        record = scheduled_campaign(db, clock)
+        register_people(db, record.id, now=clock.now())
+        first.process.scheduler.sync()
+        second.process.scheduler.sync()
+
+        clock.set(record.starts_at)
+        wait_for(lambda: status_of(db, record.id) == "open")
+        bots = [first, second]
+        wait_for(
+            lambda: all(
+                sum(len(opening_messages_to(bot, user)) for bot in bots) >= 1 for user in REGISTERED
+            )
+        )
+        wait_for(lambda: outbox_settled(db))
+
+        received = {
+            user: sum(len(opening_messages_to(bot, user)) for bot in bots) for user in REGISTERED
+        }
+        withdrawn = sum(len(opening_messages_to(bot, WITHDRAWN)) for bot in bots)
+        rows = opening_rows(db)
+
+    assert rows == [f"opening:{record.id}:{user}" for user in REGISTERED]
+    assert received == {user: 1 for user in REGISTERED}
+    assert withdrawn == 0
