@@ -47,6 +47,23 @@ JOB_DEFAULTS = {
 }
 
 
+class SharedJobStore(SQLAlchemyJobStore):
+    """A SQLAlchemy job store that several processes share.
+
+    Every process runs a due date job it finds and then removes it; the row
+    may be gone already because another process ran and removed it first.
+    APScheduler's own store raises JobLookupError then, which ends the
+    scheduler's thread, so this store ignores a missing row on removal.
+    """
+
+    def remove_job(self, job_id: str) -> None:
+        """Delete a job's row, doing nothing when another process deleted it already."""
+        try:
+            super().remove_job(job_id)
+        except JobLookupError:
+            logger.debug("Job %s was removed already, by another process", job_id)
+
+
 def open_job_id(campaign_id: int) -> str:
     """Return the fixed id of a campaign's opening job."""
     return f"campaign-open-{campaign_id}"
@@ -83,7 +100,7 @@ class CampaignScheduler:
         # the same set; the periodic jobs are per process and stay in memory.
         jobstores = {
             "default": MemoryJobStore(),
-            CAMPAIGN_JOB_STORE: SQLAlchemyJobStore(engine=db.engine, tablename=JOB_TABLE),
+            CAMPAIGN_JOB_STORE: SharedJobStore(engine=db.engine, tablename=JOB_TABLE),
         }
         # Kept here so shutdown() can wait for running jobs itself; see shutdown().
         self._executor = ThreadPoolExecutor()
