@@ -13,8 +13,9 @@ from handlers.mrkdwn import escape, split_for_sections
 Blocks = list[dict[str, Any]]
 
 REMIND_LABEL = "Remind me when it's live"
-# Slack's limit on the text of a header block.
+# Slack's limits on the text of a header block and of a section block.
 HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
 
 
 class AnnouncementIds(StrEnum):
@@ -35,11 +36,21 @@ def _header(text: str) -> dict[str, Any]:
 
 
 def _topic_sections(campaign: CampaignRecord, *, heading: str) -> Blocks:
-    """Return the campaign's questions as numbered lines, split within Slack's section limit."""
+    """Return the campaign's questions as numbered lines in as few sections as Slack allows.
+
+    Each question stays whole in one section. Escaping at most quintuples a
+    question of MAX_TOPIC_LENGTH characters, to 1,500, well within the limit.
+    """
     if not campaign.topics:
         return []
-    lines = "\n".join(f"{topic.position}. {escape(topic.question)}" for topic in campaign.topics)
-    return [_section(piece) for piece in split_for_sections(f"*{heading}*\n{lines}")]
+    pieces = [f"*{heading}*"]
+    for topic in campaign.topics:
+        line = f"{topic.position}. {escape(topic.question)}"
+        if len(pieces[-1]) + 1 + len(line) > SECTION_LIMIT:
+            pieces.append(line)
+        else:
+            pieces[-1] += "\n" + line
+    return [_section(piece) for piece in pieces]
 
 
 def announcement_message(campaign: CampaignRecord, *, timezone: ZoneInfo) -> tuple[str, Blocks]:
