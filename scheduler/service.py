@@ -50,10 +50,10 @@ JOB_DEFAULTS = {
 class SharedJobStore(SQLAlchemyJobStore):
     """A SQLAlchemy job store that several processes share.
 
-    Every process runs a due date job it finds and then removes it; the row
-    may be gone already because another process ran and removed it first.
-    APScheduler's own store raises JobLookupError then, which ends the
-    scheduler's thread, so this store ignores a missing row on removal.
+    Every process runs a due date job it finds and then removes it, but the
+    row may be gone already because another process removed it first.
+    APScheduler 3's own store raises JobLookupError then, and that ends the
+    scheduler's thread. So this store ignores a missing row on removal.
     """
 
     def remove_job(self, job_id: str) -> None:

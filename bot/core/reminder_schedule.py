@@ -1,7 +1,7 @@
 """When a campaign's channel reminders and the managers' daily digests fall due.
 
-Day N of a campaign starts at the local time of day the campaign opened, on
-the local date N - 1 days after the opening date, so a campaign opened at
+Day N of a campaign starts on the local date N - 1 days after the opening
+date, at the local time of day the campaign opened. So a campaign opened at
 09:00 has day 10 start at 09:00 local nine days later, even across a clock
 change. The final reminder is a fixed number of hours before the close. The
 digest goes out at DIGEST_TIME local time on each day the campaign is open.
@@ -39,7 +39,7 @@ class ReminderSlot:
 
 
 def parse_reminder_days(text: str) -> tuple[int, ...]:
-    """Parse the stored form "10,15" into day numbers; an empty text gives none."""
+    """Parse the stored form "10,15" into day numbers, and an empty text into none."""
     return tuple(int(part) for part in text.split(",") if part.strip())
 
 

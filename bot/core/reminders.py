@@ -81,15 +81,15 @@ def send_due_reminder(
     due = [slot for slot in slots if slot.due_at <= now and slot.key not in done]
     if not due:
         return 0
-    wanted = [slot for slot in due if latest_done is None or slot.due_at > latest_done]
-    if not wanted:
+    candidates = [slot for slot in due if latest_done is None or slot.due_at > latest_done]
+    if not candidates:
         _mark_done(db, [slot.key for slot in due], now=now)
         logger.info(
             "Skipped %s reminders of campaign %s older than one sent", len(due), campaign_id
         )
         return 0
 
-    chosen = wanted[-1]
+    chosen = candidates[-1]
     reminder = _build_reminder(db, campaign_id, chosen, now=now)
     message = notifier.reminder_message(reminder, dedupe_key=chosen.key)
     with db.transaction() as session:

@@ -21,7 +21,7 @@ def idea_label(count: int) -> str:
 
 
 def participation_line(digest: Digest) -> str:
-    """Return the participants so far and their share of staff, or say the share is unknown."""
+    """Return the participants so far and their share of staff, or a note that it is unknown."""
     people = "1 person" if digest.participant_count == 1 else f"{digest.participant_count} people"
     share = digest.participant_share
     if share is None or digest.staff_count is None:
