@@ -130,7 +130,7 @@ def build_process(
     )
     register_all(bolt, context)
     runtime.install(runtime.JobRuntime(db=db, clock=clock, publisher=publisher))
-    scheduler = CampaignScheduler(db=db, clock=clock)
+    scheduler = CampaignScheduler(db=db, clock=clock, timezone=settings.timezone)
 
     outbox = OutboxWorker(
         db=db,

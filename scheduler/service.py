@@ -21,9 +21,9 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.core import campaigns, digest, ports, reminders
+from bot.core import campaigns, digest, reminders
 from bot.core.clock import Clock
-from scheduler import jobs, runtime
+from scheduler import jobs
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -91,10 +91,10 @@ _RESYNC_PREFIXES = ("campaign-open-", "campaign-remind-", "campaign-digest-")
 class CampaignScheduler:
     """Runs the campaign jobs in a background thread of this process."""
 
-    def __init__(self, *, db: Database, clock: Clock, timezone: ZoneInfo | None = None) -> None:
+    def __init__(self, *, db: Database, clock: Clock, timezone: ZoneInfo) -> None:
         self._db = db
         self._clock = clock
-        # Reminder days and digest times are local; None takes the publisher's time zone.
+        # The time zone of reminder days and the digest's local time.
         self._timezone = timezone
         # Campaign jobs live in the bot's own database, so every process sees
         # the same set; the periodic jobs are per process and stay in memory.
@@ -177,9 +177,7 @@ class CampaignScheduler:
 
     def _schedule_notices(self, campaign_id: int) -> set[str]:
         """Schedule an open campaign's next reminder and digest jobs; return their ids."""
-        timezone = self._local_timezone()
-        if timezone is None:
-            return set()
+        timezone = self._timezone
         scheduled: set[str] = set()
         remind_at = reminders.next_reminder_time(self._db, campaign_id, timezone=timezone)
         if remind_at is not None:
@@ -194,17 +192,6 @@ class CampaignScheduler:
             self._schedule(job_id, jobs.send_campaign_digest, campaign_id, digest_at)
             scheduled.add(job_id)
         return scheduled
-
-    def _local_timezone(self) -> ZoneInfo | None:
-        if self._timezone is not None:
-            return self._timezone
-        try:
-            publisher = runtime.current().publisher
-        except RuntimeError:
-            return None
-        if isinstance(publisher, ports.CampaignNotifier):
-            return publisher.timezone
-        return None
 
     def _schedule(self, job_id: str, func: object, campaign_id: int, due: datetime) -> None:
         run_at = self._real_time_of(due)

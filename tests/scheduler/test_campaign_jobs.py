@@ -144,7 +144,7 @@ def test_two_processes_announce_once(database_url: str) -> None:
 def test_sync_schedules_fixed_job_ids(database_url: str) -> None:
     clock = ManualClock(datetime.now(UTC))
     db = Database(database_url)
-    scheduler = CampaignScheduler(db=db, clock=clock)
+    scheduler = CampaignScheduler(db=db, clock=clock, timezone=LONDON)
     try:
         later = campaigns.create_campaign(
             db,
