@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core import campaigns, outbox
+from bot.core import campaigns, interest, outbox
+from bot.core.records import Person
 from bot.simulate.local_bot import BOT_TOKEN
 from bot.simulate.slack_standin import SlackStandIn
 from storage.database import Database
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LONDON = ZoneInfo("Europe/London")
 CHANNEL = "C0TWOPROC"
 MANAGERS = ("U0MGRONE", "U0MGRTWO")
+INTERESTED = ("U0STAFFA", "U0STAFFB", "U0STAFFC")
 # A Monday in January, when London time is UTC.
 OPENS = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 DAYS = 20
@@ -123,9 +125,25 @@ def outbox_pending(db: Database) -> int:
 
 
 def settle(db: Database) -> None:
-    """Wait for the outbox to empty, then long enough for any duplicate to show."""
-    wait_for(lambda: outbox_pending(db) == 0, what="the outbox to empty")
-    time.sleep(SETTLE_SECONDS)
+    """Wait until the outbox has stayed empty for SETTLE_SECONDS.
+
+    A job may enqueue after a first empty check, and a message still being sent
+    when the test moves the clocks by days would look abandoned to the other
+    process, whose lease is measured on its own clock, so the quiet period must hold.
+    """
+    deadline = time.monotonic() + 30.0
+    while True:
+        wait_for(lambda: outbox_pending(db) == 0, what="the outbox to empty")
+        time.sleep(SETTLE_SECONDS)
+        if outbox_pending(db) == 0:
+            return
+        assert time.monotonic() < deadline, "the outbox did not stay empty"
+
+
+def register_interest(db: Database, campaign_id: int, *, now: datetime) -> None:
+    for user_id in INTERESTED:
+        person = Person(platform="slack", team_id="T0TWOPROC", user_id=user_id)
+        interest.toggle_interest(db, person, campaign_id, now=now)
 
 
 def test_two_processes_run_lifecycle_once(database_url: str, tmp_path: Path) -> None:
@@ -142,6 +160,11 @@ def test_two_processes_run_lifecycle_once(database_url: str, tmp_path: Path) -> 
         now=created_at,
         topics=["What slows you down?", "What should we stop doing?"],
     )
+    register_interest(db, record.id, now=created_at)
+    # The day-10 reminder falls at the opening's time of day, nine days after it,
+    # and the final one 48 hours before the close.
+    day_ten = OPENS + timedelta(days=9)
+    final_reminder = record.ends_at - timedelta(hours=48)
     observed: dict[str, Any] = {}
     try:
         with (
@@ -154,11 +177,43 @@ def test_two_processes_run_lifecycle_once(database_url: str, tmp_path: Path) -> 
                 what="the campaign to open",
             )
             wait_for(
-                lambda: count_containing(standin, CHANNEL, "Twice the processes") >= 1,
-                what="the launch message",
+                lambda: all(
+                    count_containing(standin, user, "is open now") >= 1 for user in INTERESTED
+                ),
+                what="the opening messages",
             )
             settle(db)
             observed["launch"] = count_containing(standin, CHANNEL, "is open")
+            observed["opening"] = [
+                count_containing(standin, user, "is open now") for user in INTERESTED
+            ]
+
+            # 08:00 the next morning: the first daily digest.
+            move_clocks(processes, OPENS + timedelta(hours=23, seconds=30))
+            wait_for(
+                lambda: all(
+                    count_containing(standin, user, "Daily digest") >= 1 for user in MANAGERS
+                ),
+                what="the first digest",
+            )
+            settle(db)
+            observed["first_digest"] = [
+                count_containing(standin, user, "Daily digest") for user in MANAGERS
+            ]
+
+            for moment in (day_ten, final_reminder):
+                move_clocks(processes, moment + timedelta(seconds=30))
+                expected = 1 + len(observed.get("reminders", []))
+                wait_for(
+                    lambda expected=expected: (
+                        count_containing(standin, CHANNEL, "Reminder:") >= expected
+                    ),
+                    what=f"the reminder due at {moment.isoformat()}",
+                )
+                settle(db)
+                observed.setdefault("reminders", []).append(
+                    count_containing(standin, CHANNEL, "Reminder:")
+                )
 
             move_clocks(processes, record.ends_at + timedelta(seconds=30))
             wait_for(
@@ -176,9 +231,26 @@ def test_two_processes_run_lifecycle_once(database_url: str, tmp_path: Path) -> 
             observed["manager_reports"] = [
                 count_containing(standin, user, "has closed") for user in MANAGERS
             ]
+            observed["digest_days"] = [
+                [
+                    str(message["blocks"][1]["text"]["text"]).split("\n")[0]
+                    for message in standin.messages(user)
+                    if "Daily digest" in str(message.get("text", ""))
+                ]
+                for user in MANAGERS
+            ]
+            observed["digests"] = [
+                count_containing(standin, user, "Daily digest") for user in MANAGERS
+            ]
     finally:
         db.dispose()
 
     assert observed["launch"] == 1
+    assert observed["opening"] == [1, 1, 1]
+    assert observed["first_digest"] == [1, 1]
+    # Each reminder once: one in the channel after day 10, two after the final one.
+    assert observed["reminders"] == [1, 2]
     assert observed["channel_reports"] == 1
     assert observed["manager_reports"] == [1, 1]
+    # No manager got two digests for one day.
+    assert observed["digests"][0] == observed["digests"][1], observed["digest_days"]
