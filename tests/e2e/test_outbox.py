@@ -11,15 +11,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
+from bot.config import MAX_OUTBOX_RATE
 from bot.core import outbox
 from bot.core.clock import ManualClock, SystemClock
 from bot.core.errors import RateLimited
 from bot.core.outbox import OutboundMessage
 from bot.simulate.local_bot import BOT_TOKEN, LocalBot
 from bot.simulate.slack_standin import SlackStandIn
-from handlers import outbox_sender
 from scheduler.outbox import OutboxWorker
 from storage.database import Database
 from tests.e2e.outbox_drainer import TOKEN as DRAINER_TOKEN
@@ -271,20 +269,22 @@ def test_killed_process_resumes(database_url: str, tmp_path: Path) -> None:
 # Staff requests while the outbox drains
 
 
-def test_requests_prompt_while_draining(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The default pace of one a second would take over half an hour for 2,000 messages.
-    monkeypatch.setattr(outbox_sender, "DEFAULT_MESSAGES_PER_SECOND", 400.0)
+def test_requests_prompt_while_draining(database_url: str) -> None:
+    # The default pace of one a second would take over eight minutes for 500 messages.
     standin = SlackStandIn(bot_token=BOT_TOKEN, latency_seconds=0.001)
     with LocalBot(
-        database_url=database_url, clock=ManualClock(datetime.now(UTC)), standin=standin
+        database_url=database_url,
+        clock=ManualClock(datetime.now(UTC)),
+        standin=standin,
+        outbox_rate=MAX_OUTBOX_RATE,
     ) as bot:
         assert bot.process is not None
         db = bot.process.db
         open_campaign_now(bot)
-        messages = reminders(2000)
+        messages = reminders(500)
         outbox.enqueue_many(db, messages, now=bot.process.clock.now())
         wait_until(
-            lambda: sum(delivered_keys(standin).values()) >= 100,
+            lambda: sum(delivered_keys(standin).values()) >= 50,
             timeout=30,
             what="the outbox to start draining",
         )
