@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import announcements, campaigns, interest, roles
-from bot.core.errors import DeliveryFailed
+from bot.core.errors import DeliveryFailed, NotFound
 from bot.core.interest import InterestState
 from bot.core.records import CampaignRecord, Person
 from handlers import errors
@@ -81,7 +81,12 @@ def announce(ctx: HandlerContext, *, campaign_id: int, manager: Person, client: 
     propagate to errors.reported, which replies with their message.
     """
     roles.require_manager(ctx.db, manager, action="announce campaigns")
-    campaign = campaigns.get_campaign(ctx.db, campaign_id)
+    try:
+        campaign = campaigns.get_campaign(ctx.db, campaign_id)
+    except NotFound:
+        raise NotFound(
+            f"There is no campaign {campaign_id}. Send `/campaign list` to see the campaign IDs."
+        ) from None
     unannounced = announcements.announcement_message_id(ctx.db, campaign_id) is None
     if campaign.status == "scheduled" and unannounced:
         guidance = _membership_guidance(client, campaign)
@@ -93,6 +98,7 @@ def announce(ctx: HandlerContext, *, campaign_id: int, manager: Person, client: 
         )
     except DeliveryFailed as error:
         if error.reason in NOT_IN_CHANNEL_REASONS:
+            logger.info("Announcement of campaign %s rejected: %s", campaign_id, error.reason)
             return texts.bot_not_in_channel(campaign)
         raise
     if result.message_id is None:
@@ -116,6 +122,7 @@ def _membership_guidance(client: WebClient, campaign: CampaignRecord) -> str | N
             return texts.bot_not_in_channel(campaign)
         raise
     if not response["channel"].get("is_member"):
+        logger.info("The bot is not in channel %s of campaign %s", campaign.channel_id, campaign.id)
         return texts.bot_not_in_channel(campaign)
     return None
 

@@ -200,7 +200,7 @@ def test_announce_non_manager_refused(
 @pytest.mark.parametrize(
     ("argument", "expected"),
     [
-        ("999", "There is no campaign 999"),
+        ("999", "There is no campaign 999. Send `/campaign list` to see the campaign IDs."),
         ("abc", "'abc' is not a campaign ID"),
         ("1.5", "'1.5' is not a campaign ID"),
     ],
