@@ -1,12 +1,15 @@
 """`staffvoice simulate`: replay a 20-day campaign through the real bot and check its totals.
 
 The real bot runs in HTTP mode in this process (LocalBot) against the Slack stand-in, on
-SQLite unless a database URL is given. Simulated staff send signed Slack requests to its
-/slack/events endpoint from several threads, following the seeded plan of traffic.py. The
-bot's domain clock is a ManualClock moved a day at a time, so 20 days pass in about a
-minute. Request signatures carry the real time. At the end the scheduler closes the
-campaign, and the run checks that the totals the closing summary reports equal both the
-database's and those expected from the requests sent.
+SQLite unless a database URL is given. A manager announces the campaign an hour before its
+start and some staff ask to be reminded (lifecycle.py). Simulated staff then send signed
+Slack requests to its /slack/events endpoint from several threads, following the seeded
+plan of traffic.py, and choose from the topic menu after each `/idea TEXT`. The bot's domain
+clock is a ManualClock moved a day at a time, so 20 days pass in about a minute. Request
+signatures carry the real time. At the end the scheduler closes the campaign, and the run
+checks that the totals the closing summary reports equal both the database's and those
+expected from the requests sent, that each idea has the topic its author chose, and that
+the opening messages, digests, reminders and final reports each arrived once.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
+from bot.simulate.lifecycle import TOPICS, Lifecycle, LifecycleFailed
 from bot.simulate.local_bot import BOT_TOKEN, LocalBot, SlackRequestClient
 from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
 from bot.simulate.traffic import (
@@ -52,6 +56,7 @@ from bot.simulate.traffic import (
     Totals,
     build_plan,
 )
+from handlers.blocks.ideas import IdeaTopicIds
 from handlers.ids import IdeaIds
 from handlers.mrkdwn import escape
 
@@ -67,6 +72,11 @@ POLL_SECONDS = 0.05
 # Button presses after the close leave no trace in the database when they change nothing,
 # so the run waits this long for a second notice that should not come.
 QUIET_SECONDS = 1.0
+# How long before its start the campaign is created, announced and registered for.
+ANNOUNCEMENT_LEAD = timedelta(hours=1)
+# Outbox messages per second: the stand-in has no workspace limit, and the opening
+# messages and digests must not hold up a run that replays 20 days in about a minute.
+OUTBOX_RATE = 50.0
 # Hours after the start of a campaign day at which each phase of that day happens.
 IDEAS_HOUR, ENGAGEMENT_HOUR, FOLLOW_UP_HOUR = 1, 4, 8
 HTTP_OK = 200
@@ -88,6 +98,7 @@ REQUEST_LABELS = {
 FORM_OPEN_LABEL = "/idea alone (opens the form)"
 FORM_SUBMIT_LABEL = "view_submission (idea form)"
 REDELIVERY_LABEL = "redelivered event (retry_num=1)"
+TOPIC_CHOICE_LABEL = "block_actions (topic menu)"
 AFTER_CLOSE_SUFFIX = " after the close"
 
 
@@ -118,6 +129,9 @@ class SimulationResult:
     elapsed_seconds: float = 0.0
     replay_seconds: float = 0.0
     database_url: str = ""
+    # Lifecycle messages the stand-in received by kind, and the last digest's lines.
+    lifecycle: Counter[str] = field(default_factory=Counter)
+    digest: list[str] = field(default_factory=list)
 
     @property
     def request_count(self) -> int:
@@ -186,6 +200,14 @@ class DatabaseCounter:
                 "SELECT COALESCE(SUM(vote_count), 0) FROM ideas WHERE campaign_id = :campaign"
             )
         return DatabaseCounts(totals=totals, edited=edited, vote_count_sum=vote_count_sum)
+
+    def ideas_by_topic(self) -> dict[int | None, int]:
+        """Return the campaign's idea count per topic id, None for ideas with no topic."""
+        query = sa.text(
+            "SELECT topic_id, COUNT(*) FROM ideas WHERE campaign_id = :campaign GROUP BY topic_id"
+        )
+        with self._engine.connect() as connection:
+            return {row[0]: int(row[1]) for row in connection.execute(query, self._campaign)}
 
     def recorded_messages(self, idea_ids: list[int]) -> dict[int, str | None]:
         """Return the message id the bot has stored for each of idea_ids."""
@@ -274,6 +296,9 @@ class Replay:
         self._run_id = uuid.uuid4().hex[:6].upper()
         self._shuffle = random.Random(plan.seed)
         self._redeliveries: list[tuple[bytes, str]] = []
+        self._topic_ids = [topic.id for topic in campaign.topics]
+        # Ideas per topic id, counted when the form or the author's menu choice got 200.
+        self.expected_topics: Counter[int] = Counter()
 
     # Sending
 
@@ -316,6 +341,9 @@ class Replay:
             if ok:
                 body, content_type = self._form_submission(action)
                 ok = self.send(client, FORM_SUBMIT_LABEL, body, content_type)
+            if ok and self._topic_ids:
+                with self._lock:
+                    self.expected_topics[self.topic_for(action)] += 1
         elif kind is ActionKind.VOTE_BUTTON:
             body, content_type = self.vote_button_body(
                 action, response_token=f"vote-{next(self._sequence)}"
@@ -330,6 +358,50 @@ class Replay:
         if ok:
             with self._lock:
                 self.expected.apply(action)
+
+    def topic_for(self, action: Action) -> int:
+        """Return the id of the topic chosen for an idea, spread over the topics by idea index."""
+        assert action.idea is not None
+        return self._topic_ids[(action.idea + self.plan.seed) % len(self._topic_ids)]
+
+    def choose_topics(self, actions: list[Action]) -> None:
+        """Choose a topic from the menu the bot sent the author of each `/idea TEXT` idea."""
+        choices = [
+            action
+            for action in actions
+            if action.kind is ActionKind.IDEA_COMMAND and action.idea in self.idea_messages
+        ]
+        if len(self._topic_ids) > 1:
+            self.pool.run([partial(self._choose_topic, action) for action in choices])
+        elif self._topic_ids:
+            # With one topic the bot assigns it at once and sends no menu.
+            with self._lock:
+                self.expected_topics[self._topic_ids[0]] += len(choices)
+
+    def _choose_topic(self, action: Action) -> None:
+        message = self.idea_messages[action.idea] if action.idea is not None else None
+        assert message is not None
+        topic_id = self.topic_for(action)
+        number = next(self._sequence)
+        body, content_type = payloads.block_actions(
+            user_id=action.user_id,
+            user_name=self._usernames.get(action.user_id, action.user_id.lower()),
+            channel_id=CHANNEL_ID,
+            message_ts=self._timestamps.next(),
+            action_id=IdeaTopicIds.CHOICE_ACTION.value,
+            value="",
+            block_id=IdeaTopicIds.CHOICE_BLOCK.value,
+            response_url=self.bot.standin.response_url(f"topic-{number}"),
+            trigger_id=f"{int(time.time())}.{number}.simulated",
+            selected_option={
+                "text": {"type": "plain_text", "text": f"Topic {topic_id}"},
+                "value": f"{message.idea_id}:{topic_id}",
+            },
+            is_ephemeral=True,
+        )
+        if self.send(self.pool.client(), TOPIC_CHOICE_LABEL, body, content_type):
+            with self._lock:
+                self.expected_topics[topic_id] += 1
 
     def send(
         self,
@@ -393,6 +465,17 @@ class Replay:
                 }
             },
         }
+        if self._topic_ids:
+            topic_id = self.topic_for(action)
+            values[IdeaTopicIds.MODAL_BLOCK.value] = {
+                IdeaTopicIds.MODAL_ACTION.value: {
+                    "type": "static_select",
+                    "selected_option": {
+                        "text": {"type": "plain_text", "text": f"Topic {topic_id}"},
+                        "value": str(topic_id),
+                    },
+                }
+            }
         return payloads.view_submission(
             user_id=action.user_id,
             user_name=self._usernames.get(action.user_id, action.user_id.lower()),
@@ -683,27 +766,48 @@ class CampaignRun:
         return time.monotonic() - self.started
 
     def run(self) -> None:
-        """Start the bot, replay the plan, close the campaign and compare the totals."""
+        """Start the bot, announce and open the campaign, replay the plan, close and check."""
         clock = ManualClock(datetime.now(UTC))
         standin = SlackStandIn(bot_token=BOT_TOKEN, users=self.plan.users())
-        with LocalBot(database_url=self.database_url, clock=clock, standin=standin) as bot:
+        with LocalBot(
+            database_url=self.database_url,
+            clock=clock,
+            standin=standin,
+            outbox_rate=OUTBOX_RATE,
+        ) as bot:
             assert bot.process is not None
             campaign = self._create_campaign(bot, clock=clock)
+            self.lifecycle = Lifecycle(
+                bot=bot,
+                campaign=campaign,
+                staff=[member.user_id for member in self.plan.staff],
+                usernames={member.user_id: member.username for member in self.plan.staff},
+                timezone=bot.process.settings.timezone,
+                seed=self.plan.seed,
+            )
             counter = DatabaseCounter(bot.process.settings.database_url, campaign_id=campaign.id)
             pool = SenderPool(bot, threads=SENDER_THREADS)
             replay = Replay(self.plan, bot=bot, pool=pool, campaign=campaign)
             try:
+                self._open(replay, clock=clock)
                 self._run_days(replay, clock=clock, counter=counter)
                 self._close(replay, clock=clock, counter=counter)
+                self.lifecycle.check_close()
                 self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(self.plan))
+                self._check_topics(replay, counter=counter)
+            except LifecycleFailed as error:
+                raise SimulationFailed(str(error)) from None
             finally:
+                self.result.problems.extend(self.lifecycle.problems)
+                self.result.lifecycle = self.lifecycle.counts()
+                self.result.digest = self.lifecycle.last_digest()
                 self.result.requests = replay.requests
                 self.result.errors = replay.errors
                 pool.close()
                 counter.dispose()
 
     def _create_campaign(self, bot: LocalBot, *, clock: ManualClock) -> CampaignRecord:
-        """Create the campaign starting now and wait until the scheduler has opened it."""
+        """Create the campaign with its topics, starting an hour from the clock's time."""
         assert bot.process is not None
         db = bot.process.db
         # Ideas go to the open campaign of their channel, so an earlier one would take them.
@@ -713,22 +817,57 @@ class CampaignRun:
                 f"the database already has {len(existing)} scheduled or open campaigns "
                 f"(first: id {existing[0].id}); use an empty database or leave out --database-url"
             )
-        campaign = create_campaign(
+        timezone = bot.process.settings.timezone
+        starts = (clock.now() + ANNOUNCEMENT_LEAD).astimezone(timezone)
+        return create_campaign(
             db,
             title=CAMPAIGN_TITLE,
             channel_id=CHANNEL_ID,
-            starts="now",
+            starts=starts.strftime("%Y-%m-%d %H:%M"),
             days=CAMPAIGN_DAYS,
-            timezone=bot.process.settings.timezone,
+            timezone=timezone,
             now=clock.now(),
+            topics=TOPICS,
         )
-        bot.process.scheduler.sync()
+
+    def _open(self, replay: Replay, *, clock: ManualClock) -> None:
+        """Announce the campaign, register interest, then move the clock to its start."""
+        lifecycle = self.lifecycle
+        client = replay.pool.client()
+
+        def send(label: str, body: bytes, content_type: str) -> bool:
+            return replay.send(client, label, body, content_type)
+
+        lifecycle.grant_managers()
+        lifecycle.announce(send)
+        lifecycle.register(send)
+        print(
+            f"Announced {CAMPAIGN_TITLE!r} with {len(TOPICS)} topics; "
+            f"{lifecycle.presses} Remind me presses leave {len(lifecycle.registered)} "
+            f"people registered ({len(lifecycle.withdrawn)} withdrew)."
+        )
+        clock.set(replay.campaign.starts_at)
         wait_until(
-            lambda: _message_with_header(bot.standin, CAMPAIGN_TITLE) is not None,
+            lambda: _message_with_header(replay.bot.standin, CAMPAIGN_TITLE) is not None,
             timeout=SETTLE_TIMEOUT_SECONDS,
             describe=lambda: "the scheduler did not post the launch message",
         )
-        return campaign
+        lifecycle.check_openings()
+        print(f"Opened; {len(lifecycle.registered)} opening messages sent, {self.elapsed():.1f} s.")
+
+    def _move_clock(self, clock: ManualClock, moment: datetime) -> None:
+        """Move the clock, then wait for the digests and reminders due by then."""
+        clock.set(moment)
+        self.lifecycle.wait_for_notices(moment)
+
+    def _check_topics(self, replay: Replay, *, counter: DatabaseCounter) -> None:
+        """Compare the ideas per topic in the database with the topics staff chose."""
+        stored = counter.ideas_by_topic()
+        expected: dict[int | None, int] = dict(replay.expected_topics)
+        if stored != expected:
+            self.result.problems.append(
+                f"ideas by topic id (None for no topic): database {stored}, expected {expected}"
+            )
 
     def _run_days(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
         replay_started = time.monotonic()
@@ -745,16 +884,17 @@ class CampaignRun:
         """Send one day's three phases, each after the bot has caught up with the previous."""
         day = day_plan.day
         day_start = replay.campaign.starts_at + timedelta(days=day - 1)
-        clock.set(day_start + timedelta(hours=IDEAS_HOUR))
+        self._move_clock(clock, day_start + timedelta(hours=IDEAS_HOUR))
         replay.send_all(day_plan.ideas)
         replay.find_idea_messages(day_plan.ideas, timeout=SETTLE_TIMEOUT_SECONDS)
         self._wait_for_recorded_messages(replay, counter, day_plan.ideas)
+        replay.choose_topics(day_plan.ideas)
 
-        clock.set(day_start + timedelta(hours=ENGAGEMENT_HOUR))
+        self._move_clock(clock, day_start + timedelta(hours=ENGAGEMENT_HOUR))
         replay.send_all(day_plan.engagement)
         self._wait_for_database(replay, counter, day=day)
 
-        clock.set(day_start + timedelta(hours=FOLLOW_UP_HOUR))
+        self._move_clock(clock, day_start + timedelta(hours=FOLLOW_UP_HOUR))
         replay.send_all(day_plan.follow_ups)
         if day == CAMPAIGN_DAYS and replay.pending_redeliveries():
             # Nothing follows the last phase, so its redeliveries go on their own.
@@ -870,10 +1010,21 @@ def _print_requests(result: SimulationResult) -> None:
         print(f"  and {len(result.errors) - ERRORS_SHOWN} more")
 
 
+def _print_lifecycle(result: SimulationResult) -> None:
+    print("\nLifecycle messages received by the Slack stand-in:")
+    for label, count in result.lifecycle.items():
+        print(f"  {label:<44}{count:>6}")
+    if result.digest:
+        print("Last daily digest, as sent to the first manager:")
+        for line in result.digest:
+            print(f"  {line}")
+
+
 def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     """Print the totals table, the requests by kind, the timing and the verdict."""
     _print_totals(result)
     _print_requests(result)
+    _print_lifecycle(result)
 
     rate = result.request_count / result.replay_seconds if result.replay_seconds else 0.0
     print(
@@ -887,7 +1038,10 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
         )
 
     if result.exit_code == 0:
-        print("Result: OK, the expected, database and summary totals agree.")
+        print(
+            "Result: OK, the expected, database and summary totals agree, every idea has "
+            "the topic its author chose, and each lifecycle message arrived once."
+        )
         return
     print("Result: FAILED")
     for problem in result.problems:

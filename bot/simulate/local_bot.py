@@ -55,6 +55,7 @@ class LocalBot:
         self._threads = threads
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.process: BotProcess | None = None
 
     def start(self) -> LocalBot:
@@ -65,7 +66,10 @@ class LocalBot:
         self.process.start_background()
         wsgi = SlackWsgiApp(self.process.bolt, db=self.process.db, signing_secret=SIGNING_SECRET)
         self._server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=self._threads)
-        self._thread = threading.Thread(target=self._server.run, name="local-bot", daemon=True)
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._serve, args=(self._server,), name="local-bot", daemon=True
+        )
         self._thread.start()
         logger.info("Local bot serving on port %s", self.port)
         return self
@@ -85,9 +89,19 @@ class LocalBot:
             **overrides,
         )
 
+    def _serve(self, server: Any) -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            # stop() closes the sockets while the server's loop may be waiting in select(),
+            # which then fails on the closed descriptors. Only that failure is expected.
+            if not self._stopping.is_set():
+                raise
+
     def stop(self) -> None:
         """Stop the HTTP server, the bot and the stand-in."""
         if self._server is not None:
+            self._stopping.set()
             self._server.close()
             self._server = None
         if self._thread is not None:

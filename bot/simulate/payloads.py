@@ -302,8 +302,23 @@ def block_actions(
     message_text: str = "",
     message_blocks: list[dict[str, Any]] | None = None,
     action_ts: str | None = None,
+    selected_option: dict[str, Any] | None = None,
+    is_ephemeral: bool = False,
 ) -> tuple[bytes, str]:
-    """Build the block_actions interaction for a button click on a bot message."""
+    """Build the block_actions interaction for a click on a bot message's button or menu.
+
+    With selected_option, the action is a choice in a static_select menu rather than a
+    button click, and value is unused. An ephemeral message carries no message object.
+    """
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "action_ts": action_ts or _now_ts(),
+    }
+    if selected_option is None:
+        action.update(type="button", value=value)
+    else:
+        action.update(type="static_select", selected_option=selected_option)
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": _user_ref(user_id=user_id, user_name=user_name, team_id=team_id),
@@ -313,7 +328,7 @@ def block_actions(
             "type": "message",
             "message_ts": message_ts,
             "channel_id": channel_id,
-            "is_ephemeral": False,
+            "is_ephemeral": is_ephemeral,
         },
         "trigger_id": trigger_id,
         "team": _team_ref(team_id),
@@ -332,16 +347,10 @@ def block_actions(
         },
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "value": value,
-                "type": "button",
-                "action_ts": action_ts or _now_ts(),
-            }
-        ],
+        "actions": [action],
     }
+    if is_ephemeral:
+        del payload["message"]
     return _interaction_body(payload)
 
 

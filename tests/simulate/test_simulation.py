@@ -11,10 +11,11 @@ import pytest
 
 from bot.config import load_settings
 from bot.core.records import CampaignRecord, CampaignSummary
-from bot.simulate import campaign
+from bot.simulate import campaign, lifecycle
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     EVENT_KINDS,
+    MIN_STAFF,
     Action,
     ActionKind,
     Ledger,
@@ -231,9 +232,9 @@ def test_plain_text_shows_links_and_entities() -> None:
     assert campaign.plain_text(blocks) == ["Campaign closed", "1. A & B <!channel>"]
 
 
-def _small_run(tmp_path: Path, *, seed: int) -> campaign.SimulationResult:
+def _small_run(tmp_path: Path, *, seed: int, staff: int = SMALL_STAFF) -> campaign.SimulationResult:
     return campaign.simulate(
-        staff=SMALL_STAFF,
+        staff=staff,
         seed=seed,
         database_url=f"sqlite:///{tmp_path / 'simulation.db'}",
         settings=load_settings(_env_file=None),
@@ -258,6 +259,19 @@ def test_simulation_totals_agree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "Campaign closed" in output
     assert campaign.parse_totals(output) == result.expected
     assert "Result: OK" in output
+    # The lifecycle around the traffic: announcement, interest, notices and report.
+    assert result.requests[lifecycle.ANNOUNCE_LABEL] == 1
+    assert result.requests[lifecycle.REMIND_LABEL] > 0
+    assert result.requests[campaign.TOPIC_CHOICE_LABEL] > 0
+    assert result.lifecycle["opening messages"] > 0
+    assert result.lifecycle["reminders"] == 2
+    assert result.lifecycle["final reports to managers"] == lifecycle.MANAGER_COUNT
+    # 20 days hold 19 or 20 08:00s between a start and a close at the same time of day.
+    assert result.lifecycle["digests"] in {
+        19 * lifecycle.MANAGER_COUNT,
+        20 * lifecycle.MANAGER_COUNT,
+    }
+    assert any(line.startswith("*Participants so far:*") for line in result.digest)
 
 
 def test_simulation_fails_when_totals_differ(
@@ -284,3 +298,14 @@ def test_simulation_fails_when_totals_differ(
     assert any(
         "database vs expected" in problem and "votes:" in problem for problem in result.problems
     )
+
+
+def test_simulation_fails_when_topics_unchosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Authors who never choose from the topic menu leave their ideas with no topic.
+    monkeypatch.setattr(campaign.Replay, "choose_topics", lambda self, actions: None)
+    result = _small_run(tmp_path, seed=11, staff=MIN_STAFF)
+
+    assert result.exit_code == 1
+    assert any("ideas by topic id" in problem for problem in result.problems)

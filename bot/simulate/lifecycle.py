@@ -1,0 +1,282 @@
+"""The simulated campaign's lifecycle checks: announcement, interest, digests, reminders, report.
+
+Before the campaign opens, a manager posts its announcement with `/campaign announce ID`
+and some staff press "Remind me when it's live", a few of them twice to withdraw. At the
+opening each person still registered must get one direct message. While it runs, every
+08:00 local time between the opening and the close must bring each manager one digest,
+and day 10 and 48 hours before the close one reminder each in the channel. At the close
+each manager must get the final report once. The expected times are worked out here
+from the campaign's start and end, not from the bot's own schedule code.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core import roles
+from bot.core.records import CampaignRecord
+from bot.simulate import payloads
+from bot.simulate.local_bot import LocalBot
+from handlers.blocks.announcement import AnnouncementIds
+
+# Questions staff answer, one per theme of the organisation's first campaign.
+TOPICS = (
+    "How could leaders here better show the behaviours we expect of each other?",
+    "How could we recognise each other's work better?",
+    "What would most improve your health and wellbeing at work?",
+    "How could we make information easier to find and share?",
+)
+MANAGER_COUNT = 2
+# Shares of staff who press "Remind me" once, and of those who press it again to withdraw.
+REGISTER_SHARE = 0.15
+WITHDRAW_SHARE = 0.2
+DAY_REMINDER = 10
+FINAL_REMINDER_HOURS = 48
+DIGEST_TIME = clock_time(8, 0)
+ANNOUNCEMENT_HEADER = "Coming soon: "
+OPENING_FRAGMENT = "is open now"
+DIGEST_FRAGMENT = "Daily digest"
+REMINDER_FRAGMENT = "Reminder:"
+REPORT_FRAGMENT = "has closed"
+WAIT_SECONDS = 60.0
+POLL_SECONDS = 0.05
+
+
+ANNOUNCE_LABEL = "/campaign announce"
+REMIND_LABEL = "block_actions (Remind me)"
+
+# Sends one signed request with a label for the run's counts; returns whether it got 200.
+Send = Callable[[str, bytes, str], bool]
+
+
+class LifecycleFailed(Exception):
+    """A lifecycle message did not arrive in time; the run cannot go on."""
+
+
+def _wait(predicate: Callable[[], bool], *, describe: Callable[[], str]) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise LifecycleFailed(describe())
+        time.sleep(POLL_SECONDS)
+
+
+def _texts(bot: LocalBot, conversation: str) -> list[str]:
+    return [str(message.get("text", "")) for message in bot.standin.messages(conversation)]
+
+
+def _count(bot: LocalBot, conversation: str, fragment: str) -> int:
+    return sum(fragment in text for text in _texts(bot, conversation))
+
+
+class Lifecycle:
+    """Drives and checks the parts of a campaign around the staff traffic."""
+
+    def __init__(
+        self,
+        *,
+        bot: LocalBot,
+        campaign: CampaignRecord,
+        staff: list[str],
+        usernames: dict[str, str],
+        timezone: ZoneInfo,
+        seed: int,
+    ) -> None:
+        self.bot = bot
+        self.campaign = campaign
+        self.timezone = timezone
+        self.managers = staff[:MANAGER_COUNT]
+        self._staff = staff
+        self._usernames = usernames
+        self._random = random.Random(seed)
+        self.registered: set[str] = set()
+        self.withdrawn: set[str] = set()
+        self.problems: list[str] = []
+        self.presses = 0
+        self._announcement: dict[str, Any] | None = None
+
+    # Before the opening
+
+    def grant_managers(self) -> None:
+        """Grant the manager role to the first staff members, as `staffvoice roles grant` does."""
+        assert self.bot.process is not None
+        now = self.bot.process.clock.now()
+        for user_id in self.managers:
+            roles.grant_role(
+                self.bot.process.db,
+                platform="slack",
+                user_id=user_id,
+                role=roles.MANAGER,
+                granted_by="simulation",
+                now=now,
+            )
+
+    def announce(self, send: Send) -> None:
+        """Send `/campaign announce ID` as a manager and wait for the announcement."""
+        body, content_type = payloads.slash_command(
+            command="/campaign",
+            text=f"announce {self.campaign.id}",
+            user_id=self.managers[0],
+            user_name=self._usernames[self.managers[0]],
+            channel_id=self.campaign.channel_id,
+            response_url=self.bot.standin.response_url("announce"),
+            trigger_id=f"{int(time.time())}.announce.simulated",
+        )
+        if not send(ANNOUNCE_LABEL, body, content_type):
+            raise LifecycleFailed("/campaign announce got an HTTP status other than 200")
+        _wait(
+            lambda: self._find_announcement() is not None,
+            describe=lambda: "the announcement did not appear in the channel",
+        )
+        self._announcement = self._find_announcement()
+
+    def _find_announcement(self) -> dict[str, Any] | None:
+        for message in self.bot.standin.messages(self.campaign.channel_id):
+            if str(message.get("text", "")).startswith(ANNOUNCEMENT_HEADER):
+                return message
+        return None
+
+    def register(self, send: Send) -> None:
+        """Press "Remind me" for a share of staff, twice for some, and note who stays registered."""
+        assert self._announcement is not None
+        count = max(1, round(len(self._staff) * REGISTER_SHARE))
+        chosen = self._random.sample(self._staff[MANAGER_COUNT:], count)
+        for number, user_id in enumerate(chosen):
+            presses = 2 if self._random.random() < WITHDRAW_SHARE else 1
+            for press in range(presses):
+                body, content_type = payloads.block_actions(
+                    user_id=user_id,
+                    user_name=self._usernames[user_id],
+                    channel_id=self.campaign.channel_id,
+                    message_ts=str(self._announcement["ts"]),
+                    action_id=AnnouncementIds.REMIND_ACTION.value,
+                    value=str(self.campaign.id),
+                    block_id="announcement-remind",
+                    response_url=self.bot.standin.response_url(f"remind-{number}-{press}"),
+                    trigger_id=f"{int(time.time())}.remind{number}{press}.simulated",
+                    message_blocks=list(self._announcement.get("blocks") or []),
+                )
+                ok = send(REMIND_LABEL, body, content_type)
+                self.presses += 1
+                if not ok:
+                    raise LifecycleFailed("a Remind me press got an HTTP status other than 200")
+            (self.withdrawn if presses == 2 else self.registered).add(user_id)
+
+    # At the opening
+
+    def check_openings(self) -> None:
+        """Wait for one opening message to each registered person; check the withdrawn get none."""
+        _wait(
+            lambda: all(_count(self.bot, user, OPENING_FRAGMENT) >= 1 for user in self.registered),
+            describe=lambda: "not every registered person got the opening message",
+        )
+        for user_id in sorted(self.registered):
+            count = _count(self.bot, user_id, OPENING_FRAGMENT)
+            if count != 1:
+                self.problems.append(f"{user_id} got {count} opening messages, expected 1")
+        for user_id in sorted(self.withdrawn):
+            count = _count(self.bot, user_id, OPENING_FRAGMENT)
+            if count:
+                self.problems.append(f"{user_id} withdrew but got {count} opening messages")
+
+    # While open
+
+    def digest_times(self, now: datetime) -> list[datetime]:
+        """Return the 08:00 local times between the opening and the close, up to now."""
+        times = []
+        day = self.campaign.starts_at.astimezone(self.timezone).date()
+        last = self.campaign.ends_at.astimezone(self.timezone).date()
+        while day <= last:
+            local = datetime.combine(day, DIGEST_TIME, tzinfo=self.timezone)
+            moment = local.astimezone(self.campaign.starts_at.tzinfo)
+            if self.campaign.starts_at < moment < self.campaign.ends_at and moment <= now:
+                times.append(moment)
+            day += timedelta(days=1)
+        return times
+
+    def reminder_times(self, now: datetime) -> list[datetime]:
+        """Return the day-10 and final reminder times that have come by now."""
+        local_start = self.campaign.starts_at.astimezone(self.timezone)
+        day_ten = datetime.combine(
+            local_start.date() + timedelta(days=DAY_REMINDER - 1),
+            local_start.timetz().replace(tzinfo=None),
+            tzinfo=self.timezone,
+        )
+        final = self.campaign.ends_at - timedelta(hours=FINAL_REMINDER_HOURS)
+        return [moment for moment in (day_ten, final) if moment <= now]
+
+    def wait_for_notices(self, now: datetime) -> None:
+        """Wait until every digest and reminder due by now has arrived."""
+        digests = len(self.digest_times(now))
+        reminders = len(self.reminder_times(now))
+        _wait(
+            lambda: (
+                all(_count(self.bot, user, DIGEST_FRAGMENT) >= digests for user in self.managers)
+                and _count(self.bot, self.campaign.channel_id, REMINDER_FRAGMENT) >= reminders
+            ),
+            describe=lambda: (
+                f"by {now.isoformat()} expected {digests} digests per manager and "
+                f"{reminders} reminders in the channel; got digests "
+                f"{[_count(self.bot, user, DIGEST_FRAGMENT) for user in self.managers]} and "
+                f"{_count(self.bot, self.campaign.channel_id, REMINDER_FRAGMENT)} reminders"
+            ),
+        )
+
+    # At the close
+
+    def check_close(self) -> None:
+        """Wait for the report to reach each manager; check each notice came exactly once."""
+        _wait(
+            lambda: all(_count(self.bot, user, REPORT_FRAGMENT) >= 1 for user in self.managers),
+            describe=lambda: "the final report did not reach every manager",
+        )
+        digests = len(self.digest_times(self.campaign.ends_at))
+        for user_id in self.managers:
+            got = _count(self.bot, user_id, DIGEST_FRAGMENT)
+            if got != digests:
+                self.problems.append(f"manager {user_id} got {got} digests, expected {digests}")
+            reports = _count(self.bot, user_id, REPORT_FRAGMENT)
+            if reports != 1:
+                self.problems.append(f"manager {user_id} got {reports} final reports, expected 1")
+        reminders = _count(self.bot, self.campaign.channel_id, REMINDER_FRAGMENT)
+        if reminders != 2:
+            self.problems.append(f"the channel got {reminders} reminders, expected 2")
+
+    def counts(self) -> Counter[str]:
+        """Return the lifecycle messages received, by kind, for the run's report."""
+        received: Counter[str] = Counter()
+        received["opening messages"] = sum(
+            _count(self.bot, user, OPENING_FRAGMENT) for user in self.registered | self.withdrawn
+        )
+        received["digests"] = sum(_count(self.bot, user, DIGEST_FRAGMENT) for user in self.managers)
+        received["reminders"] = _count(self.bot, self.campaign.channel_id, REMINDER_FRAGMENT)
+        received["final reports to managers"] = sum(
+            _count(self.bot, user, REPORT_FRAGMENT) for user in self.managers
+        )
+        return received
+
+    def last_digest(self) -> list[str]:
+        """Return the plain text lines of the last digest the first manager got."""
+        for message in reversed(self.bot.standin.messages(self.managers[0])):
+            if DIGEST_FRAGMENT in str(message.get("text", "")):
+                return _plain_lines(message.get("blocks") or [])
+        return []
+
+
+def _plain_lines(blocks: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            lines.extend(str(text.get("text", "")).splitlines())
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and "text" in element:
+                lines.append(str(element["text"]))
+    return lines
