@@ -32,6 +32,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.core.errors import DeliveryFailed, RateLimited
 from bot.core.outbox import OutboundMessage
+from handlers.pacing import Pacer
 from handlers.publisher import post_failure_hint
 
 logger = logging.getLogger(__name__)
@@ -69,55 +70,6 @@ PERMANENT_ERRORS = frozenset(
 )
 # Channels whose pacing slot is older than this are forgotten, to bound memory.
 _MAX_TRACKED_CHANNELS = 10_000
-
-
-class Pacer:
-    """Spaces calls at most `per_second` a second, allowing `burst` calls at once.
-
-    It is the generic cell rate algorithm: each call reserves the next slot under
-    a lock and sleeps outside it, so concurrent callers never share a slot.
-    """
-
-    def __init__(
-        self,
-        *,
-        per_second: float,
-        burst: int = 1,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if per_second <= 0:
-            raise ValueError(f"per_second must be positive, got {per_second}")
-        if burst < 1:
-            raise ValueError(f"burst must be at least 1, got {burst}")
-        self._interval = 1.0 / per_second
-        self._tolerance = (burst - 1) * self._interval
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        # The theoretical arrival time of the next call, on the monotonic clock.
-        self._next_at = monotonic()
-
-    def reserve(self) -> float:
-        """Reserve the next free slot and return the seconds to wait until it."""
-        with self._lock:
-            now = self._monotonic()
-            next_at = max(self._next_at, now)
-            wait = max(0.0, next_at - self._tolerance - now)
-            self._next_at = next_at + self._interval
-            return wait
-
-    def wait(self) -> float:
-        """Block until the next free slot and return the seconds waited."""
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-    def hold_off(self, seconds: float) -> None:
-        """Allow no call for the next `seconds` seconds."""
-        with self._lock:
-            self._next_at = max(self._next_at, self._monotonic() + seconds + self._tolerance)
 
 
 def retry_after_seconds(headers: dict[str, Any] | None) -> float:

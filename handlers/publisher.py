@@ -21,6 +21,7 @@ from handlers.blocks.ideas import idea_message
 from handlers.blocks.reminder import reminder_message
 from handlers.blocks.report import final_report_message
 from handlers.refresher import VoteCountRefresher
+from handlers.staff_count import StaffCounter
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class SlackPublisher:
         self._client = client
         self._timezone = timezone
         self._refresher = refresher
+        self._staff = StaffCounter(client)
 
     def _post(self, *, channel: str, text: str, blocks: list[dict[str, object]]) -> str:
         try:
@@ -209,44 +211,5 @@ class SlackPublisher:
         ]
 
     def count_staff(self) -> int | None:
-        """Count the workspace's people with users.list, or return None when a call fails.
-
-        Bots, deactivated accounts and Slackbot (USLACKBOT, which Slack does not
-        mark as a bot) are left out. Needs the users:read scope.
-        """
-        count = 0
-        cursor: str | None = None
-        pages = 0
-        try:
-            while True:
-                response = self._client.users_list(limit=USERS_PAGE_SIZE, cursor=cursor)
-                pages += 1
-                for member in response.get("members") or []:
-                    if _is_person(member):
-                        count += 1
-                metadata = response.get("response_metadata") or {}
-                cursor = metadata.get("next_cursor") or None
-                if cursor is None:
-                    break
-        except SlackApiError as error:
-            logger.warning(
-                "users.list failed on page %s: %s", pages + 1, error.response.get("error")
-            )
-            return None
-        except OSError as error:
-            logger.warning("users.list failed on page %s: %s", pages + 1, error)
-            return None
-        logger.info("Counted %s people in the workspace over %s users.list pages", count, pages)
-        return count
-
-
-# users.list returns at most this many members a page.
-USERS_PAGE_SIZE = 200
-SLACKBOT_USER_ID = "USLACKBOT"
-
-
-def _is_person(member: Mapping[str, object]) -> bool:
-    """Return whether a users.list member is a person: not a bot, not deactivated, not Slackbot."""
-    return not (
-        member.get("is_bot") or member.get("deleted") or member.get("id") == SLACKBOT_USER_ID
-    )
+        """Return the number of people in the workspace, or None when counting failed."""
+        return self._staff.count()

@@ -21,10 +21,10 @@ from bot.core.outbox import OutboundMessage
 from bot.simulate.slack_standin import RecordedCall, SlackStandIn
 from handlers.outbox_sender import (
     DEFAULT_RETRY_AFTER_SECONDS,
-    Pacer,
     SlackOutboxSender,
     retry_after_seconds,
 )
+from handlers.pacing import Pacer
 from scheduler.outbox import OutboxWorker
 from storage.database import Database
 

@@ -13,8 +13,9 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.simulate.slack_standin import SLACKBOT_USER_ID, SlackStandIn
-from handlers.publisher import USERS_PAGE_SIZE, SlackPublisher
+from handlers.publisher import SlackPublisher
 from handlers.refresher import VoteCountRefresher
+from handlers.staff_count import USERS_PAGE_SIZE, StaffCounter
 from storage.database import Database
 
 TOKEN = "xoxb-staff-count"
@@ -96,3 +97,69 @@ def test_manifest_grants_users_read() -> None:
     manifest = yaml.safe_load(MANIFEST_PATH.read_text(encoding="utf-8"))
     # users.list, which counts the staff for the digest, needs users:read.
     assert "users:read" in manifest["oauth_config"]["scopes"]["bot"]
+
+
+class FakeTime:
+    """A monotonic clock that moves only when sleep is called."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_count_kept_while_fresh(standin: SlackStandIn) -> None:
+    fake = FakeTime()
+    counter = StaffCounter(
+        WebClient(token=TOKEN, base_url=standin.api_url),
+        max_age_seconds=60,
+        monotonic=fake.monotonic,
+        sleep=fake.sleep,
+    )
+
+    first = counter.count()
+    fake.now += 59
+    second = counter.count()
+    calls_while_fresh = len(standin.calls("users.list"))
+    fake.now += 2
+    third = counter.count()
+
+    assert (first, second, third) == (PEOPLE, PEOPLE, PEOPLE)
+    assert calls_while_fresh == 3
+    assert len(standin.calls("users.list")) == 6
+
+
+def test_failed_count_not_kept(standin: SlackStandIn) -> None:
+    counter = StaffCounter(WebClient(token=TOKEN, base_url=standin.api_url))
+    standin.fail("users.list", "ratelimited")
+
+    assert counter.count() is None
+
+    standin.clear_failures()
+    assert counter.count() == PEOPLE
+
+
+def test_pages_paced_past_burst() -> None:
+    # 4,998 people, the bot user and Slackbot are 5,000 members: 25 pages, 20 at once,
+    # then one every 3 seconds.
+    users: dict[str, dict[str, Any]] = {f"U{n:05d}": {} for n in range(4998)}
+    fake = FakeTime()
+    with SlackStandIn(bot_token=TOKEN, users=users) as running:
+        counter = StaffCounter(
+            WebClient(token=TOKEN, base_url=running.api_url),
+            monotonic=fake.monotonic,
+            sleep=fake.sleep,
+        )
+        count = counter.count()
+        pages = len(running.calls("users.list"))
+
+    assert count == 4998
+    assert pages == 25
+    assert len(fake.slept) == 5
+    assert fake.slept == pytest.approx([3.0] * 5)

@@ -146,11 +146,13 @@ def test_digest_numbers_to_each_manager(database_url: str) -> None:
         assert f"*Participants so far:* {participants} people of {PEOPLE} staff ({share}%)" in first
         assert "*19 days left:* closes 2027-01-31 09:00 GMT" in first
 
-        # The next day: users.list fails, and one more idea and vote arrive after the digest.
+        # The next day: one more idea and vote arrive after the digest, and users.list
+        # fails, but the staff count from the first digest is still fresh.
         later = DIGEST_1 + timedelta(hours=3)
         activity.idea("A later idea", STAFF[0], later)
         activity.vote("A later idea", MANAGERS[0], later + timedelta(minutes=5))
         standin.fail("users.list", "missing_scope")
+        count_calls = len(standin.calls("users.list"))
         clock.set(DIGEST_2)
         wait_for(lambda: len(digests(bot, MANAGERS[1])) == 2, what="the second digest")
         second = digests(bot, MANAGERS[1])[1]
@@ -159,9 +161,36 @@ def test_digest_numbers_to_each_manager(database_url: str) -> None:
 
     assert "*Last 24 hours:* 1 new idea · 0 comments · 1 vote" in second
     assert "1. A later idea · +1 (1 vote in all)" in second
-    assert f"*Participants so far:* {activity.participants()} people." in second
-    assert "share of staff is unknown" in second
+    participants = activity.participants()
+    share = round(participants / PEOPLE * 100)
+    assert f"*Participants so far:* {participants} people of {PEOPLE} staff ({share}%)" in second
+    assert len(standin.calls("users.list")) == count_calls
     assert "*18 days left:*" in second
+
+
+def test_digest_share_unknown_without_count(database_url: str) -> None:
+    clock = ManualClock(OPENS)
+    standin = SlackStandIn(bot_token=BOT_TOKEN, users=USERS)
+    standin.fail("users.list", "missing_scope")
+    with LocalBot(database_url=database_url, clock=clock, standin=standin) as bot:
+        assert bot.process is not None
+        roles.grant_role(
+            bot.process.db,
+            platform="slack",
+            user_id=MANAGERS[0],
+            role="manager",
+            granted_by="cli",
+            now=clock.now(),
+        )
+        open_now(bot, clock)
+        activity = Activity(bot)
+        activity.idea("An idea", STAFF[0], OPENS + timedelta(minutes=5))
+        clock.set(DIGEST_1)
+        wait_for(lambda: digests(bot, MANAGERS[0]), what="the digest")
+        digest = digests(bot, MANAGERS[0])[0]
+
+    assert "*Participants so far:* 1 person." in digest
+    assert "share of staff is unknown" in digest
 
 
 def test_missed_digest_sent_at_start_that_day_only(database_url: str) -> None:
