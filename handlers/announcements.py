@@ -15,8 +15,8 @@ from bot.core.interest import InterestState
 from bot.core.records import CampaignRecord, Person
 from handlers import errors
 from handlers.blocks import announcement as texts
-from handlers.blocks.announcement import AnnouncementIds
 from handlers.context import PLATFORM, HandlerContext
+from handlers.ids import AnnouncementIds
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,9 @@ from slack_sdk import WebClient
 from bot.core.ideas import choose_idea_topic
 from bot.core.records import Person, SubmittedIdea
 from handlers import errors
-from handlers.blocks.ideas import Blocks, IdeaTopicIds, topic_choice_blocks
+from handlers.blocks.ideas import Blocks, topic_choice_blocks
 from handlers.context import PLATFORM, HandlerContext
+from handlers.ids import IdeaTopicIds
 from handlers.mrkdwn import escape
 
 logger = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from bot.core.ideas import (
 )
 from bot.core.records import Person, SubmittedIdea
 from handlers import errors, idea_topics, replies
-from handlers.blocks.ideas import Blocks, IdeaTopicIds, idea_modal
+from handlers.blocks.ideas import Blocks, idea_modal
 from handlers.context import PLATFORM, HandlerContext
-from handlers.ids import IdeaIds
+from handlers.ids import IdeaIds, IdeaTopicIds
 from handlers.publisher import post_failure_hint
 
 logger = logging.getLogger(__name__)

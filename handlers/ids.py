@@ -37,3 +37,19 @@ class CampaignIds(StrEnum):
     OPTIONS_ACTION = "campaign-options-input"
     HIDE_COUNTS_OPTION = "hide-counts"
     QUARTERLY_OPTION = "quarterly"
+
+
+class IdeaTopicIds(StrEnum):
+    """Identifiers of the topic menu in the idea modal and in the author's private message."""
+
+    MODAL_BLOCK = "idea-topic"
+    MODAL_ACTION = "idea-topic-input"
+    CHOICE_BLOCK = "idea-topic-choice"
+    CHOICE_ACTION = "idea-topic-choose"
+
+
+class AnnouncementIds(StrEnum):
+    """Action ids of the announcement's buttons."""
+
+    REMIND_ACTION = "campaign-remind-me"
+    POST_ACTION = "campaign-post-announcement"

@@ -56,8 +56,7 @@ from bot.simulate.traffic import (
     Totals,
     build_plan,
 )
-from handlers.blocks.ideas import IdeaTopicIds
-from handlers.ids import IdeaIds
+from handlers.ids import IdeaIds, IdeaTopicIds
 from handlers.mrkdwn import escape
 
 CHANNEL_ID = "C0STAFFVOICE"

@@ -24,7 +24,7 @@ from bot.core import roles
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
 from bot.simulate.local_bot import LocalBot
-from handlers.blocks.announcement import AnnouncementIds
+from handlers.ids import AnnouncementIds
 
 # Questions staff answer, one per theme of the organisation's first campaign.
 TOPICS = (

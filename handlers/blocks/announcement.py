@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.records import CampaignRecord
 from bot.core.schedule import format_local
+from handlers.ids import AnnouncementIds
 from handlers.mrkdwn import escape, split_for_sections
 
 Blocks = list[dict[str, Any]]
@@ -16,13 +16,6 @@ REMIND_LABEL = "Remind me when it's live"
 # Slack's limits on the text of a header block and of a section block.
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
-
-
-class AnnouncementIds(StrEnum):
-    """Action ids of the announcement's buttons."""
-
-    REMIND_ACTION = "campaign-remind-me"
-    POST_ACTION = "campaign-post-announcement"
 
 
 def _section(text: str) -> dict[str, Any]:

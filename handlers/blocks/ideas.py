@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
 from bot.core.records import IdeaRecord, TopicRecord
-from handlers.ids import IdeaIds
+from handlers.ids import IdeaIds, IdeaTopicIds
 from handlers.mrkdwn import escape, excerpt, split_for_sections
 
 Blocks = list[dict[str, Any]]
 
 # Slack's option object allows at most 75 characters of text (Block Kit reference).
 MAX_OPTION_TEXT = 75
-
-
-class IdeaTopicIds(StrEnum):
-    """Identifiers of the topic menu in the idea modal and in the author's private message."""
-
-    # NOTE: these belong with IdeaIds in handlers/ids.py, which this change did not edit.
-    MODAL_BLOCK = "idea-topic"
-    MODAL_ACTION = "idea-topic-input"
-    CHOICE_BLOCK = "idea-topic-choice"
-    CHOICE_ACTION = "idea-topic-choose"
 
 
 def vote_label(count: int) -> str:

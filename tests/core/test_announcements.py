@@ -18,7 +18,7 @@ from bot.core.clock import ManualClock
 from bot.core.errors import DeliveryFailed, InvalidInput, NotFound, PermissionDenied
 from bot.core.records import CampaignRecord, Person
 from bot.simulate.slack_standin import SlackStandIn
-from handlers.blocks.announcement import AnnouncementIds
+from handlers.ids import AnnouncementIds
 from handlers.publisher import SlackPublisher
 from handlers.refresher import VoteCountRefresher
 from storage.database import Database

@@ -96,4 +96,3 @@ def test_string_days_rejected(db: Database, clock: ManualClock) -> None:
     with pytest.raises(TypeError):
         create(db, clock, reminder_days="10")
     assert stored_settings(db) == []
-

@@ -14,7 +14,7 @@ from bot.core import campaigns, roles
 from bot.core.records import CampaignRecord
 from bot.simulate.local_bot import HttpResult, LocalBot
 from bot.simulate.slack_standin import APP_ID, BOT_ID, TEAM_DOMAIN, TEAM_ID, channel_name
-from handlers.blocks.announcement import AnnouncementIds
+from handlers.ids import AnnouncementIds
 from storage.models import CampaignInterest, ScheduledRun
 from tests.e2e.support import (
     CAMPAIGN_CHANNEL,

@@ -12,8 +12,7 @@ from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate.local_bot import HttpResult, LocalBot
 from bot.simulate.slack_standin import APP_ID, BOT_ID, TEAM_DOMAIN, TEAM_ID, channel_name
-from handlers.blocks.ideas import IdeaTopicIds
-from handlers.ids import IdeaIds
+from handlers.ids import IdeaIds, IdeaTopicIds
 from handlers.refresher import CLOSED_UPDATE_INTERVAL_SECONDS
 from storage.models import Idea
 from tests.e2e.support import (

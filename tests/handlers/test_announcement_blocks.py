@@ -11,11 +11,11 @@ from bot.core.records import CampaignRecord, TopicRecord
 from handlers.blocks.announcement import (
     HEADER_LIMIT,
     SECTION_LIMIT,
-    AnnouncementIds,
     announcement_message,
     created_confirmation,
     opening_message,
 )
+from handlers.ids import AnnouncementIds
 
 LONDON = ZoneInfo("Europe/London")
 

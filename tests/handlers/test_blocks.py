@@ -17,7 +17,6 @@ from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
 from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea, TopicRecord
 from handlers.blocks.campaigns import launch_message, summary_message, totals_line
 from handlers.blocks.ideas import (
-    IdeaTopicIds,
     author_label,
     idea_message,
     idea_modal,
@@ -25,7 +24,7 @@ from handlers.blocks.ideas import (
     topic_choice_blocks,
     vote_label,
 )
-from handlers.ids import IdeaIds
+from handlers.ids import IdeaIds, IdeaTopicIds
 
 LONDON = ZoneInfo("Europe/London")
 MENTIONS = "<!channel> <!here> <@U123> <https://x|y> & co"
