@@ -11,8 +11,12 @@ from handlers.mrkdwn import escape
 IDEA_HELP = (
     "Share an idea with `/idea` followed by your idea, such as "
     "`/idea Move the team huddle to 9:15 so night staff can join`. "
-    "Send `/idea` alone to open a form with room for detail and an option to post anonymously. "
-    "Colleagues vote with :+1: or the Vote button and comment in the idea's thread."
+    "Send `/idea` alone to open a form with room for detail, the campaign's topics to choose "
+    "from and an option to post anonymously. When the campaign has several topics, an idea "
+    "sent as `/idea` followed by text is posted at once and you are asked which topic it "
+    "answers. Colleagues vote with :+1: or the Vote button and comment in the idea's thread. "
+    "Some campaigns hide vote counts until they close; the Vote button then tells you privately "
+    "whether your vote counts."
 )
 
 
