@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
@@ -97,7 +97,9 @@ class SlackWsgiApp:
             return _reply(start_response, "400 Bad Request", "Malformed body")
         query = environ.get("QUERY_STRING", "")
         try:
-            response = self._bolt.dispatch(BoltRequest(body=body, query=query, headers=headers))
+            bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
+            request = BoltRequest(body=body, query=query, headers=bolt_headers)
+            response = self._bolt.dispatch(request)
         except (KeyError, TypeError, ValueError, AttributeError):
             # Bolt indexes payload fields it expects (a view's type, say) before
             # any listener runs, so a signed but incomplete payload fails here.

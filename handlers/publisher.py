@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -37,6 +38,21 @@ POST_FAILURE_HINTS = {
 def post_failure_hint(reason: str) -> str:
     """Return a short explanation of a Slack error code for the person affected."""
     return POST_FAILURE_HINTS.get(reason, f"Slack answered {reason}")
+
+
+def direct_messages(
+    platform: str, text: str, blocks: list[dict[str, Any]], *, dedupe_keys: Mapping[str, str]
+) -> list[OutboundMessage]:
+    """Build one outbox message of the same text and blocks per recipient in dedupe_keys.
+
+    dedupe_keys maps each recipient's user id to the outbox key of their copy.
+    """
+    return [
+        OutboundMessage(
+            platform=platform, recipient=user_id, text=text, dedupe_key=dedupe_key, blocks=blocks
+        )
+        for user_id, dedupe_key in dedupe_keys.items()
+    ]
 
 
 class SlackPublisher:
@@ -87,16 +103,7 @@ class SlackPublisher:
         dedupe_keys maps each recipient's user id to the outbox key of their message.
         """
         text, blocks = opening_message(campaign, timezone=self._timezone)
-        return [
-            OutboundMessage(
-                platform=campaign.platform,
-                recipient=user_id,
-                text=text,
-                dedupe_key=dedupe_key,
-                blocks=blocks,
-            )
-            for user_id, dedupe_key in dedupe_keys.items()
-        ]
+        return direct_messages(campaign.platform, text, blocks, dedupe_keys=dedupe_keys)
 
     def post_summary(self, summary: CampaignSummary) -> str:
         """Post a campaign's closing summary, linking each top idea's message."""
@@ -137,16 +144,7 @@ class SlackPublisher:
         dedupe_keys maps each recipient's user id to the outbox key of their copy.
         """
         text, blocks = final_report_message(report, permalinks=self._report_permalinks(report))
-        return [
-            OutboundMessage(
-                platform=report.campaign.platform,
-                recipient=user_id,
-                text=text,
-                dedupe_key=dedupe_key,
-                blocks=blocks,
-            )
-            for user_id, dedupe_key in dedupe_keys.items()
-        ]
+        return direct_messages(report.campaign.platform, text, blocks, dedupe_keys=dedupe_keys)
 
     def show_voting_closed(self, campaign_id: int) -> None:
         """Queue the replacement of a closed campaign's Vote buttons with final counts, paced."""
@@ -199,16 +197,7 @@ class SlackPublisher:
                 if link:
                     permalinks[gain.idea_id] = link
         text, blocks = digest_message(digest, permalinks=permalinks, timezone=self._timezone)
-        return [
-            OutboundMessage(
-                platform=digest.campaign.platform,
-                recipient=user_id,
-                text=text,
-                dedupe_key=dedupe_key,
-                blocks=blocks,
-            )
-            for user_id, dedupe_key in dedupe_keys.items()
-        ]
+        return direct_messages(digest.campaign.platform, text, blocks, dedupe_keys=dedupe_keys)
 
     def count_staff(self) -> int | None:
         """Return the number of people in the workspace, or None when counting failed."""

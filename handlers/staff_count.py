@@ -69,13 +69,13 @@ class StaffCounter:
         """
         with self._lock:
             if self._counted is not None:
-                counted_at, count = self._counted
+                counted_at, kept = self._counted
                 if self._monotonic() - counted_at < self._max_age:
-                    return count
-            count = self._count_pages()
-            if count is not None:
-                self._counted = (self._monotonic(), count)
-            return count
+                    return kept
+            counted = self._count_pages()
+            if counted is not None:
+                self._counted = (self._monotonic(), counted)
+            return counted
 
     def _count_pages(self) -> int | None:
         count = 0

@@ -862,7 +862,9 @@ class CampaignRun:
     def _check_topics(self, replay: Replay, *, counter: DatabaseCounter) -> None:
         """Compare the ideas per topic in the database with the topics staff chose."""
         stored = counter.ideas_by_topic()
-        expected: dict[int | None, int] = dict(replay.expected_topics)
+        expected: dict[int | None, int] = {
+            topic_id: count for topic_id, count in replay.expected_topics.items()
+        }
         if stored != expected:
             self.result.problems.append(
                 f"ideas by topic id (None for no topic): database {stored}, expected {expected}"

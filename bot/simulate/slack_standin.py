@@ -773,7 +773,7 @@ class SlackStandIn:
         headers: dict[str, str] = {}
         with self._lock:
             api_method = self._workspace.methods.get(method)
-            expected_token = self._bot_token
+            expected_token: str | None = self._bot_token
             if method == "apps.connections.open":
                 api_method, expected_token = self._connections_open, self._app_token
             if api_method is None or expected_token is None:
