@@ -164,10 +164,11 @@ class CampaignTotals:
 
 @dataclass(frozen=True)
 class DayActivity:
-    """A local calendar day's new ideas, comments and votes in a campaign."""
+    """A campaign day's new ideas, comments and votes."""
 
+    # The local date the campaign day starts on.
     day: date
-    # The campaign day, counting the local date of the campaign's start as day 1.
+    # The campaign day: day 1 starts at the opening, each next one a local day later.
     day_number: int
     idea_count: int
     comment_count: int

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Integer, cast, extract, func, literal_column, select, union_all
@@ -30,6 +30,7 @@ from bot.core.records import (
     SeriesComparison,
     TopicRanking,
 )
+from bot.core.reminder_schedule import day_start
 from bot.core.summary import count_participants
 from storage import campaigns as campaign_store
 from storage.database import Database
@@ -46,9 +47,8 @@ METHOD = (
 )
 TOP_IDEAS = 10
 BUSIEST_DAYS = 3
-# Every UTC offset in use today is a whole multiple of 15 minutes, so no local
-# midnight falls inside a bucket of this size that starts on a multiple of it.
-ACTIVITY_BUCKET_SECONDS = 900
+# Activity is grouped into campaign days by the minute it happened in.
+ACTIVITY_BUCKET_SECONDS = 60
 
 _IDEA, _COMMENT, _VOTE = 0, 1, 2
 
@@ -85,7 +85,7 @@ def campaign_report(
         campaign = campaign_store.get_campaign(session, campaign_id)
         if campaign is None:
             raise NotFound(f"There is no campaign {campaign_id}.")
-        first_day = campaign.starts_at.astimezone(timezone).date()
+        starts_at = campaign.starts_at
 
         topics = list(
             session.scalars(
@@ -104,7 +104,7 @@ def campaign_report(
         for group in groups:
             top_ideas = tuple(
                 _ranked_idea(
-                    rank, entry, details[entry.counts.id], first_day=first_day, timezone=timezone
+                    rank, entry, details[entry.counts.id], starts_at=starts_at, timezone=timezone
                 )
                 for rank, entry in enumerate(group.top, start=1)
             )
@@ -129,7 +129,7 @@ def campaign_report(
             has_topics=bool(topics),
             totals=totals,
             busiest_days=_busiest_days(
-                session, campaign_id, first_day=first_day, timezone=timezone
+                session, campaign_id, starts_at=starts_at, timezone=timezone
             ),
             comparison=_series_comparison(session, campaign, totals),
             topics=tuple(rankings),
@@ -243,12 +243,23 @@ def _idea_details(session: Session, idea_ids: Sequence[int]) -> dict[int, Idea]:
     return {idea.id: idea for idea in session.scalars(select(Idea).where(Idea.id.in_(idea_ids)))}
 
 
-def _campaign_day(moment: datetime, *, first_day: date, timezone: ZoneInfo) -> int:
-    return (moment.astimezone(timezone).date() - first_day).days + 1
+def campaign_day(moment: datetime, *, starts_at: datetime, timezone: ZoneInfo) -> int:
+    """Return the campaign day of a moment, day 1 for anything before the start.
+
+    Day 1 starts at the opening, and each later day at the same local time one
+    local day after the one before, so a campaign of 20 days has days 1 to 20
+    whatever time of day it opened.
+    """
+    local_start = starts_at.astimezone(timezone)
+    local = moment.astimezone(timezone)
+    day = (local.date() - local_start.date()).days + 1
+    if local.time() < local_start.time():
+        day -= 1
+    return max(day, 1)
 
 
 def _ranked_idea(
-    rank: int, entry: _Scored, idea: Idea, *, first_day: date, timezone: ZoneInfo
+    rank: int, entry: _Scored, idea: Idea, *, starts_at: datetime, timezone: ZoneInfo
 ) -> FairRankedIdea:
     return FairRankedIdea(
         rank=rank,
@@ -259,7 +270,7 @@ def _ranked_idea(
         vote_count=entry.counts.vote_count,
         comment_count=entry.counts.comment_count,
         posted_at=idea.created_at,
-        posted_day=_campaign_day(idea.created_at, first_day=first_day, timezone=timezone),
+        posted_day=campaign_day(idea.created_at, starts_at=starts_at, timezone=timezone),
         active_voter_count=entry.active_voter_count,
         score=entry.score,
         channel_id=idea.channel_id,
@@ -282,9 +293,9 @@ def _bucket(session: Session, moment: ColumnElement[datetime]) -> ColumnElement[
 
 
 def _busiest_days(
-    session: Session, campaign_id: int, *, first_day: date, timezone: ZoneInfo
+    session: Session, campaign_id: int, *, starts_at: datetime, timezone: ZoneInfo
 ) -> tuple[DayActivity, ...]:
-    """Return the local days with the most new ideas, comments and votes, busiest first.
+    """Return the campaign days with the most new ideas, comments and votes, busiest first.
 
     Days with equal activity are listed earliest first. Only standing votes and
     comments that are not deleted count.
@@ -304,21 +315,23 @@ def _busiest_days(
         select(events.c.kind, bucket, func.count()).group_by(events.c.kind, bucket)
     ).all()
 
-    per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    per_day: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for kind, bucket_number, count in rows:
         start = datetime.fromtimestamp(int(bucket_number) * ACTIVITY_BUCKET_SECONDS, UTC)
-        per_day[start.astimezone(timezone).date()][int(kind)] += int(count)
+        per_day[campaign_day(start, starts_at=starts_at, timezone=timezone)][int(kind)] += int(
+            count
+        )
 
     busiest = sorted(per_day.items(), key=lambda item: (-sum(item[1]), item[0]))[:BUSIEST_DAYS]
     return tuple(
         DayActivity(
-            day=day,
-            day_number=(day - first_day).days + 1,
+            day=day_start(starts_at, day_number, timezone=timezone).astimezone(timezone).date(),
+            day_number=day_number,
             idea_count=counts[_IDEA],
             comment_count=counts[_COMMENT],
             vote_count=counts[_VOTE],
         )
-        for day, counts in busiest
+        for day_number, counts in busiest
     )
 
 

@@ -395,66 +395,57 @@ def test_report_hidden_counts_shown(db: Database, clock: ManualClock) -> None:
     assert ranked_by_id(report)[idea_id].active_voter_count == 3
 
 
-def test_busiest_days_london_summer(db: Database, clock: ManualClock) -> None:
-    # Campaign day 1 is 1 June 2027. London is on BST (UTC+1) then, so 23:30 UTC
-    # is 00:30 on the next local day.
-    clock.set(datetime(2027, 6, 1, 9, 0, tzinfo=UTC))
+def test_busiest_days_count_campaign_days(db: Database, clock: ManualClock) -> None:
+    # The campaign opens at 22:00 in winter, so each campaign day runs from 22:00 to
+    # 22:00 and a 20-day campaign has days 1 to 20, not 21 calendar dates.
+    clock.set(datetime(2027, 1, 11, 22, 0, tzinfo=UTC))
     campaign = open_new_campaign(db, clock)
     first = post(db, clock, person("Ann"))
-    second = post(db, clock, person("Bob"))
-    clock.set(datetime(2027, 6, 2, 22, 0, tzinfo=UTC))
-    for name in ("V1", "V2", "V3"):
+    clock.set(datetime(2027, 1, 12, 21, 59, tzinfo=UTC))
+    for name in ("V1", "V2"):
         cast(db, clock, person(name), first)
-    clock.set(datetime(2027, 6, 2, 23, 30, tzinfo=UTC))
-    after_midnight = post(db, clock, person("Cat"))
-    for name in ("V4", "V5", "V6", "V7"):
+    clock.set(datetime(2027, 1, 12, 22, 0, tzinfo=UTC))
+    second = post(db, clock, person("Bob"))
+    for name in ("V3", "V4", "V5"):
         cast(db, clock, person(name), second)
-    clock.set(datetime(2027, 6, 3, 12, 0, tzinfo=UTC))
-    comment(db, clock, person("Dan"), first, "1700000000.000001")
-    comment(db, clock, person("Eve"), first, "1700000000.000002")
-    assert delete_comment(
-        db, person("Eve"), idea_id=first, message_id="1700000000.000002", now=clock.now()
+    clock.set(datetime(2027, 1, 31, 21, 0, tzinfo=UTC))
+    cast(db, clock, person("V6"), second)
+
+    report = campaign_report(db, campaign.id, timezone=LONDON)
+
+    assert report.busiest_days == (
+        DayActivity(date(2027, 1, 12), 2, idea_count=1, comment_count=0, vote_count=3),
+        DayActivity(date(2027, 1, 11), 1, idea_count=1, comment_count=0, vote_count=2),
+        DayActivity(date(2027, 1, 30), 20, idea_count=0, comment_count=0, vote_count=1),
     )
-    clock.set(datetime(2027, 6, 4, 12, 0, tzinfo=UTC))
-    cast(db, clock, person("V8"), after_midnight)
+    assert ranked_by_id(report)[first].posted_day == 1
+    assert ranked_by_id(report)[second].posted_day == 2
+
+
+def test_busiest_days_follow_clock_change(db: Database, clock: ManualClock) -> None:
+    # London's clocks go forward at 01:00 UTC on 28 March 2027. The campaign opens at
+    # 09:00 GMT, so its third day starts at 09:00 BST, which is 08:00 UTC.
+    clock.set(datetime(2027, 3, 26, 9, 0, tzinfo=UTC))
+    campaign = open_new_campaign(db, clock)
+    idea_id = post(db, clock, person("Ann"))
+    clock.set(datetime(2027, 3, 28, 8, 30, tzinfo=UTC))
+    for name in ("V1", "V2"):
+        cast(db, clock, person(name), idea_id)
+    comment(db, clock, person("Dan"), idea_id, "1700000000.000001")
 
     london = campaign_report(db, campaign.id, timezone=LONDON)
     utc = campaign_report(db, campaign.id, timezone=ZoneInfo("UTC"))
 
     assert london.busiest_days == (
-        DayActivity(date(2027, 6, 3), 3, idea_count=1, comment_count=1, vote_count=4),
-        DayActivity(date(2027, 6, 2), 2, idea_count=0, comment_count=0, vote_count=3),
-        DayActivity(date(2027, 6, 1), 1, idea_count=2, comment_count=0, vote_count=0),
+        DayActivity(date(2027, 3, 28), 3, idea_count=0, comment_count=1, vote_count=2),
+        DayActivity(date(2027, 3, 26), 1, idea_count=1, comment_count=0, vote_count=0),
     )
-    assert [day.activity_count for day in london.busiest_days] == [6, 3, 2]
-    # In UTC the late votes fall on 2 June, and 3 and 4 June tie with one each.
+    # Counted in UTC, 08:30 on 28 March is before the third day's 09:00 start.
     assert utc.busiest_days == (
-        DayActivity(date(2027, 6, 2), 2, idea_count=1, comment_count=0, vote_count=7),
-        DayActivity(date(2027, 6, 1), 1, idea_count=2, comment_count=0, vote_count=0),
-        DayActivity(date(2027, 6, 3), 3, idea_count=0, comment_count=1, vote_count=0),
+        DayActivity(date(2027, 3, 27), 2, idea_count=0, comment_count=1, vote_count=2),
+        DayActivity(date(2027, 3, 26), 1, idea_count=1, comment_count=0, vote_count=0),
     )
-    assert ranked_by_id(london)[after_midnight].posted_day == 3
-    assert ranked_by_id(utc)[after_midnight].posted_day == 2
     assert london.timezone == "Europe/London"
-
-
-def test_busiest_days_quarter_hour_offset(db: Database, clock: ManualClock) -> None:
-    # Kathmandu is UTC+05:45, so local midnight is 18:15 UTC.
-    kathmandu = ZoneInfo("Asia/Kathmandu")
-    campaign = open_new_campaign(db, clock)
-    idea_id = post(db, clock, person("Ann"))
-    clock.set(datetime(2027, 1, 11, 18, 14, tzinfo=UTC))
-    cast(db, clock, person("V1"), idea_id)
-    clock.set(datetime(2027, 1, 11, 18, 16, tzinfo=UTC))
-    for name in ("V2", "V3", "V4"):
-        cast(db, clock, person(name), idea_id)
-
-    report = campaign_report(db, campaign.id, timezone=kathmandu)
-
-    assert report.busiest_days == (
-        DayActivity(date(2027, 1, 12), 2, idea_count=0, comment_count=0, vote_count=3),
-        DayActivity(date(2027, 1, 11), 1, idea_count=1, comment_count=0, vote_count=1),
-    )
 
 
 def test_busiest_days_top_three(db: Database, clock: ManualClock) -> None:
