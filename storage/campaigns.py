@@ -32,6 +32,7 @@ def add_campaign(
         channel_id=channel_id,
         starts_at=starts_at,
         ends_at=ends_at,
+        planned_ends_at=ends_at,
         status="scheduled",
         created_at=created_at,
         hide_counts=hide_counts,
@@ -87,13 +88,25 @@ def mark_campaign_closed(session: Session, campaign_id: int, *, now: datetime) -
 
 
 def set_campaign_end(
-    session: Session, campaign_id: int, *, ends_at: datetime, statuses: Sequence[str]
+    session: Session,
+    campaign_id: int,
+    *,
+    ends_at: datetime,
+    statuses: Sequence[str],
+    planned: bool,
 ) -> bool:
-    """Move a campaign's end; return False if its status is not one of statuses."""
+    """Move a campaign's end; return False if its status is not one of statuses.
+
+    With planned, the planned end moves too, as for an extension; without it,
+    as for an early close, the planned end stays.
+    """
+    values: dict[str, datetime] = {"ends_at": ends_at}
+    if planned:
+        values["planned_ends_at"] = ends_at
     result = session.execute(
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.status.in_(statuses))
-        .values(ends_at=ends_at)
+        .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -70,6 +70,9 @@ class Campaign(Base):
     final_reminder_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
     # The announcement posted ahead of the start, with its "Remind me" button.
     announcement_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The close as planned, which an early close leaves as it was; None for
+    # campaigns created before it was stored, whose ends_at is the plan.
+    planned_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index(None, "status"),)
 

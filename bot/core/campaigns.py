@@ -328,7 +328,11 @@ def close_campaign_early(
                 field="campaign",
             )
         if not campaign_store.set_campaign_end(
-            session, campaign_id, ends_at=min(now, campaign.ends_at), statuses=("open",)
+            session,
+            campaign_id,
+            ends_at=min(now, campaign.ends_at),
+            statuses=("open",),
+            planned=False,
         ):
             raise _already_closed(campaign_id)
         session.refresh(campaign)
@@ -379,7 +383,7 @@ def extend_campaign(
                 field="days",
             )
         if not campaign_store.set_campaign_end(
-            session, campaign_id, ends_at=ends_at, statuses=("scheduled", "open")
+            session, campaign_id, ends_at=ends_at, statuses=("scheduled", "open"), planned=True
         ):
             raise _already_closed(campaign_id)
         session.refresh(campaign)
@@ -487,9 +491,10 @@ def schedule_next_in_series(
             return None
 
         local_start = campaign.starts_at.astimezone(timezone).replace(tzinfo=None)
-        local_end = campaign.ends_at.astimezone(timezone).replace(tzinfo=None)
-        # NOTE: a campaign closed early has its ends_at moved to the close, so
-        # the next one is as long as this one ran, not as long as planned.
+        # A campaign closed early keeps its planned end, so the next one is as
+        # long as this one was planned to be, not as long as it ran.
+        planned_end = campaign.planned_ends_at or campaign.ends_at
+        local_end = planned_end.astimezone(timezone).replace(tzinfo=None)
         days = min(max((local_end.date() - local_start.date()).days, 1), MAX_DAYS)
         quarters = 1
         next_start = _quarters_later(local_start, quarters, timezone=timezone)

@@ -190,3 +190,54 @@ def test_closes_to_finish_until_done(db: Database) -> None:
             now=campaign.ends_at + timedelta(minutes=1),
         )
     assert delivery.closes_to_finish(db) == []
+
+
+def test_repeat_after_early_close_keeps_length(db: Database) -> None:
+    record = campaigns.create_campaign(
+        db,
+        title="Quarterly voice",
+        channel_id="C0QUARTER",
+        starts="2027-01-31 09:00",
+        days=20,
+        timezone=LONDON,
+        now=CREATED,
+        topics=TOPICS,
+        repeat_quarterly=True,
+    )
+    assert campaigns.open_campaign(db, record.id, now=record.starts_at) is not None
+    early = record.starts_at + timedelta(days=3)
+    campaigns.close_campaign_early(db, record.id, by=None, now=early)
+    closed = campaigns.close_campaign(db, record.id, now=early)
+    assert closed is not None
+
+    following = campaigns.schedule_next_in_series(db, record.id, timezone=LONDON, now=early)
+
+    assert following is not None
+    assert closed.ends_at == early
+    assert following.starts_at == datetime(2027, 4, 30, 8, 0, tzinfo=UTC)
+    assert following.ends_at == datetime(2027, 5, 20, 8, 0, tzinfo=UTC)
+
+
+def test_repeat_after_extension_keeps_new_length(db: Database) -> None:
+    record = campaigns.create_campaign(
+        db,
+        title="Quarterly voice",
+        channel_id="C0QUARTER",
+        starts="2027-01-31 09:00",
+        days=20,
+        timezone=LONDON,
+        now=CREATED,
+        topics=TOPICS,
+        repeat_quarterly=True,
+    )
+    campaigns.extend_campaign(db, record.id, days=5, by=None, timezone=LONDON, now=CREATED)
+    extended = campaigns.get_campaign(db, record.id)
+    assert campaigns.open_campaign(db, record.id, now=extended.starts_at) is not None
+    assert campaigns.close_campaign(db, record.id, now=extended.ends_at) is not None
+
+    following = campaigns.schedule_next_in_series(
+        db, record.id, timezone=LONDON, now=extended.ends_at
+    )
+
+    assert following is not None
+    assert following.ends_at == datetime(2027, 5, 25, 8, 0, tzinfo=UTC)
