@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 
 from bot.core.records import CampaignRecord
 from bot.core.schedule import format_local
+from handlers.blocks.topics import topic_sections
 from handlers.ids import AnnouncementIds
 from handlers.mrkdwn import escape, split_for_sections
 
 Blocks = list[dict[str, Any]]
 
 REMIND_LABEL = "Remind me when it's live"
-# Slack's limits on the text of a header block and of a section block.
+# Slack's limit on the text of a header block.
 HEADER_LIMIT = 150
-SECTION_LIMIT = 3000
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -26,24 +26,6 @@ def _header(text: str) -> dict[str, Any]:
     if len(text) > HEADER_LIMIT:
         text = text[: HEADER_LIMIT - 1].rstrip() + "…"
     return {"type": "header", "text": {"type": "plain_text", "text": text}}
-
-
-def _topic_sections(campaign: CampaignRecord, *, heading: str) -> Blocks:
-    """Return the campaign's questions as numbered lines in as few sections as Slack allows.
-
-    Each question stays whole in one section. Escaping at most quintuples a
-    question of MAX_TOPIC_LENGTH characters, to 1,500, well within the limit.
-    """
-    if not campaign.topics:
-        return []
-    pieces = [f"*{heading}*"]
-    for topic in campaign.topics:
-        line = f"{topic.position}. {escape(topic.question)}"
-        if len(pieces[-1]) + 1 + len(line) > SECTION_LIMIT:
-            pieces.append(line)
-        else:
-            pieces[-1] += "\n" + line
-    return [_section(piece) for piece in pieces]
 
 
 def announcement_message(campaign: CampaignRecord, *, timezone: ZoneInfo) -> tuple[str, Blocks]:
@@ -57,7 +39,7 @@ def announcement_message(campaign: CampaignRecord, *, timezone: ZoneInfo) -> tup
         _section(
             f"*{title}* opens in <#{campaign.channel_id}> on *{opens}* and closes on *{closes}*."
         ),
-        *_topic_sections(campaign, heading="The questions"),
+        *topic_sections(campaign, heading="The questions"),
         {
             "type": "context",
             "elements": [
@@ -95,7 +77,7 @@ def opening_message(campaign: CampaignRecord, *, timezone: ZoneInfo) -> tuple[st
             f"*{title}* is open now in <#{campaign.channel_id}> until *{closes}*. "
             "You asked to be told when it started."
         ),
-        *_topic_sections(campaign, heading="The questions"),
+        *topic_sections(campaign, heading="The questions"),
         _section(
             f"Share an idea by sending `/idea` followed by your idea in <#{campaign.channel_id}>, "
             "vote with :+1: or the Vote button, and comment in an idea's thread."

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.core.records import CampaignRecord, CampaignSummary
 from bot.core.schedule import format_local
 from handlers.blocks.ideas import vote_label
+from handlers.blocks.topics import topic_sections
 from handlers.mrkdwn import escape, excerpt
 
 Blocks = list[dict[str, Any]]
@@ -33,6 +34,7 @@ def launch_message(campaign: CampaignRecord, *, timezone: ZoneInfo) -> tuple[str
                 "verbatim": True,
             },
         },
+        *topic_sections(campaign, heading="The questions"),
     ]
     return text, blocks
 

@@ -10,11 +10,11 @@ from bot.core.campaigns import MAX_TITLE_LENGTH, MAX_TOPIC_LENGTH, MAX_TOPICS
 from bot.core.records import CampaignRecord, TopicRecord
 from handlers.blocks.announcement import (
     HEADER_LIMIT,
-    SECTION_LIMIT,
     announcement_message,
     created_confirmation,
     opening_message,
 )
+from handlers.blocks.topics import SECTION_LIMIT
 from handlers.ids import AnnouncementIds
 
 LONDON = ZoneInfo("Europe/London")

@@ -238,6 +238,17 @@ def test_launch_message_content() -> None:
     _assert_within_slack_limits(blocks)
 
 
+def test_launch_message_lists_topics() -> None:
+    campaign = _campaign(topics=_topics("What slows you down?", "Who <deserves> thanks?"))
+
+    _, blocks = launch_message(campaign, timezone=LONDON)
+
+    assert blocks[-1]["text"]["text"] == (
+        "*The questions*\n1. What slows you down?\n2. Who &lt;deserves&gt; thanks?"
+    )
+    _assert_within_slack_limits(blocks)
+
+
 def test_launch_message_long_title() -> None:
     _, blocks = launch_message(_campaign(title="T" * 200), timezone=LONDON)
 
