@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations")
 
     campaign = commands.add_parser(
-        "campaign", help="create, list, close and extend campaigns (as an administrator)"
+        "campaign", help="create, list, cancel, close and extend campaigns (as an administrator)"
     )
     campaign_commands = campaign.add_subparsers(
         dest="campaign_command", required=True, metavar="ACTION"
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="QUESTION",
-        help=f"a question staff answer; repeat for up to {campaigns.MAX_TOPICS} (default none)",
+        help=f"a question staff answer; give 1 to {campaigns.MAX_TOPICS}, one --topic each",
     )
     create.add_argument(
         "--hide-counts", action="store_true", help="hide vote counts until the campaign closes"
@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 48, when the campaign is longer)",
     )
     campaign_commands.add_parser("list", help="list campaigns with their topics")
+    cancel = campaign_commands.add_parser(
+        "cancel", help="cancel a scheduled campaign so it never opens"
+    )
+    cancel.add_argument("campaign_id", metavar="ID", type=int, help="campaign ID from `list`")
     close = campaign_commands.add_parser(
         "close", help="close an open campaign now; the running bot posts its summary"
     )
@@ -204,6 +208,15 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
     """Run a campaign subcommand as an administrator, so no role check applies."""
     db = _open_database(settings)
     try:
+        if args.campaign_command == "cancel":
+            record = campaigns.cancel_campaign(
+                db, args.campaign_id, by=None, now=SystemClock().now()
+            )
+            print(
+                f"Campaign {record.id} is cancelled and will not open. People who asked to be "
+                "reminded get no message; if it was announced, tell the channel."
+            )
+            return 0
         if args.campaign_command == "close":
             record = campaigns.close_campaign_early(
                 db, args.campaign_id, by=None, now=SystemClock().now()
@@ -231,7 +244,12 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
             if not SLACK_CHANNEL_ID.match(args.channel):
                 raise ConfigError(
                     f"--channel {args.channel!r} is not a Slack channel ID: use the ID such as "
-                    "C0123456789 from the channel's details (About, at the bottom), not its name"
+                    "C0123456789 from the channel's details (About, at the bottom), not its name."
+                )
+            if not args.topic:
+                raise ConfigError(
+                    "a campaign asks staff at least one question: add --topic QUESTION, once for "
+                    f"each question, up to {campaigns.MAX_TOPICS}."
                 )
             record = campaigns.create_campaign(
                 db,
@@ -266,6 +284,16 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 f"{row.id:>4}  {row.status:<9}  {opens:<20}  {closes:<20}  {row.channel_id:<12}"
                 f"  {row.title}"
             )
+            settings_shown = [
+                label
+                for label, on in (
+                    ("vote counts hidden until it closes", row.hide_counts),
+                    ("repeats every quarter", row.repeat_quarterly),
+                )
+                if on
+            ]
+            if settings_shown:
+                print(f"{'':>4}  {'; '.join(settings_shown)}")
             for topic in row.topics:
                 print(f"{'':>4}  topic {topic.position}: {topic.question}")
         return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core import campaigns, roles
 from bot.core.errors import InvalidInput
 from bot.core.records import Person
+from bot.core.schedule import START_FORMAT, is_past_wall_time
 from handlers import announcements, errors, replies
 from handlers.blocks.announcement import created_confirmation
 from handlers.blocks.campaigns_modal import (
@@ -60,6 +62,14 @@ def register(app: App, ctx: HandlerContext) -> None:
             campaign_submission(ctx, ack=ack, body=body, view=view, client=client)
 
 
+# The words each subcommand takes, and how to write it, for the reply to a wrong count.
+USAGE = {
+    "cancel": (2, "one campaign ID: `/campaign cancel ID`"),
+    "close": (2, "one campaign ID: `/campaign close ID`"),
+    "extend": (3, "a campaign ID and a number of days: `/campaign extend ID DAYS`"),
+}
+
+
 def campaign_command(
     ctx: HandlerContext,
     *,
@@ -102,12 +112,20 @@ def campaign_command(
         reply = announcements.announce(ctx, campaign_id=campaign_id, manager=manager, client=client)
         respond(text=reply, response_type="ephemeral")
         return
-    if action == "close" and len(words) == 2:
+    if action in USAGE and len(words) != USAGE[action][0]:
+        ack(text=f"Give {USAGE[action][1]}, as `/campaign list` shows.")
+        return
+    if action == "cancel":
+        campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
+        record = campaigns.cancel_campaign(ctx.db, campaign_id, by=manager, now=now)
+        ack(text=replies.campaign_cancelled(record))
+        return
+    if action == "close":
         campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
         record = campaigns.close_campaign_early(ctx.db, campaign_id, by=manager, now=now)
         ack(text=replies.campaign_closing(record))
         return
-    if action == "extend" and len(words) == 3:
+    if action == "extend":
         campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
         days = _whole_number(words[2], name="number of days", field="days")
         record = campaigns.extend_campaign(
@@ -154,6 +172,11 @@ def campaign_submission(
         field_errors[CampaignIds.DATE_BLOCK.value] = "Choose the start date."
     if not start_time:
         field_errors[CampaignIds.TIME_BLOCK.value] = "Choose the start time."
+    if start_date and start_time and _start_is_past(ctx, f"{start_date} {start_time}"):
+        field_errors[CampaignIds.DATE_BLOCK.value] = (
+            f"{start_date} {start_time} ({ctx.timezone.key}) has passed: choose a later date "
+            "or time."
+        )
     days = _modal_days(days_text, field_errors)
     reminder_days = _modal_reminder_days(values, field_errors)
     final_reminder_hours = _modal_final_reminder_hours(values, field_errors)
@@ -195,6 +218,15 @@ def campaign_submission(
     client.chat_postMessage(
         channel=user_id, text=text, blocks=created_confirmation(text, campaign=record)
     )
+
+
+def _start_is_past(ctx: HandlerContext, text: str) -> bool:
+    try:
+        wall_time = datetime.strptime(text, START_FORMAT)
+    except ValueError:
+        # An unreadable start is reported by create_campaign beside the date.
+        return False
+    return is_past_wall_time(wall_time, timezone=ctx.timezone, now=ctx.clock.now())
 
 
 def _value(values: dict[str, Any], block: CampaignIds, action: CampaignIds, key: str) -> Any:

@@ -97,8 +97,8 @@ def apology(reference: str) -> str:
 CAMPAIGN_HELP = (
     "`/campaign` opens a form to create a campaign. `/campaign list` shows scheduled, open and "
     "past campaigns. `/campaign announce ID` posts a scheduled campaign's announcement, where "
-    "staff can ask to be reminded when it opens. `/campaign close ID` closes an open campaign "
-    "now, and "
+    "staff can ask to be reminded when it opens. `/campaign cancel ID` calls off a scheduled "
+    "campaign, `/campaign close ID` closes an open campaign now, and "
     "`/campaign extend ID DAYS` moves its close later by whole days. "
     "These commands are for engagement managers."
 )
@@ -119,18 +119,42 @@ def campaign_list(campaigns: list[CampaignRecord], *, timezone: ZoneInfo) -> str
     if not campaigns:
         return "There are no campaigns yet. Send `/campaign` to create one."
     sections = []
-    for status, heading in (("scheduled", "Scheduled"), ("open", "Open"), ("closed", "Past")):
+    groups = (
+        ("scheduled", "Scheduled"),
+        ("open", "Open"),
+        ("closed", "Past"),
+        ("cancelled", "Cancelled"),
+    )
+    for status, heading in groups:
         lines = [
             f"• {campaign.id}: {escape(campaign.title)} in <#{campaign.channel_id}>, "
             f"{format_local(campaign.starts_at, timezone)} to "
-            f"{format_local(campaign.ends_at, timezone)}, "
-            f"{len(campaign.topics)} topics"
+            f"{format_local(campaign.ends_at, timezone)}, {_campaign_details(campaign)}"
             for campaign in campaigns
             if campaign.status == status
         ]
         if lines:
             sections.append(f"*{heading}*\n" + "\n".join(lines))
     return "\n\n".join(sections)
+
+
+def _campaign_details(campaign: CampaignRecord) -> str:
+    count = len(campaign.topics)
+    details = ["1 topic" if count == 1 else f"{count} topics"]
+    if campaign.hide_counts:
+        details.append("counts hidden until it closes")
+    if campaign.repeat_quarterly:
+        details.append("repeats every quarter")
+    return ", ".join(details)
+
+
+def campaign_cancelled(campaign: CampaignRecord) -> str:
+    """Confirm that a scheduled campaign is cancelled."""
+    return (
+        f"Campaign {campaign.id}, {escape(campaign.title)}, is cancelled and will not open. "
+        "People who asked to be reminded get no message, so if it was announced, tell "
+        f"<#{campaign.channel_id}>."
+    )
 
 
 def campaign_closing(campaign: CampaignRecord) -> str:

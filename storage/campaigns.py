@@ -87,6 +87,16 @@ def mark_campaign_closed(session: Session, campaign_id: int, *, now: datetime) -
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def mark_campaign_cancelled(session: Session, campaign_id: int, *, now: datetime) -> bool:
+    """Move a scheduled campaign to cancelled; return False if it was not scheduled."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == "scheduled")
+        .values(status="cancelled", closed_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def set_campaign_end(
     session: Session,
     campaign_id: int,

@@ -146,6 +146,12 @@ def validate_reminders(
             raise TypeError("reminder_days must be a sequence of day numbers, not one string")
         chosen = tuple(reminder_days)
         for day in chosen:
+            if days < 2:
+                raise InvalidInput(
+                    "A campaign of 1 day has no day after the opening for a reminder: leave "
+                    "out the reminder days, or make the campaign longer.",
+                    field="reminder_days",
+                )
             if not 2 <= day <= days:
                 raise InvalidInput(
                     f"Reminder day {day} is outside the campaign, which lasts {days} days: "
@@ -320,11 +326,9 @@ def close_campaign_early(
     with db.transaction() as session:
         campaign = _get_or_raise(session, campaign_id)
         if campaign.status == "scheduled":
-            # NOTE: there is no cancelled status, so a campaign that has not
-            # opened yet cannot be withdrawn here.
             raise InvalidInput(
                 f"Campaign {campaign_id} has not opened yet, so it cannot be closed early. "
-                "Wait until it opens, then close it.",
+                "To call it off, cancel it instead.",
                 field="campaign",
             )
         if not campaign_store.set_campaign_end(
@@ -338,6 +342,37 @@ def close_campaign_early(
         session.refresh(campaign)
         record = campaign_record(campaign)
     logger.info("Campaign %s set to close now, by %s", campaign_id, _actor(by))
+    return record
+
+
+def cancel_campaign(
+    db: Database, campaign_id: int, *, by: Person | None, now: datetime
+) -> CampaignRecord:
+    """Cancel a scheduled campaign, so it never opens; raise InvalidInput once it has opened.
+
+    by is the manager asking; None means an administrator at the command line,
+    and skips the role check. The scheduler drops the campaign's opening job at
+    its next sync, and people who asked to be reminded get no message.
+    """
+    if by is not None:
+        roles.require_manager(db, by, action="cancel campaigns")
+    with db.transaction() as session:
+        campaign = _get_or_raise(session, campaign_id)
+        if campaign.status == "open":
+            raise InvalidInput(
+                f"Campaign {campaign_id} is open already, so it cannot be cancelled. "
+                "Close it early instead.",
+                field="campaign",
+            )
+        if not campaign_store.mark_campaign_cancelled(session, campaign_id, now=now):
+            raise InvalidInput(
+                f"Campaign {campaign_id} is {campaign.status} already, so there is nothing "
+                "to cancel.",
+                field="campaign",
+            )
+        session.refresh(campaign)
+        record = campaign_record(campaign)
+    logger.info("Cancelled campaign %s, by %s", campaign_id, _actor(by))
     return record
 
 

@@ -44,11 +44,21 @@ def parse_start(text: str, *, timezone: ZoneInfo, now: datetime) -> datetime:
             "choose a time outside that hour."
         )
     starts_at = to_local_instant(wall_time, timezone)
-    if starts_at < now - timedelta(minutes=1):
+    if _is_past(starts_at, now):
         raise InvalidInput(
             f'Start time {value} ({timezone.key}) is in the past: use "now" or a later time.'
         )
     return max(starts_at, now)
+
+
+def _is_past(starts_at: datetime, now: datetime) -> bool:
+    # A start within the last minute counts as now, so the current minute is accepted.
+    return starts_at < now - timedelta(minutes=1)
+
+
+def is_past_wall_time(wall_time: datetime, *, timezone: ZoneInfo, now: datetime) -> bool:
+    """Return whether a naive local start time has passed, by more than a minute."""
+    return _is_past(to_local_instant(wall_time, timezone), now)
 
 
 def end_of_campaign(starts_at: datetime, *, days: int, timezone: ZoneInfo) -> datetime:

@@ -24,7 +24,7 @@ def create(env: dict[str, str], cwd: Path, *extra: str) -> subprocess.CompletedP
         "C0SPRING",
         "--starts",
         "now",
-        *extra,
+        *(extra if "--topic" in extra else ("--topic", "What slows you down?", *extra)),
         env=env,
         cwd=cwd,
     )
@@ -63,12 +63,36 @@ def test_create_with_topics_and_options(
     assert record.created_by is None
 
 
-def test_create_without_topics(cli_env: dict[str, str], database_url: str, tmp_path: Path) -> None:
+def test_create_without_topics_rejected(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "No questions",
+        "--channel",
+        "C0SPRING",
+        "--starts",
+        "now",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 2
+    assert "add --topic QUESTION" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert stored(database_url) == []
+
+
+def test_create_defaults_options_off(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
     result = create(cli_env, tmp_path)
 
     assert result.returncode == 0, result.stderr
     [record] = stored(database_url)
-    assert record.topics == ()
+    assert [topic.question for topic in record.topics] == ["What slows you down?"]
     assert record.hide_counts is False
     assert record.repeat_quarterly is False
 
@@ -137,6 +161,8 @@ def test_extend_moves_close(cli_env: dict[str, str], database_url: str, tmp_path
         "create",
         "--title",
         "Winter",
+        "--topic",
+        "What slows you down?",
         "--channel",
         "C0WINTER",
         "--starts",
@@ -172,3 +198,38 @@ def test_extend_rejects_days(
     assert result.returncode == 2
     assert expected in result.stderr
     assert stored(database_url)[0].ends_at == record.ends_at
+
+
+def test_cancel_scheduled_campaign(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    assert create(cli_env, tmp_path, "--topic", "Q?").returncode == 0
+    [record] = stored(database_url)
+    later = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "Next spring",
+        "--channel",
+        "C0SPRING",
+        "--starts",
+        "2031-03-20 09:00",
+        "--topic",
+        "What slows you down?",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert later.returncode == 0, later.stderr
+    scheduled = max(stored(database_url), key=lambda campaign: campaign.id)
+
+    cancelled = run_cli("campaign", "cancel", str(scheduled.id), env=cli_env, cwd=tmp_path)
+    again = run_cli("campaign", "cancel", str(scheduled.id), env=cli_env, cwd=tmp_path)
+    listed = run_cli("campaign", "list", env=cli_env, cwd=tmp_path)
+
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert f"Campaign {scheduled.id} is cancelled" in cancelled.stdout
+    assert again.returncode == 2
+    assert "is cancelled already" in again.stderr
+    assert "cancelled" in listed.stdout
+    statuses = {campaign.id: campaign.status for campaign in stored(database_url)}
+    assert statuses == {record.id: "scheduled", scheduled.id: "cancelled"}

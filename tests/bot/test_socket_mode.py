@@ -114,6 +114,8 @@ def test_socket_mode_idea_command(database_url: str, tmp_path: Path) -> None:
                     "create",
                     "--title",
                     "Socket",
+                    "--topic",
+                    "What slows you down?",
                     "--channel",
                     "C0SOCKET",
                     "--starts",

@@ -11,6 +11,7 @@ from bot.core.campaigns import (
     MAX_DAYS,
     MAX_TOPIC_LENGTH,
     MAX_TOPICS,
+    cancel_campaign,
     close_campaign,
     close_campaign_early,
     create_campaign,
@@ -294,3 +295,50 @@ def test_extend_rejects_closed(db: Database, clock: ManualClock) -> None:
         extend_campaign(db, campaign.id, days=2, by=None, now=clock.now(), timezone=LONDON)
 
     assert "is closed already" in raised.value.user_message
+
+
+def test_cancel_scheduled_campaign(db: Database, clock: ManualClock) -> None:
+    make_manager(db, clock)
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+
+    cancelled = cancel_campaign(db, campaign.id, by=MANAGER, now=clock.now())
+
+    assert cancelled.status == "cancelled"
+    assert get_campaign(db, campaign.id).status == "cancelled"
+    assert list_campaigns(db, statuses=("scheduled", "open")) == []
+    # The opening never happens, even when its time comes.
+    assert open_campaign(db, campaign.id, now=campaign.starts_at) is None
+
+
+def test_cancel_non_manager(db: Database, clock: ManualClock) -> None:
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+
+    with pytest.raises(PermissionDenied):
+        cancel_campaign(db, campaign.id, by=STAFF, now=clock.now())
+
+    assert get_campaign(db, campaign.id).status == "scheduled"
+
+
+def test_cancel_rejects_open(db: Database, clock: ManualClock) -> None:
+    campaign = open_new(db, clock)
+
+    with pytest.raises(InvalidInput) as raised:
+        cancel_campaign(db, campaign.id, by=None, now=clock.now())
+
+    assert "Close it early instead" in raised.value.user_message
+    assert get_campaign(db, campaign.id).status == "open"
+
+
+def test_cancel_twice_rejected(db: Database, clock: ManualClock) -> None:
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+    cancel_campaign(db, campaign.id, by=None, now=clock.now())
+
+    with pytest.raises(InvalidInput) as raised:
+        cancel_campaign(db, campaign.id, by=None, now=clock.now())
+
+    assert "is cancelled already" in raised.value.user_message
+
+
+def test_cancel_unknown_campaign(db: Database, clock: ManualClock) -> None:
+    with pytest.raises(NotFound):
+        cancel_campaign(db, 404, by=None, now=clock.now())

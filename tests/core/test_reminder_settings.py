@@ -96,3 +96,12 @@ def test_string_days_rejected(db: Database, clock: ManualClock) -> None:
     with pytest.raises(TypeError):
         create(db, clock, reminder_days="10")
     assert stored_settings(db) == []
+
+
+def test_one_day_campaign_reminder_day_rejected(db: Database, clock: ManualClock) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        create(db, clock, days=1, reminder_days=[2])
+
+    assert raised.value.user_message.startswith("A campaign of 1 day has no day after")
+    assert raised.value.field == "reminder_days"
+    assert stored_settings(db) == []

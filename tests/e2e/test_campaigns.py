@@ -232,7 +232,7 @@ def test_submission_creates_campaign(bot: LocalBot, slack: SlackSender, manager:
         ({"days": "0"}, CampaignIds.DAYS_BLOCK, "1 to 366 days"),
         ({"days": "-2"}, CampaignIds.DAYS_BLOCK, "1 to 366 days"),
         ({"days": None}, CampaignIds.DAYS_BLOCK, "whole number of days"),
-        ({"start_date": "2020-01-01"}, CampaignIds.DATE_BLOCK, "in the past"),
+        ({"start_date": "2020-01-01"}, CampaignIds.DATE_BLOCK, "has passed: choose a later date"),
         ({"start_date": None}, CampaignIds.DATE_BLOCK, "start date"),
         ({"channel": None}, CampaignIds.CHANNEL_BLOCK, "Choose the channel"),
     ],
@@ -336,3 +336,40 @@ def test_extend_rejected(
     reply = wait_until(lambda: slack.response_texts(token), what="the rejection")
     assert expected in reply[0]
     assert get_campaign(bot_db(bot), campaign.id).ends_at == campaign.ends_at
+
+
+def test_cancel_scheduled(bot: LocalBot, slack: SlackSender, manager: str) -> None:
+    assert submit(slack, title="Called off").status == 200
+    [campaign] = list_campaigns(bot_db(bot))
+
+    text = answer_text(send_command(slack, f"cancel {campaign.id}", user=manager)[0])
+    listed = answer_text(send_command(slack, "list", user=manager)[0])
+
+    assert f"Campaign {campaign.id}, Called off, is cancelled" in text
+    assert get_campaign(bot_db(bot), campaign.id).status == "cancelled"
+    assert "*Cancelled*" in listed
+
+
+def test_cancel_open_rejected(bot: LocalBot, slack: SlackSender, manager: str) -> None:
+    campaign = open_campaign_now(bot)
+
+    _, token = send_command(slack, f"cancel {campaign.id}", user=manager)
+
+    reply = wait_until(replies_to(slack, token), what="the rejection")
+    assert "Close it early instead" in reply[0]
+    assert get_campaign(bot_db(bot), campaign.id).status == "open"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("close", "Give one campaign ID: `/campaign close ID`"),
+        ("close 1 2", "Give one campaign ID: `/campaign close ID`"),
+        ("cancel", "Give one campaign ID: `/campaign cancel ID`"),
+        ("extend 1", "Give a campaign ID and a number of days: `/campaign extend ID DAYS`"),
+    ],
+)
+def test_wrong_argument_count_usage(
+    slack: SlackSender, manager: str, text: str, expected: str
+) -> None:
+    assert expected in answer_text(send_command(slack, text, user=manager)[0])
