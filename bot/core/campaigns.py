@@ -226,6 +226,14 @@ def create_campaign(
         reminder_days, final_reminder_hours, days=days, length=ends_at - starts_at
     )
     with db.transaction() as session:
+        _refuse_overlap(
+            session,
+            platform=platform,
+            channel_id=channel_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+        )
         campaign = campaign_store.add_campaign(
             session,
             title=title,
@@ -255,6 +263,42 @@ def create_campaign(
         ends_at,
     )
     return record
+
+
+def _refuse_overlap(
+    session: Session,
+    *,
+    platform: str,
+    channel_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    timezone: ZoneInfo,
+    campaign_id: int | None = None,
+    field: str = "starts",
+) -> None:
+    """Raise InvalidInput when another scheduled or open campaign in the channel overlaps.
+
+    Ideas posted in a channel go to the campaign open there, so two at once would
+    leave staff unsure which one they answer. campaign_id is left out of the check.
+    """
+    for other in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):
+        if other.id == campaign_id or other.platform != platform:
+            continue
+        if other.channel_id != channel_id:
+            continue
+        if other.starts_at < ends_at and starts_at < other.ends_at:
+            advice = (
+                "Extend it by fewer days, so it closes before the other opens."
+                if campaign_id is not None
+                else "Start this one after it closes, or choose another channel."
+            )
+            raise InvalidInput(
+                f"Campaign {other.id}, {other.title}, runs in this channel from "
+                f"{format_local(other.starts_at, timezone)} to "
+                f"{format_local(other.ends_at, timezone)}, and two campaigns in one channel "
+                f"cannot overlap. {advice}",
+                field=field,
+            )
 
 
 def list_campaigns(
@@ -399,8 +443,8 @@ def extend_campaign(
         )
     with db.transaction() as session:
         campaign = _get_or_raise(session, campaign_id)
-        if campaign.status == "closed":
-            raise _already_closed(campaign_id)
+        if campaign.status not in ("scheduled", "open"):
+            raise _already_closed(campaign_id, status=campaign.status)
         ends_at = end_of_campaign(campaign.ends_at, days=days, timezone=timezone)
         start_date = campaign.starts_at.astimezone(timezone).date()
         length = (ends_at.astimezone(timezone).date() - start_date).days
@@ -417,6 +461,16 @@ def extend_campaign(
                 f"at {format_local(ends_at, timezone)}. Give more days.",
                 field="days",
             )
+        _refuse_overlap(
+            session,
+            platform=campaign.platform,
+            channel_id=campaign.channel_id,
+            starts_at=campaign.starts_at,
+            ends_at=ends_at,
+            timezone=timezone,
+            campaign_id=campaign_id,
+            field="days",
+        )
         if not campaign_store.set_campaign_end(
             session, campaign_id, ends_at=ends_at, statuses=("scheduled", "open"), planned=True
         ):
@@ -438,9 +492,9 @@ def _get_or_raise(session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
-def _already_closed(campaign_id: int) -> InvalidInput:
+def _already_closed(campaign_id: int, *, status: str = "closed") -> InvalidInput:
     return InvalidInput(
-        f"Campaign {campaign_id} is closed already, so it cannot be changed. "
+        f"Campaign {campaign_id} is {status} already, so it cannot be changed. "
         "Create a new campaign instead.",
         field="campaign",
     )

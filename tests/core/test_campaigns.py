@@ -17,6 +17,7 @@ from bot.core.campaigns import (
     claim_announcement,
     close_campaign,
     create_campaign,
+    extend_campaign,
     get_campaign,
     list_campaigns,
     open_campaign,
@@ -182,14 +183,47 @@ def test_get_campaign_unknown(db: Database) -> None:
 
 
 def test_list_campaigns_by_start(db: Database, clock: ManualClock) -> None:
-    later = new_campaign(db, clock, title="Later", starts="2027-02-01 09:00")
-    sooner = new_campaign(db, clock, title="Sooner", starts="2027-01-20 09:00")
+    later = new_campaign(db, clock, title="Later", starts="2027-02-01 09:00", channel_id="C3")
+    sooner = new_campaign(db, clock, title="Sooner", starts="2027-01-20 09:00", channel_id="C2")
     running = open_new_campaign(db, clock, title="Running")
 
     assert [c.id for c in list_campaigns(db)] == [running.id, sooner.id, later.id]
     assert [c.id for c in list_campaigns(db, statuses=("open",))] == [running.id]
     assert [c.id for c in list_campaigns(db, statuses=("scheduled",))] == [sooner.id, later.id]
     assert list_campaigns(db, statuses=("closed",)) == []
+
+
+def test_overlap_in_channel_rejected(db: Database, clock: ManualClock) -> None:
+    first = new_campaign(db, clock, title="First", starts="2027-02-01 09:00")
+
+    with pytest.raises(InvalidInput) as raised:
+        new_campaign(db, clock, title="Second", starts="2027-02-20 09:00")
+
+    assert raised.value.user_message.startswith(f"Campaign {first.id}, First, runs in this channel")
+    assert raised.value.field == "starts"
+    assert [campaign.id for campaign in list_campaigns(db)] == [first.id]
+
+
+def test_back_to_back_and_other_channel_accepted(db: Database, clock: ManualClock) -> None:
+    first = new_campaign(db, clock, starts="2027-02-01 09:00", days=20)
+    # The first closes at 09:00 on 21 February, when the next one may open.
+    following = new_campaign(db, clock, starts="2027-02-21 09:00")
+    elsewhere = new_campaign(db, clock, starts="2027-02-10 09:00", channel_id="C2")
+
+    assert [c.id for c in list_campaigns(db)] == [first.id, elsewhere.id, following.id]
+
+
+def test_extension_into_next_campaign_rejected(db: Database, clock: ManualClock) -> None:
+    first = new_campaign(db, clock, starts="2027-02-01 09:00", days=20)
+    following = new_campaign(db, clock, starts="2027-02-21 09:00")
+
+    with pytest.raises(InvalidInput) as raised:
+        extend_campaign(db, first.id, days=1, by=None, now=clock.now(), timezone=LONDON)
+
+    assert f"Campaign {following.id}" in raised.value.user_message
+    assert "Extend it by fewer days" in raised.value.user_message
+    assert raised.value.field == "days"
+    assert get_campaign(db, first.id).ends_at == first.ends_at
 
 
 def test_open_not_due(db: Database, clock: ManualClock) -> None:

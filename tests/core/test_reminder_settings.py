@@ -20,11 +20,18 @@ def stored_settings(db: Database) -> list[tuple[str, int]]:
         return [(row.reminder_days, row.final_reminder_hours) for row in rows]
 
 
-def create(db: Database, clock: ManualClock, *, days: int = 20, **reminders: object) -> None:
+def create(
+    db: Database,
+    clock: ManualClock,
+    *,
+    days: int = 20,
+    channel_id: str = "C0SPRING",
+    **reminders: object,
+) -> None:
     create_campaign(
         db,
         title="Spring ideas",
-        channel_id="C0SPRING",
+        channel_id=channel_id,
         starts="now",
         days=days,
         timezone=LONDON,
@@ -53,7 +60,7 @@ def test_none_given_stores_none(db: Database, clock: ManualClock) -> None:
 def test_defaults_that_do_not_fit_dropped(db: Database, clock: ManualClock) -> None:
     # Day 10 is past a 5-day campaign; 48 hours is not less than a 1-day one.
     create(db, clock, days=5)
-    create(db, clock, days=1)
+    create(db, clock, days=1, channel_id="C0OTHER")
     assert stored_settings(db) == [("", 48), ("", 0)]
 
 

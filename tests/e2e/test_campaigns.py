@@ -21,6 +21,7 @@ from storage.models import Campaign, Topic
 from tests.e2e.support import (
     CAMPAIGN_CHANNEL,
     FORM_CONTENT_TYPE,
+    OTHER_CHANNEL,
     SlackSender,
     bot_db,
     count_rows,
@@ -267,7 +268,7 @@ def test_bot_not_in_channel(bot: LocalBot, slack: SlackSender, manager: str) -> 
 
 def test_list_groups_campaigns(bot: LocalBot, slack: SlackSender, manager: str) -> None:
     assert submit(slack, title="Later ideas").status == 200
-    opened = open_campaign_now(bot, title="Current ideas")
+    opened = open_campaign_now(bot, title="Current ideas", channel=OTHER_CHANNEL)
 
     text = answer_text(send_command(slack, "list", user=manager)[0])
 
