@@ -41,7 +41,7 @@ from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
-from bot.simulate.lifecycle import TOPICS, Lifecycle, LifecycleFailed
+from bot.simulate.lifecycle import MANAGER_COUNT, TOPICS, Lifecycle, LifecycleFailed
 from bot.simulate.local_bot import BOT_TOKEN, LocalBot, SlackRequestClient
 from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
 from bot.simulate.traffic import (
@@ -768,18 +768,20 @@ class CampaignRun:
         """Start the bot, announce and open the campaign, replay the plan, close and check."""
         clock = ManualClock(datetime.now(UTC))
         standin = SlackStandIn(bot_token=BOT_TOKEN, users=self.plan.users())
+        staff = [member.user_id for member in self.plan.staff]
         with LocalBot(
             database_url=self.database_url,
             clock=clock,
             standin=standin,
             outbox_rate=OUTBOX_RATE,
+            managers=staff[:MANAGER_COUNT],
         ) as bot:
             assert bot.process is not None
             campaign = self._create_campaign(bot, clock=clock)
             self.lifecycle = Lifecycle(
                 bot=bot,
                 campaign=campaign,
-                staff=[member.user_id for member in self.plan.staff],
+                staff=staff,
                 usernames={member.user_id: member.username for member in self.plan.staff},
                 timezone=bot.process.settings.timezone,
                 seed=self.plan.seed,
@@ -837,7 +839,6 @@ class CampaignRun:
         def send(label: str, body: bytes, content_type: str) -> bool:
             return replay.send(client, label, body, content_type)
 
-        lifecycle.grant_managers()
         lifecycle.announce(send)
         lifecycle.register(send)
         print(
@@ -1021,6 +1022,14 @@ def _print_lifecycle(result: SimulationResult) -> None:
             print(f"  {line}")
 
 
+def _command_name() -> str:
+    """Return how to run staffvoice again: the path it was started by, when that is a file."""
+    started_as = Path(sys.argv[0])
+    if started_as.name == "staffvoice" and started_as.is_file():
+        return str(started_as)
+    return "staffvoice"
+
+
 def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     """Print the totals table, the requests by kind, the timing and the verdict."""
     _print_totals(result)
@@ -1035,7 +1044,7 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     if temporary_path is not None:
         print(
             f"Database: {temporary_path}\n  inspect it with: "
-            f"DATABASE_URL=sqlite:///{temporary_path} staffvoice ideas"
+            f"DATABASE_URL=sqlite:///{temporary_path} {_command_name()} ideas"
         )
 
     if result.exit_code == 0:

@@ -20,7 +20,6 @@ from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core import roles
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
 from bot.simulate.local_bot import LocalBot
@@ -103,20 +102,6 @@ class Lifecycle:
         self._announcement: dict[str, Any] | None = None
 
     # Before the opening
-
-    def grant_managers(self) -> None:
-        """Grant the manager role to the first staff members, as `staffvoice roles grant` does."""
-        assert self.bot.process is not None
-        now = self.bot.process.clock.now()
-        for user_id in self.managers:
-            roles.grant_role(
-                self.bot.process.db,
-                platform="slack",
-                user_id=user_id,
-                role=roles.MANAGER,
-                granted_by="simulation",
-                now=now,
-            )
 
     def announce(self, send: Send) -> None:
         """Send `/campaign announce ID` as a manager and wait for the announcement."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -47,9 +48,11 @@ class LocalBot:
         standin: SlackStandIn | None = None,
         threads: int = 16,
         outbox_rate: float | None = None,
+        managers: Sequence[str] = (),
     ) -> None:
         self.database_url = database_url
         self._outbox_rate = outbox_rate
+        self._managers = tuple(managers)
         self.standin = standin or SlackStandIn(bot_token=BOT_TOKEN)
         self._clock = clock
         self._threads = threads
@@ -79,6 +82,8 @@ class LocalBot:
         overrides: dict[str, object] = {}
         if self._outbox_rate is not None:
             overrides["staffvoice_outbox_rate"] = self._outbox_rate
+        if self._managers:
+            overrides["staffvoice_managers"] = ",".join(self._managers)
         return load_settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,

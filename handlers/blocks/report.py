@@ -88,7 +88,8 @@ def _idea_line(idea: FairRankedIdea, *, permalinks: Mapping[int, str]) -> str:
     return (
         f"{idea.rank}. {linked_label} ({author}) · *{vote_label(idea.vote_count)}* · "
         f"{comment_label(idea.comment_count)} · posted day {idea.posted_day} "
-        f"({idea.active_voter_count:,} voters active since)"
+        f"({idea.active_voter_count:,} {'voter' if idea.active_voter_count == 1 else 'voters'} "
+        "active since)"
     )
 
 

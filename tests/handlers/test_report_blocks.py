@@ -315,3 +315,11 @@ def test_report_readable_by_simulation() -> None:
 
     assert blocks[0]["text"]["text"] == SUMMARY_HEADER
     assert parse_totals(text) == Totals(ideas=12, comments=30, votes=1234, participants=56)
+
+
+def test_report_one_active_voter_singular() -> None:
+    report = _report(topics=(_topic(10, "Q?", (_idea(1, active_voter_count=1),)),))
+
+    _, blocks = final_report_message(report)
+
+    assert "(1 voter active since)" in _sections(blocks)[2]
