@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.core import campaigns, interest, outbox
 from bot.core.records import Person
 from bot.simulate.local_bot import BOT_TOKEN
@@ -146,6 +148,9 @@ def register_interest(db: Database, campaign_id: int, *, now: datetime) -> None:
         interest.toggle_interest(db, person, campaign_id, now=now)
 
 
+# Several bot processes share a PostgreSQL database in production; SQLite's
+# multi-writer behaviour is covered by the two-bot tests of each job.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_processes_run_lifecycle_once(database_url: str, tmp_path: Path) -> None:
     db = Database(database_url)
     standin = SlackStandIn(bot_token=BOT_TOKEN)
