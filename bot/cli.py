@@ -15,6 +15,7 @@ from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles
 from bot.core.clock import SystemClock
 from bot.core.errors import InvalidInput, StaffvoiceError
+from bot.core.records import CampaignRecord
 from bot.core.schedule import format_local
 from bot.logs import configure_logging
 from storage.database import Database
@@ -90,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 48, when the campaign is longer)",
     )
     campaign_commands.add_parser("list", help="list campaigns with their topics")
+    edit = campaign_commands.add_parser(
+        "edit", help="change a scheduled campaign; options left out keep their value"
+    )
+    edit.add_argument("campaign_id", metavar="ID", type=int, help="campaign ID from `list`")
+    edit.add_argument("--title", help="new title")
+    edit.add_argument(
+        "--topic",
+        action="append",
+        metavar="QUESTION",
+        help="a question; when given, the questions given replace all the old ones",
+    )
+    edit.add_argument("--starts", help='new local start time "YYYY-MM-DD HH:MM" or "now"')
+    edit.add_argument("--days", type=int, help="new length in days")
     cancel = campaign_commands.add_parser(
         "cancel", help="cancel a scheduled campaign so it never opens"
     )
@@ -208,6 +222,15 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
     """Run a campaign subcommand as an administrator, so no role check applies."""
     db = _open_database(settings)
     try:
+        if args.campaign_command == "edit":
+            record = _edit_campaign(db, args, settings)
+            print(
+                f"Campaign {record.id} saved: opens "
+                f"{format_local(record.starts_at, settings.timezone)}, closes "
+                f"{format_local(record.ends_at, settings.timezone)}, "
+                f"{len(record.topics)} {'topic' if len(record.topics) == 1 else 'topics'}."
+            )
+            return 0
         if args.campaign_command == "cancel":
             record = campaigns.cancel_campaign(
                 db, args.campaign_id, by=None, now=SystemClock().now()
@@ -299,6 +322,30 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         db.dispose()
+
+
+def _edit_campaign(db: Database, args: argparse.Namespace, settings: Settings) -> CampaignRecord:
+    """Apply the options given to a scheduled campaign, keeping the others as they are."""
+    current = campaigns.get_campaign(db, args.campaign_id)
+    timezone = settings.timezone
+    local_start = current.starts_at.astimezone(timezone)
+    planned_end = (current.planned_ends_at or current.ends_at).astimezone(timezone)
+    return campaigns.update_campaign(
+        db,
+        current.id,
+        by=None,
+        title=args.title if args.title is not None else current.title,
+        channel_id=current.channel_id,
+        starts=args.starts or local_start.strftime("%Y-%m-%d %H:%M"),
+        days=args.days if args.days is not None else (planned_end.date() - local_start.date()).days,
+        timezone=timezone,
+        now=SystemClock().now(),
+        topics=args.topic if args.topic else [topic.question for topic in current.topics],
+        hide_counts=current.hide_counts,
+        repeat_quarterly=current.repeat_quarterly,
+        reminder_days=current.reminder_days,
+        final_reminder_hours=current.final_reminder_hours,
+    )
 
 
 def _roles(args: argparse.Namespace, settings: Settings) -> int:

@@ -64,6 +64,7 @@ def register(app: App, ctx: HandlerContext) -> None:
 
 # The words each subcommand takes, and how to write it, for the reply to a wrong count.
 USAGE = {
+    "edit": (2, "one campaign ID: `/campaign edit ID`"),
     "cancel": (2, "one campaign ID: `/campaign cancel ID`"),
     "close": (2, "one campaign ID: `/campaign close ID`"),
     "extend": (3, "a campaign ID and a number of days: `/campaign extend ID DAYS`"),
@@ -114,6 +115,22 @@ def campaign_command(
         return
     if action in USAGE and len(words) != USAGE[action][0]:
         ack(text=f"Give {USAGE[action][1]}, as `/campaign list` shows.")
+        return
+    if action == "edit":
+        campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
+        campaign = campaigns.get_campaign(ctx.db, campaign_id)
+        if campaign.status != "scheduled":
+            ack(
+                text=f"Campaign {campaign_id} is {campaign.status} already, so it can no longer "
+                "be edited. Extend or close it instead."
+            )
+            return
+        ack()
+        today = now.astimezone(ctx.timezone).date()
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=campaign_modal(today=today, timezone=ctx.timezone, campaign=campaign),
+        )
         return
     if action == "cancel":
         campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
@@ -191,6 +208,27 @@ def campaign_submission(
         return
 
     assert channel_id is not None and days is not None
+    editing = str(view.get("private_metadata") or "")
+    if editing.isdigit():
+        _save_edit(
+            ctx,
+            ack=ack,
+            client=client,
+            manager=manager,
+            campaign_id=int(editing),
+            changes={
+                "title": title,
+                "channel_id": channel_id,
+                "starts": f"{start_date} {start_time}",
+                "days": days,
+                "topics": topics,
+                "hide_counts": CampaignIds.HIDE_COUNTS_OPTION.value in options,
+                "repeat_quarterly": CampaignIds.QUARTERLY_OPTION.value in options,
+                "reminder_days": reminder_days,
+                "final_reminder_hours": final_reminder_hours,
+            },
+        )
+        return
     try:
         record = campaigns.create_campaign(
             ctx.db,
@@ -218,6 +256,35 @@ def campaign_submission(
     client.chat_postMessage(
         channel=user_id, text=text, blocks=created_confirmation(text, campaign=record)
     )
+
+
+def _save_edit(
+    ctx: HandlerContext,
+    *,
+    ack: Ack,
+    client: WebClient,
+    manager: Person,
+    campaign_id: int,
+    changes: dict[str, Any],
+) -> None:
+    """Apply the edit modal's values to a scheduled campaign and confirm it by direct message."""
+    try:
+        record = campaigns.update_campaign(
+            ctx.db,
+            campaign_id,
+            by=manager,
+            timezone=ctx.timezone,
+            now=ctx.clock.now(),
+            **changes,
+        )
+    except InvalidInput as error:
+        block = FIELD_BLOCKS.get(error.field or "", CampaignIds.TITLE_BLOCK)
+        ack(response_action="errors", errors={str(block): error.user_message})
+        return
+    ack()
+    logger.info("User %s edited campaign %s from the modal", manager.user_id, record.id)
+    text = replies.campaign_edited(record, timezone=ctx.timezone)
+    client.chat_postMessage(channel=manager.user_id, text=text)
 
 
 def _start_is_past(ctx: HandlerContext, text: str) -> bool:

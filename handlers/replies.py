@@ -97,7 +97,8 @@ def apology(reference: str) -> str:
 CAMPAIGN_HELP = (
     "`/campaign` opens a form to create a campaign. `/campaign list` shows scheduled, open and "
     "past campaigns. `/campaign announce ID` posts a scheduled campaign's announcement, where "
-    "staff can ask to be reminded when it opens. `/campaign cancel ID` calls off a scheduled "
+    "staff can ask to be reminded when it opens. `/campaign edit ID` changes a scheduled "
+    "campaign, `/campaign cancel ID` calls off a scheduled "
     "campaign, `/campaign close ID` closes an open campaign now, and "
     "`/campaign extend ID DAYS` moves its close later by whole days. "
     "These commands are for engagement managers."
@@ -146,6 +147,17 @@ def _campaign_details(campaign: CampaignRecord) -> str:
     if campaign.repeat_quarterly:
         details.append("repeats every quarter")
     return ", ".join(details)
+
+
+def campaign_edited(campaign: CampaignRecord, *, timezone: ZoneInfo) -> str:
+    """Confirm a scheduled campaign's new settings."""
+    topics = "".join(f"\n{topic.position}. {escape(topic.question)}" for topic in campaign.topics)
+    return (
+        f"Campaign {campaign.id}, {escape(campaign.title)}, is saved: it opens in "
+        f"<#{campaign.channel_id}> {format_local(campaign.starts_at, timezone)} and closes "
+        f"{format_local(campaign.ends_at, timezone)}. An announcement already posted keeps "
+        f"the old details, so tell the channel what changed. Topics:{topics}"
+    )
 
 
 def campaign_cancelled(campaign: CampaignRecord) -> str:

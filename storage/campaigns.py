@@ -97,6 +97,34 @@ def mark_campaign_cancelled(session: Session, campaign_id: int, *, now: datetime
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def update_scheduled_campaign(
+    session: Session,
+    campaign_id: int,
+    *,
+    title: str,
+    channel_id: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    hide_counts: bool,
+    repeat_quarterly: bool,
+) -> bool:
+    """Change a scheduled campaign's settings; return False if it is no longer scheduled."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == "scheduled")
+        .values(
+            title=title,
+            channel_id=channel_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            planned_ends_at=ends_at,
+            hide_counts=hide_counts,
+            repeat_quarterly=repeat_quarterly,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def set_campaign_end(
     session: Session,
     campaign_id: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import Topic
@@ -30,3 +30,10 @@ def list_topics(session: Session, campaign_id: int) -> list[Topic]:
 def get_topic(session: Session, topic_id: int) -> Topic | None:
     """Return the topic with this id, or None."""
     return session.get(Topic, topic_id)
+
+
+def replace_topics(session: Session, campaign_id: int, *, questions: Sequence[str]) -> list[Topic]:
+    """Replace a campaign's questions with new ones at positions 1, 2, ...; return them."""
+    session.execute(delete(Topic).where(Topic.campaign_id == campaign_id))
+    session.flush()
+    return add_topics(session, campaign_id, questions=questions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.core.reminder_schedule import (
     DEFAULT_FINAL_REMINDER_HOURS,
     DEFAULT_REMINDER_DAYS,
     format_reminder_days,
+    parse_reminder_days,
 )
 from bot.core.schedule import end_of_campaign, format_local, parse_start
 from storage import campaigns as campaign_store
@@ -59,6 +61,9 @@ def campaign_record(campaign: Campaign) -> CampaignRecord:
         hide_counts=bool(campaign.hide_counts),
         repeat_quarterly=bool(campaign.repeat_quarterly),
         created_by=campaign.created_by,
+        reminder_days=parse_reminder_days(campaign.reminder_days or ""),
+        final_reminder_hours=int(campaign.final_reminder_hours),
+        planned_ends_at=campaign.planned_ends_at or campaign.ends_at,
     )
 
 
@@ -209,24 +214,22 @@ def create_campaign(
     final_reminder_hours are checked by validate_reminders; None takes the
     defaults that fit the campaign.
     """
-    title = validate_title(title)
-    questions = validate_topics(topics)
-    channel_id = channel_id.strip()
-    if not channel_id:
-        raise InvalidInput(
-            "The channel is missing: give the id of the channel to run it in.", field="channel"
-        )
-    days = validate_days(days)
-    try:
-        starts_at = parse_start(starts, timezone=timezone, now=now)
-    except InvalidInput as error:
-        raise InvalidInput(error.user_message, field="starts") from None
-    ends_at = end_of_campaign(starts_at, days=days, timezone=timezone)
-    chosen_days, chosen_hours = validate_reminders(
-        reminder_days, final_reminder_hours, days=days, length=ends_at - starts_at
+    plan = _validated_plan(
+        title=title,
+        channel_id=channel_id,
+        starts=starts,
+        days=days,
+        timezone=timezone,
+        now=now,
+        topics=topics,
+        reminder_days=reminder_days,
+        final_reminder_hours=final_reminder_hours,
     )
+    title, channel_id, questions = plan.title, plan.channel_id, plan.questions
+    starts_at, ends_at = plan.starts_at, plan.ends_at
+    chosen_days, chosen_hours = plan.reminder_days, plan.final_reminder_hours
     with db.transaction() as session:
-        _refuse_overlap(
+        _reject_overlap(
             session,
             platform=platform,
             channel_id=channel_id,
@@ -265,7 +268,143 @@ def create_campaign(
     return record
 
 
-def _refuse_overlap(
+@dataclass(frozen=True)
+class _Plan:
+    """A campaign's checked settings, ready to store."""
+
+    title: str
+    channel_id: str
+    questions: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    reminder_days: tuple[int, ...]
+    final_reminder_hours: int
+
+
+def _validated_plan(
+    *,
+    title: str,
+    channel_id: str,
+    starts: str,
+    days: int,
+    timezone: ZoneInfo,
+    now: datetime,
+    topics: Sequence[str],
+    reminder_days: Sequence[int] | None,
+    final_reminder_hours: int | None,
+) -> _Plan:
+    """Check a campaign's settings, raising InvalidInput naming the first field at fault."""
+    title = validate_title(title)
+    questions = validate_topics(topics)
+    channel_id = channel_id.strip()
+    if not channel_id:
+        raise InvalidInput(
+            "The channel is missing: give the id of the channel to run it in.", field="channel"
+        )
+    days = validate_days(days)
+    try:
+        starts_at = parse_start(starts, timezone=timezone, now=now)
+    except InvalidInput as error:
+        raise InvalidInput(error.user_message, field="starts") from None
+    ends_at = end_of_campaign(starts_at, days=days, timezone=timezone)
+    chosen_days, chosen_hours = validate_reminders(
+        reminder_days, final_reminder_hours, days=days, length=ends_at - starts_at
+    )
+    return _Plan(
+        title=title,
+        channel_id=channel_id,
+        questions=questions,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reminder_days=tuple(chosen_days),
+        final_reminder_hours=chosen_hours,
+    )
+
+
+def update_campaign(
+    db: Database,
+    campaign_id: int,
+    *,
+    by: Person | None,
+    title: str,
+    channel_id: str,
+    starts: str,
+    days: int,
+    timezone: ZoneInfo,
+    now: datetime,
+    topics: Sequence[str],
+    hide_counts: bool,
+    repeat_quarterly: bool,
+    reminder_days: Sequence[int] | None = None,
+    final_reminder_hours: int | None = None,
+) -> CampaignRecord:
+    """Replace a scheduled campaign's settings and topics, as create_campaign checks them.
+
+    Only a campaign that has not opened can change, so no idea refers to its old
+    topics. by is the manager asking; None means an administrator at the command line.
+    """
+    if by is not None:
+        roles.require_manager(db, by, action="edit campaigns")
+    if not any(question.strip() for question in topics):
+        raise InvalidInput(
+            "The campaign needs at least one question: give one to ten topics.", field="topics"
+        )
+    plan = _validated_plan(
+        title=title,
+        channel_id=channel_id,
+        starts=starts,
+        days=days,
+        timezone=timezone,
+        now=now,
+        topics=topics,
+        reminder_days=reminder_days,
+        final_reminder_hours=final_reminder_hours,
+    )
+    with db.transaction() as session:
+        campaign = _get_or_raise(session, campaign_id)
+        if campaign.status != "scheduled":
+            raise InvalidInput(
+                f"Campaign {campaign_id} is {campaign.status} already, so it can no longer be "
+                "edited. Extend or close it instead.",
+                field="campaign",
+            )
+        _reject_overlap(
+            session,
+            platform=campaign.platform,
+            channel_id=plan.channel_id,
+            starts_at=plan.starts_at,
+            ends_at=plan.ends_at,
+            timezone=timezone,
+            campaign_id=campaign_id,
+        )
+        if not campaign_store.update_scheduled_campaign(
+            session,
+            campaign_id,
+            title=plan.title,
+            channel_id=plan.channel_id,
+            starts_at=plan.starts_at,
+            ends_at=plan.ends_at,
+            hide_counts=hide_counts,
+            repeat_quarterly=repeat_quarterly,
+        ):
+            raise InvalidInput(
+                f"Campaign {campaign_id} opened meanwhile, so it can no longer be edited.",
+                field="campaign",
+            )
+        reminder_store.set_reminder_settings(
+            session,
+            campaign_id,
+            reminder_days=format_reminder_days(plan.reminder_days),
+            final_reminder_hours=plan.final_reminder_hours,
+        )
+        topic_store.replace_topics(session, campaign_id, questions=plan.questions)
+        session.refresh(campaign)
+        record = campaign_record(campaign)
+    logger.info("Campaign %s edited, by %s", campaign_id, _actor(by))
+    return record
+
+
+def _reject_overlap(
     session: Session,
     *,
     platform: str,
@@ -279,7 +418,8 @@ def _refuse_overlap(
     """Raise InvalidInput when another scheduled or open campaign in the channel overlaps.
 
     Ideas posted in a channel go to the campaign open there, so two at once would
-    leave staff unsure which one they answer. campaign_id is left out of the check.
+    leave staff unsure which questions they are replying to. campaign_id is left
+    out of the check.
     """
     for other in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):
         if other.id == campaign_id or other.platform != platform:
@@ -461,7 +601,7 @@ def extend_campaign(
                 f"at {format_local(ends_at, timezone)}. Give more days.",
                 field="days",
             )
-        _refuse_overlap(
+        _reject_overlap(
             session,
             platform=campaign.platform,
             channel_id=campaign.channel_id,

@@ -33,6 +33,11 @@ class CampaignRecord:
     repeat_quarterly: bool = False
     # The user id of the manager who created it; None when made from the CLI.
     created_by: str | None = None
+    # Days that start with a reminder, and hours before the close of the last one (0: none).
+    reminder_days: tuple[int, ...] = (10,)
+    final_reminder_hours: int = 48
+    # The close as planned, which an early close leaves as it was.
+    planned_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.campaigns import DEFAULT_DAYS, MAX_DAYS, MAX_TITLE_LENGTH, MAX_TOPICS
+from bot.core.records import CampaignRecord
 from bot.core.reminder_schedule import (
     DEFAULT_FINAL_REMINDER_HOURS,
     DEFAULT_REMINDER_DAYS,
@@ -31,8 +32,14 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": _plain(text), "value": value}
 
 
-def campaign_modal(*, today: date, timezone: ZoneInfo) -> dict[str, Any]:
-    """Build the campaign modal, with the start date defaulting to today's local date."""
+def campaign_modal(
+    *, today: date, timezone: ZoneInfo, campaign: CampaignRecord | None = None
+) -> dict[str, Any]:
+    """Build the campaign modal, with the start date defaulting to today's local date.
+
+    With a campaign, the modal edits it: every field starts with its current
+    value, and private_metadata carries its id to the submission.
+    """
     blocks: list[dict[str, Any]] = [
         {
             "type": "input",
@@ -150,7 +157,7 @@ def campaign_modal(*, today: date, timezone: ZoneInfo) -> dict[str, Any]:
             },
         },
     ]
-    return {
+    modal: dict[str, Any] = {
         "type": "modal",
         "callback_id": CampaignIds.MODAL_CALLBACK.value,
         "title": _plain("New campaign"),
@@ -158,3 +165,59 @@ def campaign_modal(*, today: date, timezone: ZoneInfo) -> dict[str, Any]:
         "close": _plain("Cancel"),
         "blocks": blocks,
     }
+    if campaign is not None:
+        _fill_in(modal, campaign, timezone=timezone)
+    return modal
+
+
+def _fill_in(modal: dict[str, Any], campaign: CampaignRecord, *, timezone: ZoneInfo) -> None:
+    """Set the modal's fields to a campaign's current settings, for editing it."""
+    local_start = campaign.starts_at.astimezone(timezone)
+    planned_end = (campaign.planned_ends_at or campaign.ends_at).astimezone(timezone)
+    options = [
+        option
+        for option in _element(modal, CampaignIds.OPTIONS_BLOCK.value)["options"]
+        if (option["value"] == CampaignIds.HIDE_COUNTS_OPTION.value and campaign.hide_counts)
+        or (option["value"] == CampaignIds.QUARTERLY_OPTION.value and campaign.repeat_quarterly)
+    ]
+
+    values: dict[str, tuple[str, Any]] = {
+        CampaignIds.TITLE_BLOCK.value: ("initial_value", campaign.title),
+        CampaignIds.TOPICS_BLOCK.value: (
+            "initial_value",
+            "\n".join(topic.question for topic in campaign.topics),
+        ),
+        CampaignIds.CHANNEL_BLOCK.value: ("initial_conversation", campaign.channel_id),
+        CampaignIds.DATE_BLOCK.value: ("initial_date", local_start.date().isoformat()),
+        CampaignIds.TIME_BLOCK.value: ("initial_time", local_start.strftime("%H:%M")),
+        CampaignIds.DAYS_BLOCK.value: (
+            "initial_value",
+            str((planned_end.date() - local_start.date()).days),
+        ),
+        REMINDER_DAYS_BLOCK: ("initial_value", format_reminder_days(campaign.reminder_days)),
+        FINAL_REMINDER_BLOCK: ("initial_value", str(campaign.final_reminder_hours)),
+    }
+
+    for block_id, (key, value) in values.items():
+        element = _element(modal, block_id)
+        if value:
+            element[key] = value
+        else:
+            # Slack rejects an empty initial value, so an empty field is left blank.
+            element.pop(key, None)
+
+    channel = _element(modal, CampaignIds.CHANNEL_BLOCK.value)
+    channel.pop("default_to_current_conversation", None)
+    if options:
+        _element(modal, CampaignIds.OPTIONS_BLOCK.value)["initial_options"] = options
+    modal["title"] = _plain("Edit campaign")
+    modal["submit"] = _plain("Save")
+    modal["private_metadata"] = str(campaign.id)
+
+
+def _element(modal: dict[str, Any], block_id: str) -> dict[str, Any]:
+    for block in modal["blocks"]:
+        if block.get("block_id") == block_id:
+            element: dict[str, Any] = block["element"]
+            return element
+    raise KeyError(block_id)

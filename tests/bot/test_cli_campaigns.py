@@ -233,3 +233,50 @@ def test_cancel_scheduled_campaign(
     assert "cancelled" in listed.stdout
     statuses = {campaign.id: campaign.status for campaign in stored(database_url)}
     assert statuses == {record.id: "scheduled", scheduled.id: "cancelled"}
+
+
+def test_edit_scheduled_campaign(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    created = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "Next spring",
+        "--channel",
+        "C0SPRING",
+        "--starts",
+        "2031-03-20 09:00",
+        "--topic",
+        "What slows you down?",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    [record] = stored(database_url)
+
+    edited = run_cli(
+        "campaign",
+        "edit",
+        str(record.id),
+        "--title",
+        "Spring voice",
+        "--topic",
+        "Who deserves thanks?",
+        "--topic",
+        "What should we stop doing?",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    empty = run_cli("campaign", "edit", str(record.id), "--title", " ", env=cli_env, cwd=tmp_path)
+
+    assert edited.returncode == 0, edited.stderr
+    assert f"Campaign {record.id} saved" in edited.stdout
+    assert empty.returncode == 2
+    [after] = stored(database_url)
+    assert after.title == "Spring voice"
+    assert [topic.question for topic in after.topics] == [
+        "Who deserves thanks?",
+        "What should we stop doing?",
+    ]
+    assert (after.starts_at, after.ends_at) == (record.starts_at, record.ends_at)

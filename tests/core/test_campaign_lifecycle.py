@@ -19,6 +19,7 @@ from bot.core.campaigns import (
     get_campaign,
     list_campaigns,
     open_campaign,
+    update_campaign,
 )
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -342,3 +343,66 @@ def test_cancel_twice_rejected(db: Database, clock: ManualClock) -> None:
 def test_cancel_unknown_campaign(db: Database, clock: ManualClock) -> None:
     with pytest.raises(NotFound):
         cancel_campaign(db, 404, by=None, now=clock.now())
+
+
+def edit(db: Database, clock: ManualClock, campaign_id: int, **changes: object) -> CampaignRecord:
+    values: dict[str, object] = {
+        "by": None,
+        "title": "Spring ideas, edited",
+        "channel_id": "C1",
+        "starts": "2027-02-01 09:00",
+        "days": 20,
+        "timezone": LONDON,
+        "now": clock.now(),
+        "topics": ["What slows you down?", "Who deserves thanks?"],
+        "hide_counts": True,
+        "repeat_quarterly": False,
+    }
+    values.update(changes)
+    return update_campaign(db, campaign_id, **values)  # type: ignore[arg-type]
+
+
+def test_edit_scheduled_campaign(db: Database, clock: ManualClock) -> None:
+    make_manager(db, clock)
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+
+    edited = edit(db, clock, campaign.id, by=MANAGER, starts="2027-02-08 10:00", days=10)
+
+    assert edited.title == "Spring ideas, edited"
+    assert [topic.question for topic in edited.topics] == [
+        "What slows you down?",
+        "Who deserves thanks?",
+    ]
+    assert edited.starts_at == datetime(2027, 2, 8, 10, 0, tzinfo=UTC)
+    assert edited.ends_at == datetime(2027, 2, 18, 10, 0, tzinfo=UTC)
+    assert edited.hide_counts is True
+    assert get_campaign(db, campaign.id).topics == edited.topics
+
+
+def test_edit_invalid_input_changes_nothing(db: Database, clock: ManualClock) -> None:
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+
+    with pytest.raises(InvalidInput) as raised:
+        edit(db, clock, campaign.id, topics=[])
+
+    assert raised.value.field == "topics"
+    assert get_campaign(db, campaign.id) == campaign
+
+
+def test_edit_open_rejected(db: Database, clock: ManualClock) -> None:
+    campaign = open_new(db, clock)
+
+    with pytest.raises(InvalidInput) as raised:
+        edit(db, clock, campaign.id)
+
+    assert "can no longer be edited" in raised.value.user_message
+    assert get_campaign(db, campaign.id) == campaign
+
+
+def test_edit_non_manager(db: Database, clock: ManualClock) -> None:
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+
+    with pytest.raises(PermissionDenied):
+        edit(db, clock, campaign.id, by=STAFF)
+
+    assert get_campaign(db, campaign.id) == campaign

@@ -96,8 +96,9 @@ def submit(
     start_time: str | None = "09:00",
     days: str | None = "20",
     options: tuple[str, ...] = (),
+    editing: int | None = None,
 ) -> HttpResult:
-    """Send the campaign modal's view_submission with these inputs."""
+    """Send the campaign modal's view_submission with these inputs; editing is a campaign id."""
     bot = slack.bot
     assert bot.process is not None
     if start_date == TOMORROW:
@@ -116,7 +117,7 @@ def submit(
         app_installed_team_id=TEAM_ID,
         bot_id=BOT_ID,
         callback_id=CampaignIds.MODAL_CALLBACK.value,
-        private_metadata="",
+        private_metadata="" if editing is None else str(editing),
     )
     selected = [{"text": {"type": "plain_text", "text": v}, "value": v} for v in options]
 
@@ -374,3 +375,54 @@ def test_wrong_argument_count_usage(
     slack: SlackSender, manager: str, text: str, expected: str
 ) -> None:
     assert expected in answer_text(send_command(slack, text, user=manager)[0])
+
+
+def test_edit_opens_filled_modal(bot: LocalBot, slack: SlackSender, manager: str) -> None:
+    assert submit(slack, title="Spring ideas", options=("hide-counts",)).status == 200
+    [campaign] = list_campaigns(bot_db(bot))
+
+    send_command(slack, f"edit {campaign.id}", user=manager)
+
+    [call] = bot.standin.calls("views.open")
+    view = call.params["view"]
+    if isinstance(view, str):
+        view = json.loads(view)
+    elements = {block["block_id"]: block.get("element", {}) for block in view["blocks"]}
+    assert view["private_metadata"] == str(campaign.id)
+    assert view["title"]["text"] == "Edit campaign"
+    assert elements[CampaignIds.TITLE_BLOCK]["initial_value"] == "Spring ideas"
+    assert elements[CampaignIds.TOPICS_BLOCK]["initial_value"] == (
+        "How could we recognise each other's work?\nWhat slows you down?"
+    )
+    assert elements[CampaignIds.CHANNEL_BLOCK]["initial_conversation"] == CAMPAIGN_CHANNEL
+    assert elements[CampaignIds.DAYS_BLOCK]["initial_value"] == "20"
+
+
+def test_edit_submission_saves(bot: LocalBot, slack: SlackSender, manager: str) -> None:
+    assert submit(slack, title="Spring ideas").status == 200
+    [campaign] = list_campaigns(bot_db(bot))
+
+    result = submit(
+        slack, title="Summer ideas", topics="Only one question?", days="10", editing=campaign.id
+    )
+
+    assert result.status == 200
+    assert result.body == ""
+    [edited] = list_campaigns(bot_db(bot))
+    assert edited.id == campaign.id
+    assert edited.title == "Summer ideas"
+    assert [topic.question for topic in edited.topics] == ["Only one question?"]
+    assert edited.ends_at == edited.starts_at + timedelta(days=10)
+    confirmations = [
+        message for message in bot.standin.messages(manager) if "is saved" in message["text"]
+    ]
+    assert len(confirmations) == 1
+
+
+def test_edit_open_campaign_refused(bot: LocalBot, slack: SlackSender, manager: str) -> None:
+    campaign = open_campaign_now(bot)
+
+    text = answer_text(send_command(slack, f"edit {campaign.id}", user=manager)[0])
+
+    assert "can no longer be edited" in text
+    assert bot.standin.calls("views.open") == []
