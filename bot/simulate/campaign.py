@@ -630,12 +630,15 @@ def plain_text(blocks: list[dict[str, Any]]) -> list[str]:
     """Return the lines of a message's blocks as a person reads them: links as their labels."""
     lines: list[str] = []
     for block in blocks:
-        text = (block.get("text") or {}).get("text")
-        if not text:
-            continue
-        text = re.sub(r"<[^|>]+\|([^>]+)>", r"\1", text)
-        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-        lines.extend(text.split("\n"))
+        texts = [(block.get("text") or {}).get("text")]
+        # A context block, such as the report's note on its ranking method, holds elements.
+        texts += [element.get("text") for element in block.get("elements") or []]
+        for text in texts:
+            if not text or not isinstance(text, str):
+                continue
+            text = re.sub(r"<[^|>]+\|([^>]+)>", r"\1", text)
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            lines.extend(text.split("\n"))
     return lines
 
 

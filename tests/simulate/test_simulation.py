@@ -227,9 +227,14 @@ def test_plain_text_shows_links_and_entities() -> None:
             "text": {"type": "mrkdwn", "text": "1. <https://x/p1|A &amp; B> &lt;!channel&gt;"},
         },
         {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Ranked &amp; counted"}]},
     ]
 
-    assert campaign.plain_text(blocks) == ["Campaign closed", "1. A & B <!channel>"]
+    assert campaign.plain_text(blocks) == [
+        "Campaign closed",
+        "1. A & B <!channel>",
+        "Ranked & counted",
+    ]
 
 
 def _small_run(tmp_path: Path, *, seed: int, staff: int = SMALL_STAFF) -> campaign.SimulationResult:
