@@ -20,6 +20,7 @@ from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core import interest
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
 from bot.simulate.local_bot import LocalBot
@@ -153,6 +154,17 @@ class Lifecycle:
                 if not ok:
                     raise LifecycleFailed("a Remind me press got an HTTP status other than 200")
             (self.withdrawn if presses == 2 else self.registered).add(user_id)
+        # The bot acknowledges a press before it stores it, and a press stored after the
+        # opening is told the campaign is live, so the opening waits for every press.
+        assert self.bot.process is not None
+        db = self.bot.process.db
+        _wait(
+            lambda: (
+                set(interest.interested_user_ids(db, self.campaign.id, platform="slack"))
+                == self.registered
+            ),
+            describe=lambda: "the bot did not store every Remind me press",
+        )
 
     # At the opening
 
