@@ -129,9 +129,9 @@ def outbox_pending(db: Database) -> int:
 def settle(db: Database) -> None:
     """Wait until the outbox has stayed empty for SETTLE_SECONDS.
 
-    A job may enqueue after a first empty check, and a message still being sent
-    when the test moves the clocks by days would look abandoned to the other
-    process, whose lease is measured on its own clock, so the quiet period must hold.
+    A job may enqueue after a first empty check. A message still being sent when
+    the test moves the clocks by days would look abandoned to the other process,
+    because its lease is measured on its own clock. So the quiet period must hold.
     """
     deadline = time.monotonic() + 30.0
     while True:
