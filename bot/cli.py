@@ -104,6 +104,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     edit.add_argument("--starts", help='new local start time "YYYY-MM-DD HH:MM" or "now"')
     edit.add_argument("--days", type=int, help="new length in days")
+    edit.add_argument(
+        "--remind-day",
+        action="append",
+        type=int,
+        metavar="N",
+        help="reminder days, replacing the old ones; when left out, the old days that still "
+        "fit the campaign are kept",
+    )
+    edit.add_argument(
+        "--final-reminder-hours",
+        type=int,
+        metavar="H",
+        help="hours before the close of the last reminder, 0 for none",
+    )
     cancel = campaign_commands.add_parser(
         "cancel", help="cancel a scheduled campaign so it never opens"
     )
@@ -330,6 +344,14 @@ def _edit_campaign(db: Database, args: argparse.Namespace, settings: Settings) -
     timezone = settings.timezone
     local_start = current.starts_at.astimezone(timezone)
     planned_end = (current.planned_ends_at or current.ends_at).astimezone(timezone)
+    days = args.days if args.days is not None else (planned_end.date() - local_start.date()).days
+    # A shorter campaign drops the old reminder days and final reminder that no longer fit,
+    # as the defaults are dropped at creation; days and hours given explicitly are checked.
+    reminder_days = args.remind_day or [day for day in current.reminder_days if 2 <= day <= days]
+    final_reminder_hours = args.final_reminder_hours
+    if final_reminder_hours is None:
+        fits = current.final_reminder_hours < days * 24
+        final_reminder_hours = current.final_reminder_hours if fits else 0
     return campaigns.update_campaign(
         db,
         current.id,
@@ -337,14 +359,14 @@ def _edit_campaign(db: Database, args: argparse.Namespace, settings: Settings) -
         title=args.title if args.title is not None else current.title,
         channel_id=current.channel_id,
         starts=args.starts or local_start.strftime("%Y-%m-%d %H:%M"),
-        days=args.days if args.days is not None else (planned_end.date() - local_start.date()).days,
+        days=days,
         timezone=timezone,
         now=SystemClock().now(),
         topics=args.topic if args.topic else [topic.question for topic in current.topics],
         hide_counts=current.hide_counts,
         repeat_quarterly=current.repeat_quarterly,
-        reminder_days=current.reminder_days,
-        final_reminder_hours=current.final_reminder_hours,
+        reminder_days=reminder_days,
+        final_reminder_hours=final_reminder_hours,
     )
 
 

@@ -120,9 +120,10 @@ def campaign_command(
         campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
         campaign = campaigns.get_campaign(ctx.db, campaign_id)
         if campaign.status != "scheduled":
+            advice = "Extend or close it instead." if campaign.status == "open" else ""
             ack(
                 text=f"Campaign {campaign_id} is {campaign.status} already, so it can no longer "
-                "be edited. Extend or close it instead."
+                f"be edited. {advice}".rstrip()
             )
             return
         ack()
@@ -163,7 +164,10 @@ def campaign_submission(
     user_id = body["user"]["id"]
     manager = Person(platform=PLATFORM, team_id=body["user"].get("team_id", ""), user_id=user_id)
     # The role is checked again because it may have been revoked while the modal was open.
-    roles.require_manager(ctx.db, manager, action="create campaigns")
+    editing = str(view.get("private_metadata") or "")
+    roles.require_manager(
+        ctx.db, manager, action="edit campaigns" if editing else "create campaigns"
+    )
     values = view["state"]["values"]
     title = _value(values, CampaignIds.TITLE_BLOCK, CampaignIds.TITLE_ACTION, "value") or ""
     topics_text = _value(values, CampaignIds.TOPICS_BLOCK, CampaignIds.TOPICS_ACTION, "value")
@@ -208,7 +212,6 @@ def campaign_submission(
         return
 
     assert channel_id is not None and days is not None
-    editing = str(view.get("private_metadata") or "")
     if editing.isdigit():
         _save_edit(
             ctx,

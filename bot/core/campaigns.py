@@ -345,6 +345,9 @@ def update_campaign(
     """
     if by is not None:
         roles.require_manager(db, by, action="edit campaigns")
+    current = get_campaign(db, campaign_id)
+    if current.status != "scheduled":
+        raise _not_editable(campaign_id, current.status)
     if not any(question.strip() for question in topics):
         raise InvalidInput(
             "The campaign needs at least one question: give one to ten topics.", field="topics"
@@ -363,11 +366,7 @@ def update_campaign(
     with db.transaction() as session:
         campaign = _get_or_raise(session, campaign_id)
         if campaign.status != "scheduled":
-            raise InvalidInput(
-                f"Campaign {campaign_id} is {campaign.status} already, so it can no longer be "
-                "edited. Extend or close it instead.",
-                field="campaign",
-            )
+            raise _not_editable(campaign_id, campaign.status)
         _reject_overlap(
             session,
             platform=campaign.platform,
@@ -376,6 +375,7 @@ def update_campaign(
             ends_at=plan.ends_at,
             timezone=timezone,
             campaign_id=campaign_id,
+            advice="Choose times that do not overlap it, or another channel.",
         )
         if not campaign_store.update_scheduled_campaign(
             session,
@@ -404,6 +404,15 @@ def update_campaign(
     return record
 
 
+def _not_editable(campaign_id: int, status: str) -> InvalidInput:
+    """Return the error for editing a campaign that is no longer scheduled."""
+    advice = "Extend or close it instead." if status == "open" else "Create a new one instead."
+    return InvalidInput(
+        f"Campaign {campaign_id} is {status} already, so it can no longer be edited. {advice}",
+        field="campaign",
+    )
+
+
 def _reject_overlap(
     session: Session,
     *,
@@ -414,12 +423,13 @@ def _reject_overlap(
     timezone: ZoneInfo,
     campaign_id: int | None = None,
     field: str = "starts",
+    advice: str = "Start this one after it closes, or choose another channel.",
 ) -> None:
     """Raise InvalidInput when another scheduled or open campaign in the channel overlaps.
 
     Ideas posted in a channel go to the campaign open there, so two at once would
     leave staff unsure which questions they are replying to. campaign_id is left
-    out of the check.
+    out of the check, and advice ends the message with what to do.
     """
     for other in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):
         if other.id == campaign_id or other.platform != platform:
@@ -427,11 +437,6 @@ def _reject_overlap(
         if other.channel_id != channel_id:
             continue
         if other.starts_at < ends_at and starts_at < other.ends_at:
-            advice = (
-                "Extend it by fewer days, so it closes before the other opens."
-                if campaign_id is not None
-                else "Start this one after it closes, or choose another channel."
-            )
             raise InvalidInput(
                 f"Campaign {other.id}, {other.title}, runs in this channel from "
                 f"{format_local(other.starts_at, timezone)} to "
@@ -610,6 +615,7 @@ def extend_campaign(
             timezone=timezone,
             campaign_id=campaign_id,
             field="days",
+            advice="Extend it by fewer days, so it closes before the other opens.",
         )
         if not campaign_store.set_campaign_end(
             session, campaign_id, ends_at=ends_at, statuses=("scheduled", "open"), planned=True

@@ -1026,10 +1026,10 @@ def _print_lifecycle(result: SimulationResult) -> None:
 
 
 def _command_name() -> str:
-    """Return how to run staffvoice again: the path it was started by, when that is a file."""
+    """Return how to run staffvoice again: the full path it was started by, when that is a file."""
     started_as = Path(sys.argv[0])
     if started_as.name == "staffvoice" and started_as.is_file():
-        return str(started_as)
+        return str(started_as.resolve())
     return "staffvoice"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -280,3 +280,34 @@ def test_edit_scheduled_campaign(
         "What should we stop doing?",
     ]
     assert (after.starts_at, after.ends_at) == (record.starts_at, record.ends_at)
+
+
+def test_edit_shorter_drops_reminder_day(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    created = run_cli(
+        "campaign",
+        "create",
+        "--title",
+        "Next spring",
+        "--channel",
+        "C0SPRING",
+        "--starts",
+        "2031-03-20 09:00",
+        "--days",
+        "10",
+        "--topic",
+        "What slows you down?",
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    [record] = stored(database_url)
+
+    edited = run_cli("campaign", "edit", str(record.id), "--days", "5", env=cli_env, cwd=tmp_path)
+
+    assert edited.returncode == 0, edited.stderr
+    [after] = stored(database_url)
+    assert after.reminder_days == ()
+    assert after.final_reminder_hours == 48
+    assert after.ends_at.date() == record.starts_at.date() + timedelta(days=5)

@@ -406,3 +406,42 @@ def test_edit_non_manager(db: Database, clock: ManualClock) -> None:
         edit(db, clock, campaign.id, by=STAFF)
 
     assert get_campaign(db, campaign.id) == campaign
+
+
+def test_edit_open_checked_before_start(db: Database, clock: ManualClock) -> None:
+    campaign = open_new(db, clock)
+    clock.advance(timedelta(days=1))
+    started = campaign.starts_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+    with pytest.raises(InvalidInput) as raised:
+        edit(db, clock, campaign.id, starts=started)
+
+    assert raised.value.user_message == (
+        f"Campaign {campaign.id} is open already, so it can no longer be edited. "
+        "Extend or close it instead."
+    )
+
+
+def test_edit_cancelled_rejected(db: Database, clock: ManualClock) -> None:
+    campaign = create(db, clock, starts="2027-02-01 09:00")
+    cancel_campaign(db, campaign.id, by=None, now=clock.now())
+
+    with pytest.raises(InvalidInput) as raised:
+        edit(db, clock, campaign.id)
+
+    assert raised.value.user_message.endswith("Create a new one instead.")
+    assert get_campaign(db, campaign.id).status == "cancelled"
+
+
+def test_edit_into_overlap_rejected(db: Database, clock: ManualClock) -> None:
+    first = create(db, clock, starts="2027-02-01 09:00")
+    second = create(db, clock, starts="2027-03-01 09:00")
+
+    with pytest.raises(InvalidInput) as raised:
+        edit(db, clock, second.id, starts="2027-02-10 09:00")
+
+    assert f"Campaign {first.id}" in raised.value.user_message
+    assert raised.value.user_message.endswith(
+        "Choose times that do not overlap it, or another channel."
+    )
+    assert get_campaign(db, second.id) == second

@@ -426,3 +426,13 @@ def test_edit_open_campaign_refused(bot: LocalBot, slack: SlackSender, manager: 
 
     assert "can no longer be edited" in text
     assert bot.standin.calls("views.open") == []
+
+
+def test_edit_form_after_opening_refused(bot: LocalBot, slack: SlackSender, manager: str) -> None:
+    campaign = open_campaign_now(bot)
+
+    errors = modal_errors(submit(slack, title="Too late", editing=campaign.id))
+
+    assert list(errors) == [CampaignIds.TITLE_BLOCK.value]
+    assert "is open already, so it can no longer be edited" in errors[CampaignIds.TITLE_BLOCK]
+    assert get_campaign(bot_db(bot), campaign.id).title == campaign.title
