@@ -346,7 +346,7 @@ def _edit_campaign(db: Database, args: argparse.Namespace, settings: Settings) -
     planned_end = (current.planned_ends_at or current.ends_at).astimezone(timezone)
     days = args.days if args.days is not None else (planned_end.date() - local_start.date()).days
     # A shorter campaign drops the old reminder days and final reminder that no longer fit,
-    # as the defaults are dropped at creation; days and hours given explicitly are checked.
+    # as creation drops defaults that do not fit. Days and hours given here are checked.
     reminder_days = args.remind_day or [day for day in current.reminder_days if 2 <= day <= days]
     final_reminder_hours = args.final_reminder_hours
     if final_reminder_hours is None:
