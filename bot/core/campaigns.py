@@ -225,25 +225,22 @@ def create_campaign(
         reminder_days=reminder_days,
         final_reminder_hours=final_reminder_hours,
     )
-    title, channel_id, questions = plan.title, plan.channel_id, plan.questions
-    starts_at, ends_at = plan.starts_at, plan.ends_at
-    chosen_days, chosen_hours = plan.reminder_days, plan.final_reminder_hours
     with db.transaction() as session:
         _reject_overlap(
             session,
             platform=platform,
-            channel_id=channel_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
+            channel_id=plan.channel_id,
+            starts_at=plan.starts_at,
+            ends_at=plan.ends_at,
             timezone=timezone,
         )
         campaign = campaign_store.add_campaign(
             session,
-            title=title,
+            title=plan.title,
             platform=platform,
-            channel_id=channel_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
+            channel_id=plan.channel_id,
+            starts_at=plan.starts_at,
+            ends_at=plan.ends_at,
             created_at=now,
             hide_counts=hide_counts,
             repeat_quarterly=repeat_quarterly,
@@ -252,18 +249,18 @@ def create_campaign(
         reminder_store.set_reminder_settings(
             session,
             campaign.id,
-            reminder_days=format_reminder_days(chosen_days),
-            final_reminder_hours=chosen_hours,
+            reminder_days=format_reminder_days(plan.reminder_days),
+            final_reminder_hours=plan.final_reminder_hours,
         )
-        topic_store.add_topics(session, campaign.id, questions=questions)
+        topic_store.add_topics(session, campaign.id, questions=plan.questions)
         record = campaign_record(campaign)
     logger.info(
         "Created campaign %s in channel %s with %s topics, %s to %s",
         record.id,
-        channel_id,
-        len(questions),
-        starts_at,
-        ends_at,
+        plan.channel_id,
+        len(plan.questions),
+        plan.starts_at,
+        plan.ends_at,
     )
     return record
 

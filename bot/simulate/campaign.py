@@ -6,10 +6,10 @@ start and some staff ask to be reminded (lifecycle.py). Simulated staff then sen
 Slack requests to its /slack/events endpoint from several threads, following the seeded
 plan of traffic.py, and choose from the topic menu after each `/idea TEXT`. The bot's domain
 clock is a ManualClock moved a day at a time, so 20 days pass in about a minute. Request
-signatures carry the real time. At the end the scheduler closes the campaign, and the run
-checks that the totals the closing summary reports equal both the database's and those
-expected from the requests sent, that each idea has the topic its author chose, and that
-the opening messages, digests, reminders and final reports each arrived once.
+signatures carry the real time. At the end the scheduler closes the campaign. The run then
+checks three things. The totals the closing summary reports must equal the database's and
+those expected from the requests sent. Each idea must have the topic its author chose. And
+the opening messages, digests, reminders and final reports must each have arrived once.
 """
 
 from __future__ import annotations

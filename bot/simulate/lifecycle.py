@@ -155,7 +155,8 @@ class Lifecycle:
                     raise LifecycleFailed("a Remind me press got an HTTP status other than 200")
             (self.withdrawn if presses == 2 else self.registered).add(user_id)
         # The bot acknowledges a press before it stores it, and a press stored after the
-        # opening is told the campaign is live, so the opening waits for every press.
+        # opening only gets the reply that the campaign is live. So the opening waits for
+        # every press to be stored.
         assert self.bot.process is not None
         db = self.bot.process.db
         _wait(
@@ -229,7 +230,7 @@ class Lifecycle:
     # At the close
 
     def check_close(self) -> None:
-        """Wait for the report to reach each manager; check each notice came exactly once."""
+        """Wait for the report to reach each manager, then count each kind of notice received."""
         _wait(
             lambda: all(_count(self.bot, user, REPORT_FRAGMENT) >= 1 for user in self.managers),
             describe=lambda: "the final report did not reach every manager",
