@@ -189,7 +189,7 @@ def idea_submission(
 
 def publish_and_describe(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
     """Post a stored idea in its campaign channel and return the reply for its author."""
-    if submitted.campaign is None:
+    if submitted.campaign is None and submitted.board is None:
         return replies.idea_in_standing_list(submitted)
     try:
         message_id = deliver_idea(ctx.db, ctx.publisher, submitted.idea.id, now=ctx.clock.now())
@@ -197,9 +197,9 @@ def publish_and_describe(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
         logger.warning("Idea %s stored but not posted: %s", submitted.idea.id, error.reason)
         return replies.idea_saved_not_posted(submitted, hint=post_failure_hint(error.reason))
     permalink = None
-    if message_id is not None:
+    if message_id is not None and submitted.idea.channel_id is not None:
         permalink = ctx.publisher.permalink(
-            channel=submitted.campaign.channel_id, message_id=message_id
+            channel=submitted.idea.channel_id, message_id=message_id
         )
     return replies.idea_posted(submitted, permalink=permalink)
 

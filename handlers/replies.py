@@ -20,23 +20,36 @@ IDEA_HELP = (
 )
 
 
-def idea_posted(submitted: SubmittedIdea, *, permalink: str | None) -> str:
-    """Confirm an idea posted in its campaign channel."""
+def _destination(submitted: SubmittedIdea) -> tuple[str, str]:
+    """Return the channel an idea is posted in, and what it is posted to there."""
+    if submitted.board is not None:
+        return submitted.board.channel_id, "this channel's Your Shout board"
     assert submitted.campaign is not None
-    where = f"<#{submitted.campaign.channel_id}>"
+    return submitted.campaign.channel_id, escape(submitted.campaign.title)
+
+
+def idea_posted(submitted: SubmittedIdea, *, permalink: str | None) -> str:
+    """Confirm an idea posted in its campaign channel or on its channel's board."""
+    channel_id, what = _destination(submitted)
     link = f" <{permalink}|View it>." if permalink else ""
+    if submitted.board is not None:
+        return (
+            f"Thanks, your idea is posted to the Your Shout board in <#{channel_id}>, not to a "
+            f"campaign.{link} Colleagues can vote for it and reply in its thread, and the "
+            "board's lead answers it there."
+        )
     return (
-        f"Thanks, your idea is posted in {where} for {escape(submitted.campaign.title)}.{link} "
+        f"Thanks, your idea is posted in <#{channel_id}> for {what}.{link} "
         "Colleagues can vote for it and reply in its thread."
     )
 
 
 def idea_saved_not_posted(submitted: SubmittedIdea, *, hint: str) -> str:
     """Tell the author their idea is stored although posting it failed."""
-    assert submitted.campaign is not None
+    channel_id, _ = _destination(submitted)
     return (
         f"Your idea is saved as idea {submitted.idea.id}, but posting it in "
-        f"<#{submitted.campaign.channel_id}> failed: {hint}. The bot tries again every "
+        f"<#{channel_id}> failed: {hint}. The bot tries again every "
         "minute or two, so it appears there once the problem is fixed; you do not need to "
         "send it again."
     )

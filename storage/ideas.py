@@ -15,6 +15,7 @@ def add_idea(
     session: Session,
     *,
     campaign_id: int | None,
+    board_id: int | None = None,
     platform: str,
     team_id: str,
     author_id: str | None,
@@ -29,6 +30,7 @@ def add_idea(
     """Add an idea and return it with its id."""
     idea = Idea(
         campaign_id=campaign_id,
+        board_id=board_id,
         topic_id=topic_id,
         platform=platform,
         team_id=team_id,

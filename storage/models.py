@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -90,13 +91,60 @@ class Topic(Base):
     __table_args__ = (UniqueConstraint("campaign_id", "position"),)
 
 
+class Board(Base):
+    """A "Your Shout" board: a team channel's standing question that staff answer with ideas."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # The channel's name when last seen, for messages that cannot link to it.
+    channel_name: Mapped[str | None] = mapped_column(String(200))
+    # A board in a private channel shows its ideas only to the channel's members.
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    question: Mapped[str] = mapped_column(String(300))
+    # "open" or "closed"; a closed board keeps its ideas and takes no votes.
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    # Who runs the board: a user id on the board's platform.
+    lead_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why it closed: "lead" (closed from the chat or the CLI) or "archived" (channel archived).
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    # The message that shows the question in the channel.
+    header_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The weekly digest's local day (0 is Monday) and time in minutes after midnight.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    digest_minute: Mapped[int] = mapped_column(Integer, default=540, server_default="540")
+    # Set when the lead's account was deactivated, until a new lead is named.
+    lead_departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # At most one open board per channel.
+        Index(
+            "uq_boards_open_channel",
+            "platform",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(None, "platform", "channel_id"),
+    )
+
+
 class Idea(Base):
-    """An idea posted by a member of staff, in a campaign or in the standing ideas list."""
+    """An idea posted by a member of staff, in a campaign, on a board or in the standing list."""
 
     __tablename__ = "ideas"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # The Your Shout board the idea was posted to; an idea has a campaign or a board, not both.
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)
     # Null until the author picks the topic the idea answers, in a campaign with several.
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -117,8 +165,27 @@ class Idea(Base):
     # The count the idea message last showed, and when it was last refreshed.
     shown_vote_count: Mapped[int | None] = mapped_column(Integer)
     shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The answer: a status such as "planned", the reply shown with it, and who set it when.
+    status: Mapped[str | None] = mapped_column(String(32))
+    status_reply: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_changed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
 
     __table_args__ = (UniqueConstraint("platform", "channel_id", "message_id"),)
+
+
+class IdeaStatusChange(Base):
+    """One change of an idea's status, kept as a history of who answered what and when."""
+
+    __tablename__ = "idea_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    reply: Mapped[str | None] = mapped_column(Text)
+    # A user id on the idea's platform, or "cli".
+    changed_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Vote(Base):
@@ -171,6 +238,18 @@ class ClosedVoteNotice(Base):
     __tablename__ = "closed_vote_notices"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BoardVoteNotice(Base):
+    """A voter already told that a closed board takes no votes."""
+
+    __tablename__ = "board_vote_notices"
+
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), primary_key=True)
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)

@@ -7,14 +7,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.core.boards import board_record
 from bot.core.campaigns import campaign_record
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.records import CampaignRecord, IdeaRecord, Person, SubmittedIdea
+from storage import boards as board_store
 from storage import campaigns as campaign_store
 from storage import ideas as idea_store
 from storage import topics as topic_store
 from storage.database import Database
-from storage.models import Campaign, Idea, Topic
+from storage.models import Board, Campaign, Idea, Topic
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +31,10 @@ MAX_DETAIL_LENGTH = 3000
 POST_RETRY_AFTER = timedelta(minutes=1)
 
 
-def idea_record(idea: Idea, campaign: Campaign | None, topic: Topic | None = None) -> IdeaRecord:
-    """Copy an idea row, with its campaign's settings and its topic's question, into a record."""
+def idea_record(
+    idea: Idea, campaign: Campaign | None, topic: Topic | None = None, board: Board | None = None
+) -> IdeaRecord:
+    """Copy an idea row, with its campaign's or board's state and its topic, into a record."""
     return IdeaRecord(
         id=idea.id,
         campaign_id=idea.campaign_id,
@@ -47,13 +51,19 @@ def idea_record(idea: Idea, campaign: Campaign | None, topic: Topic | None = Non
         hide_counts=campaign is not None and bool(campaign.hide_counts),
         topic_id=topic.id if topic is not None else None,
         topic_question=topic.question if topic is not None else None,
+        board_id=idea.board_id,
+        board_open=board is not None and board.status == "open",
+        status=idea.status,
+        status_reply=idea.status_reply,
+        created_at=idea.created_at,
     )
 
 
 def _load_record(session: Session, idea: Idea) -> IdeaRecord:
-    """Return the record of an idea row, reading its campaign and topic in the same session."""
+    """Return the record of an idea row, reading its campaign, board and topic in one session."""
     topic = topic_store.get_topic(session, idea.topic_id) if idea.topic_id is not None else None
-    return idea_record(idea, _campaign_of(session, idea), topic)
+    board = board_store.get_board(session, idea.board_id) if idea.board_id is not None else None
+    return idea_record(idea, _campaign_of(session, idea), topic, board)
 
 
 def validate_new_idea_topic(
@@ -96,7 +106,11 @@ def validate_idea_text(text: str, *, detail: str | None = None) -> tuple[str, st
 def _campaign_for(
     session: Session, *, platform: str, channel_id: str | None, now: datetime
 ) -> Campaign | None:
-    """Pick the open campaign an idea goes to: the one run in this channel, else the newest."""
+    """Pick the open campaign an idea goes to, or None when it goes to a board or the list.
+
+    The campaign run in this channel comes first; then a channel with an open
+    board sends its ideas to the board; anywhere else gets the newest campaign.
+    """
     # A campaign past its end that the close job has not closed yet takes no more ideas.
     open_campaigns = [
         campaign
@@ -106,7 +120,16 @@ def _campaign_for(
     for campaign in open_campaigns:
         if campaign.channel_id == channel_id:
             return campaign
+    if _board_for(session, platform=platform, channel_id=channel_id) is not None:
+        return None
     return open_campaigns[0] if open_campaigns else None
+
+
+def _board_for(session: Session, *, platform: str, channel_id: str | None) -> Board | None:
+    """Return the open board of the channel, or None."""
+    if channel_id is None:
+        return None
+    return board_store.open_board_in_channel(session, platform=platform, channel_id=channel_id)
 
 
 def _campaign_of(session: Session, idea: Idea) -> Campaign | None:
@@ -156,20 +179,32 @@ def submit_idea(
     topic_id: int | None = None,
     now: datetime,
 ) -> SubmittedIdea:
-    """Store an idea in the open campaign, or in the standing ideas list when none is open.
+    """Store an idea in an open campaign, on the channel's open board, or in the standing list.
 
-    The idea is committed before anything is posted to the chat, so it is
-    never lost; an anonymous idea stores no author id or name. A topic_id
-    that is not a topic of the campaign the idea goes to raises InvalidInput
-    with field "topic", and nothing is stored.
+    The campaign run in the channel takes it first, then the channel's open
+    Your Shout board, then the newest open campaign. The idea is committed
+    before anything is posted to the chat, so it is never lost; an anonymous
+    idea stores no author id or name. A topic_id that is not a topic of the
+    campaign the idea goes to raises InvalidInput with field "topic", and
+    nothing is stored.
     """
     text, detail = validate_idea_text(text, detail=detail)
     with db.transaction() as session:
         campaign = _campaign_for(session, platform=author.platform, channel_id=channel_id, now=now)
+        board = (
+            _board_for(session, platform=author.platform, channel_id=channel_id)
+            if campaign is None
+            else None
+        )
         topic = _topic_for_new_idea(session, campaign, topic_id)
+        if campaign is not None:
+            destination_channel: str | None = campaign.channel_id
+        else:
+            destination_channel = board.channel_id if board is not None else None
         idea = idea_store.add_idea(
             session,
             campaign_id=campaign.id if campaign else None,
+            board_id=board.id if board else None,
             platform=author.platform,
             team_id=author.team_id,
             author_id=None if anonymous else author.user_id,
@@ -177,18 +212,20 @@ def submit_idea(
             anonymous=anonymous,
             text=text,
             detail=detail,
-            channel_id=campaign.channel_id if campaign else None,
+            channel_id=destination_channel,
             created_at=now,
             topic_id=topic.id if topic else None,
         )
         result = SubmittedIdea(
-            idea=idea_record(idea, campaign, topic),
+            idea=idea_record(idea, campaign, topic, board),
             campaign=campaign_record(campaign) if campaign else None,
+            board=board_record(board) if board else None,
         )
     logger.info(
-        "Stored idea %s in campaign %s, topic %s (anonymous=%s)",
+        "Stored idea %s in campaign %s, board %s, topic %s (anonymous=%s)",
         result.idea.id,
         result.campaign.id if result.campaign else None,
+        result.board.id if result.board else None,
         result.idea.topic_id,
         anonymous,
     )
@@ -223,7 +260,7 @@ def choose_idea_topic(
         campaign = _campaign_of(session, idea)
         if campaign is None:
             raise InvalidInput(
-                f"Idea {idea_id} is in the standing ideas list, which has no topics.",
+                f"Idea {idea_id} is not in a campaign, so it has no topics to choose from.",
                 field="topic",
             )
         if campaign.status == "closed" or campaign.ends_at <= now:
@@ -294,12 +331,18 @@ def unposted_ideas(db: Database, *, now: datetime, limit: int = 50) -> list[Idea
 
 
 def export_ideas(db: Database, *, campaign_id: int | None = None) -> list[dict[str, object]]:
-    """Return every idea as a plain dict for scripts: author is None when anonymous."""
+    """Return every idea as a plain dict for scripts: author is None when anonymous.
+
+    Ideas on boards in private channels are left out: only the channel's
+    members may read them, and an export has no member to check.
+    """
     with db.transaction() as session:
+        private_boards = {board.id for board in board_store.list_boards(session) if board.private}
         return [
             {
                 "id": idea.id,
                 "campaign_id": idea.campaign_id,
+                "board_id": idea.board_id,
                 "text": idea.text,
                 "detail": idea.detail,
                 "author": None if idea.anonymous else idea.author_id,
@@ -308,6 +351,9 @@ def export_ideas(db: Database, *, campaign_id: int | None = None) -> list[dict[s
                 "created_at": idea.created_at.isoformat(),
                 "votes": idea.vote_count,
                 "comments": idea.comment_count,
+                "status": idea.status,
+                "status_reply": idea.status_reply,
             }
             for idea in idea_store.list_ideas(session, campaign_id=campaign_id)
+            if idea.board_id not in private_boards
         ]

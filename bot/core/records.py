@@ -61,14 +61,60 @@ class IdeaRecord:
     # The campaign question the idea answers; both are None until a topic is chosen.
     topic_id: int | None = None
     topic_question: str | None = None
+    # The Your Shout board the idea was posted to, and whether it takes votes now.
+    board_id: int | None = None
+    board_open: bool = False
+    # The answer: a status name such as "planned" (None until answered) and its reply.
+    status: str | None = None
+    status_reply: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def voting_closed(self) -> bool:
+        """Return whether the idea's campaign or board no longer takes votes."""
+        if self.campaign_id is not None:
+            return not self.campaign_open
+        if self.board_id is not None:
+            return not self.board_open
+        return False
+
+
+@dataclass(frozen=True)
+class BoardRecord:
+    """A Your Shout board as the chat adapters show it."""
+
+    id: int
+    platform: str
+    team_id: str
+    channel_id: str
+    channel_name: str | None
+    private: bool
+    question: str
+    status: str
+    lead_id: str
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    closed_reason: str | None
+    header_message_id: str | None
+    # The weekly digest's local weekday (0 is Monday) and minutes after midnight.
+    digest_weekday: int
+    digest_minute: int
+    lead_departed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the board takes ideas and votes."""
+        return self.status == "open"
 
 
 @dataclass(frozen=True)
 class SubmittedIdea:
-    """A stored idea and its campaign, which is None when it went to the standing ideas list."""
+    """A stored idea and where it went: a campaign, a board, or neither (the standing list)."""
 
     idea: IdeaRecord
     campaign: CampaignRecord | None
+    board: BoardRecord | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.core.errors import NotFound
 from bot.core.events import claim_event
 from bot.core.records import Person, VoteResult
+from storage import boards as board_store
 from storage import campaigns as campaign_store
 from storage import ideas as idea_store
 from storage import votes as vote_store
@@ -29,6 +30,9 @@ class VoteChange(Enum):
 
 
 def _is_closed(session: Session, idea: Idea, now: datetime) -> bool:
+    if idea.board_id is not None:
+        board = board_store.get_board(session, idea.board_id)
+        return board is not None and board.status != "open"
     if idea.campaign_id is None:
         return False
     campaign = campaign_store.get_campaign(session, idea.campaign_id)
@@ -46,8 +50,9 @@ def change_vote(
 ) -> VoteResult:
     """Apply a vote change and return the idea's exact count afterwards.
 
-    On an idea whose campaign has closed nothing changes; the result says so,
-    and says whether this voter has yet to be told (they are told once per campaign).
+    On an idea whose campaign or board has closed nothing changes; the result
+    says so, and says whether this voter has yet to be told (they are told
+    once per campaign or board).
     A redelivered event (same event_id) changes nothing. The result's
     counts_hidden is True while the campaign hides its counts.
     """
@@ -60,15 +65,25 @@ def change_vote(
                 idea_id=idea_id, counted=False, changed=False, vote_count=idea.vote_count
             )
         if _is_closed(session, idea, now):
-            assert idea.campaign_id is not None
-            first_notice = vote_store.add_closed_vote_notice(
-                session,
-                idea.campaign_id,
-                platform=voter.platform,
-                team_id=voter.team_id,
-                user_id=voter.user_id,
-                now=now,
-            )
+            if idea.campaign_id is not None:
+                first_notice = vote_store.add_closed_vote_notice(
+                    session,
+                    idea.campaign_id,
+                    platform=voter.platform,
+                    team_id=voter.team_id,
+                    user_id=voter.user_id,
+                    now=now,
+                )
+            else:
+                assert idea.board_id is not None
+                first_notice = board_store.add_vote_notice(
+                    session,
+                    idea.board_id,
+                    platform=voter.platform,
+                    team_id=voter.team_id,
+                    user_id=voter.user_id,
+                    now=now,
+                )
             return VoteResult(
                 idea_id=idea_id,
                 counted=False,

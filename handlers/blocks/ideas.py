@@ -103,8 +103,8 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
 
 
 def shows_voting_closed(idea: IdeaRecord) -> bool:
-    """Return whether an idea's message shows voting closed: its campaign is no longer open."""
-    return idea.campaign_id is not None and not idea.campaign_open
+    """Return whether an idea's message shows voting closed: its campaign or board is closed."""
+    return idea.voting_closed
 
 
 def topic_option(topic: TopicRecord, *, value: str) -> dict[str, Any]:
