@@ -53,3 +53,21 @@ class AnnouncementIds(StrEnum):
 
     REMIND_ACTION = "campaign-remind-me"
     POST_ACTION = "campaign-post-announcement"
+
+
+class BoardIds(StrEnum):
+    """Action ids of the Your Shout board's messages."""
+
+    REPLACE_ACTION = "board-replace-question"
+    KEEP_ACTION = "board-keep-question"
+
+
+class StatusIds(StrEnum):
+    """Identifiers of an idea's status menu and the modal that sets a status with a reply."""
+
+    MENU_ACTION = "status-menu"
+    MODAL_CALLBACK = "status-submit"
+    STATUS_BLOCK = "status-choice"
+    STATUS_ACTION = "status-choice-input"
+    REPLY_BLOCK = "status-reply"
+    REPLY_ACTION = "status-reply-input"

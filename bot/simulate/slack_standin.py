@@ -186,6 +186,13 @@ class _Workspace:
         self.views: dict[str, dict[str, Any]] = {}
         # Conversations the bot is not a member of; conversations.info returns is_member false.
         self.non_member_channels: set[str] = set()
+        # Members of a conversation for conversations.members; an unset one lists every user.
+        self.channel_members: dict[str, list[str]] = {}
+        # Names and archived flags set by tests, over the names channel_name() derives.
+        self.channel_names: dict[str, str] = {}
+        self.archived_channels: set[str] = set()
+        # Pinned message timestamps by conversation, from pins.add.
+        self.pins: dict[str, list[str]] = {}
         self._last_ts_micros = 0
         self._view_count = 0
         self._view_hash_count = 0
@@ -200,6 +207,8 @@ class _Workspace:
             "views.open": self.views_open,
             "views.update": self.views_update,
             "conversations.info": self.conversations_info,
+            "conversations.members": self.conversations_members,
+            "pins.add": self.pins_add,
         }
 
     def next_ts(self) -> str:
@@ -368,19 +377,51 @@ class _Workspace:
         kind = channel_type(channel_id)
         channel: dict[str, Any] = {
             "id": channel_id,
-            "name": channel_name(channel_id),
-            "name_normalized": channel_name(channel_id),
+            "name": self.channel_names.get(channel_id, channel_name(channel_id)),
+            "name_normalized": self.channel_names.get(channel_id, channel_name(channel_id)),
             "is_channel": kind == "channel",
             "is_group": kind == "group",
             "is_im": kind == "im",
             "is_mpim": False,
             "is_private": kind != "channel",
-            "is_archived": False,
+            "is_archived": channel_id in self.archived_channels,
             "is_general": False,
             "is_member": channel_id not in self.non_member_channels,
             "created": 1700000000,
         }
         return {"channel": channel}
+
+    def conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """List a conversation's member ids, a page at a time by cursor (an index here)."""
+        channel_id = _require(params, "channel", error="channel_not_found")
+        if channel_id[0] not in "CGD":
+            raise _ApiError("channel_not_found")
+        members = self.channel_members.get(channel_id)
+        if members is None:
+            members = sorted({*self.users, BOT_USER_ID})
+        try:
+            limit = int(params.get("limit") or 100)
+            start = int(params.get("cursor") or 0)
+        except ValueError as error:
+            raise _ApiError("invalid_cursor") from error
+        end = min(start + max(limit, 1), len(members))
+        next_cursor = str(end) if end < len(members) else ""
+        return {
+            "members": list(members[start:end]),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Pin a message the stand-in holds; Slack answers already_pinned for a repeat."""
+        channel_id = _require(params, "channel", error="channel_not_found")
+        ts = _require(params, "timestamp", error="no_item_specified")
+        if ts not in self.channels.get(channel_id, {}):
+            raise _ApiError("message_not_found")
+        pinned = self.pins.setdefault(channel_id, [])
+        if ts in pinned:
+            raise _ApiError("already_pinned")
+        pinned.append(ts)
+        return {}
 
     def views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if not str(params.get("trigger_id") or "").strip():
@@ -819,6 +860,28 @@ class SlackStandIn:
                 self._workspace.non_member_channels.discard(channel_id)
             else:
                 self._workspace.non_member_channels.add(channel_id)
+
+    def set_channel_members(self, channel_id: str, user_ids: list[str]) -> None:
+        """Set the member ids conversations.members returns for a conversation."""
+        with self._lock:
+            self._workspace.channel_members[channel_id] = list(user_ids)
+
+    def set_channel(
+        self, channel_id: str, *, name: str | None = None, archived: bool | None = None
+    ) -> None:
+        """Set the name or the archived flag conversations.info reports for a conversation."""
+        with self._lock:
+            if name is not None:
+                self._workspace.channel_names[channel_id] = name
+            if archived is True:
+                self._workspace.archived_channels.add(channel_id)
+            elif archived is False:
+                self._workspace.archived_channels.discard(channel_id)
+
+    def pinned(self, channel_id: str) -> list[str]:
+        """Return the timestamps of the messages pinned in a conversation, in pin order."""
+        with self._lock:
+            return list(self._workspace.pins.get(channel_id, []))
 
     def fail(self, method: str, error: str) -> None:
         """Answer every later call of a method with {"ok": false, "error": error}."""
