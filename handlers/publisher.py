@@ -15,12 +15,14 @@ from bot.core.errors import DeliveryFailed
 from bot.core.outbox import OutboundMessage
 from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
 from bot.core.reminders import Reminder
+from bot.core.statuses import StatusChange
 from handlers.blocks.announcement import announcement_message, opening_message
 from handlers.blocks.campaigns import launch_message, summary_message
 from handlers.blocks.digest import digest_message
 from handlers.blocks.ideas import idea_message
 from handlers.blocks.reminder import reminder_message
 from handlers.blocks.report import final_report_message
+from handlers.blocks.statuses import status_notice
 from handlers.refresher import VoteCountRefresher
 from handlers.staff_count import StaffCounter
 
@@ -198,6 +200,31 @@ class SlackPublisher:
                     permalinks[gain.idea_id] = link
         text, blocks = digest_message(digest, permalinks=permalinks, timezone=self._timezone)
         return direct_messages(digest.campaign.platform, text, blocks, dedupe_keys=dedupe_keys)
+
+    def idea_link(self, *, channel_id: str, message_id: str) -> str | None:
+        """Return the permalink of an idea's message, or None when Slack does not give one."""
+        return self.permalink(channel=channel_id, message_id=message_id)
+
+    def status_messages(
+        self, change: StatusChange, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the direct messages about an idea's new status, without calling Slack.
+
+        dedupe_keys maps each recipient's user id to the outbox key of their message.
+        """
+        messages = []
+        for user_id, dedupe_key in dedupe_keys.items():
+            text, blocks = status_notice(change, recipient=user_id)
+            messages.append(
+                OutboundMessage(
+                    platform=change.platform,
+                    recipient=user_id,
+                    text=text,
+                    dedupe_key=dedupe_key,
+                    blocks=blocks,
+                )
+            )
+        return messages
 
     def count_staff(self) -> int | None:
         """Return the number of people in the workspace, or None when counting failed."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import announcements, campaigns, comments, errors, ideas, votes
+from handlers import announcements, campaigns, comments, errors, ideas, statuses, votes
 from handlers.context import HandlerContext
 
 
@@ -15,4 +15,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     comments.register(app, ctx)
     campaigns.register(app, ctx)
     announcements.register(app, ctx)
+    statuses.register(app, ctx)
     errors.register(app)

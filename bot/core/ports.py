@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.core.digest import Digest
     from bot.core.outbox import OutboundMessage
     from bot.core.reminders import Reminder
+    from bot.core.statuses import StatusChange
 
 
 class ChatPublisher(Protocol):
@@ -118,4 +119,22 @@ class CampaignNotifier(Protocol):
 
     def count_staff(self) -> int | None:
         """Return how many people the workspace has, leaving out bots; None when counting fails."""
+        ...
+
+
+@runtime_checkable
+class StatusNotifier(Protocol):
+    """Links to idea messages, and builds the direct messages that announce an idea's new status."""
+
+    def idea_link(self, *, channel_id: str, message_id: str) -> str | None:
+        """Return a link to an idea's message, or None when the platform gives none."""
+        ...
+
+    def status_messages(
+        self, change: StatusChange, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build one direct message per recipient user id in dedupe_keys about a status change.
+
+        It runs inside the transaction that stores the change, so it must not call the platform.
+        """
         ...

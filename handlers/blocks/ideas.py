@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
 from bot.core.records import IdeaRecord, TopicRecord
+from handlers.blocks.statuses import answer_blocks, status_menu
 from handlers.ids import IdeaIds, IdeaTopicIds
 from handlers.mrkdwn import escape, excerpt, split_for_sections
 
@@ -33,6 +34,7 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
 
     With closed, the message shows the final count in place of the Vote button.
     While open, an idea of a campaign that hides counts shows no count at all.
+    A board idea also shows its lead's answer, when it has one, and the status menu.
     """
     counts_hidden = idea.hide_counts and not closed
     blocks: Blocks = [
@@ -68,6 +70,9 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
         )
     else:
         status = f"*{vote_label(vote_count)}* · vote with :+1: or the button, comment in the thread"
+    on_board = idea.board_id is not None
+    if on_board:
+        blocks.extend(answer_blocks(idea))
     blocks.append(
         {
             "type": "context",
@@ -80,24 +85,25 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
             ],
         }
     )
+    actions: Blocks = []
     if not closed:
-        blocks.append(
+        actions.append(
             {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": IdeaIds.VOTE_ACTION,
-                        "text": {
-                            "type": "plain_text",
-                            "text": "Vote" if counts_hidden else f"Vote ({vote_count})",
-                            "emoji": True,
-                        },
-                        "value": str(idea.id),
-                    }
-                ],
+                "type": "button",
+                "action_id": IdeaIds.VOTE_ACTION,
+                "text": {
+                    "type": "plain_text",
+                    "text": "Vote" if counts_hidden else f"Vote ({vote_count})",
+                    "emoji": True,
+                },
+                "value": str(idea.id),
             }
         )
+    if on_board:
+        # A board's lead answers ideas after voting closes too, so the menu stays.
+        actions.append(status_menu(idea.id))
+    if actions:
+        blocks.append({"type": "actions", "elements": actions})
     fallback = f"Idea from {author_label(idea)}: {escape(excerpt(idea.text, length=150))}"
     return fallback, blocks
 

@@ -1,0 +1,162 @@
+"""Block Kit for answering ideas: the status menu and answer on an idea message, the status
+modal, and the direct message that tells an idea's author and voters about its new status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.records import IdeaRecord
+from bot.core.statuses import MAX_REPLY_LENGTH, STATUS_LABELS, StatusChange, status_label
+from handlers.ids import StatusIds
+from handlers.mrkdwn import escape, excerpt, split_for_sections
+
+Blocks = list[dict[str, Any]]
+
+# A view's title is at most 24 characters (Block Kit reference).
+MODAL_TITLE = "Answer this idea"
+
+
+def menu_value(idea_id: int, status: str) -> str:
+    """Return the value of a status menu option: "IDEA_ID:STATUS"."""
+    return f"{idea_id}:{status}"
+
+
+def parse_menu_value(value: str) -> tuple[int, str] | None:
+    """Return (idea id, status) from a status menu option's value, or None when unreadable."""
+    idea_part, _, status = value.partition(":")
+    if not idea_part.isdigit() or not status:
+        return None
+    return int(idea_part), status
+
+
+def _option(label: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def status_menu(idea_id: int) -> dict[str, Any]:
+    """Build the overflow menu of statuses shown on a board idea's message.
+
+    An overflow menu sends an action on every choice, even of the status the
+    idea has, so a lead can change only the reply. Everyone sees it, and the
+    handler rejects choices by anyone but the board's lead or a manager.
+    """
+    return {
+        "type": "overflow",
+        "action_id": StatusIds.MENU_ACTION,
+        "options": [
+            _option(label, menu_value(idea_id, status)) for status, label in STATUS_LABELS.items()
+        ],
+    }
+
+
+def answer_blocks(idea: IdeaRecord) -> Blocks:
+    """Build the blocks that show a board idea's status and reply, or none until it has a status.
+
+    The reply (at most 500 characters, 2,500 after escaping) fits Slack's
+    3,000-character section text, and split_for_sections enforces the limit anyway.
+    """
+    if idea.status is None:
+        return []
+    text = f"*Lead's answer: {escape(status_label(idea.status))}*"
+    if idea.status_reply:
+        text += "\n" + escape(idea.status_reply)
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
+        for piece in split_for_sections(text)
+    ]
+
+
+def status_modal(idea: IdeaRecord, *, status: str) -> dict[str, Any]:
+    """Build the modal that sets an idea's status, with status preselected and the reply so far.
+
+    private_metadata carries the idea id.
+    """
+    options = [_option(label, name) for name, label in STATUS_LABELS.items()]
+    chosen = next(option for option in options if option["value"] == status)
+    reply_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": StatusIds.REPLY_ACTION,
+        "multiline": True,
+        "max_length": MAX_REPLY_LENGTH,
+        "placeholder": {"type": "plain_text", "text": "A short answer the team will see"},
+    }
+    if idea.status_reply:
+        reply_element["initial_value"] = idea.status_reply
+    return {
+        "type": "modal",
+        "callback_id": StatusIds.MODAL_CALLBACK,
+        "private_metadata": str(idea.id),
+        "title": {"type": "plain_text", "text": MODAL_TITLE},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*Idea {idea.id}*\n{escape(excerpt(idea.text, length=500))}",
+                    "verbatim": True,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": StatusIds.STATUS_BLOCK,
+                "label": {"type": "plain_text", "text": "Status"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": StatusIds.STATUS_ACTION,
+                    "options": options,
+                    "initial_option": chosen,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": StatusIds.REPLY_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Reply"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": "Shown under the idea and sent to its author and voters.",
+                },
+                "element": reply_element,
+            },
+        ],
+    }
+
+
+def status_notice(change: StatusChange, *, recipient: str) -> tuple[str, Blocks]:
+    """Build the direct message about a status change for one recipient: (text, blocks)."""
+    label = escape(status_label(change.status))
+    subject = "Your idea" if recipient == change.author_id else "An idea you voted for"
+    idea_text = escape(excerpt(change.idea.text, length=200))
+    lines = [f"{subject} has an answer from <@{change.changed_by}>: *{label}*", f"> {idea_text}"]
+    if change.reply:
+        lines.append(escape(change.reply))
+    if change.idea_link:
+        lines.append(f"<{change.idea_link}|View the idea>")
+    text = f"{subject} is now marked {status_label(change.status)}."
+    blocks: Blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines), "verbatim": True}}
+    ]
+    return text, blocks
+
+
+def status_saved(change: StatusChange) -> str:
+    """Confirm a status change privately to the person who made it."""
+    label = status_label(change.status)
+    if not change.changed:
+        return (
+            f"Idea {change.idea.id} already has the status {label} with this reply, so nothing "
+            "changed and nobody was notified."
+        )
+    count = len(change.recipients)
+    if count == 0:
+        notified = "Nobody is notified, because nobody else voted for it or is named as its author."
+    elif count == 1:
+        notified = "1 person gets a direct message about it."
+    else:
+        notified = f"{count} people get a direct message about it."
+    return f"Idea {change.idea.id} is now marked {label}, and its message shows it. {notified}"
+
+
+MENU_OUT_OF_DATE = "This status menu is out of date, so nothing changed."
