@@ -8,14 +8,16 @@ again. Lead actions are for the board's lead and for engagement managers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core import roles
+from bot.core import outbox, roles
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
+from bot.core.outbox import OutboundMessage
 from bot.core.records import BoardRecord, Person
 from storage import boards as board_store
 from storage import roles as role_store
@@ -336,10 +338,26 @@ def reopen_board(db: Database, person: Person, *, channel_id: str, now: datetime
     return BoardChange(board=record, changed=changed)
 
 
+def lead_notice_key(board_id: int, lead_id: str, now: datetime) -> str:
+    """Return the outbox key of the message telling a new lead about a board."""
+    return f"board-lead:{board_id}:{lead_id}:{now.strftime('%Y%m%dT%H%M%S%f')}"
+
+
 def set_board_lead(
-    db: Database, person: Person, *, channel_id: str, lead_id: str, now: datetime
+    db: Database,
+    person: Person,
+    *,
+    channel_id: str,
+    lead_id: str,
+    now: datetime,
+    notice: Callable[[BoardRecord, str], OutboundMessage] | None = None,
 ) -> BoardChange:
-    """Make lead_id the lead of the channel's board (a lead action); clears a departed lead."""
+    """Make lead_id the lead of the channel's board (a lead action); clears a departed lead.
+
+    When the lead changes to someone other than the caller and notice is
+    given, notice(board, dedupe_key) builds the message for the new lead,
+    which is enqueued in the outbox in the same transaction as the change.
+    """
     lead_id = roles.validate_user_id(lead_id)
     with db.transaction() as session:
         board = _board_in_channel(session, person, channel_id)
@@ -354,6 +372,9 @@ def set_board_lead(
         board_store.update_board(session, board.id, lead_id=lead_id, lead_departed_at=None)
         session.refresh(board)
         record = board_record(board)
+        if notice is not None and changed and lead_id != person.user_id:
+            key = lead_notice_key(record.id, lead_id, now)
+            outbox.enqueue_in(session, [notice(record, key)], now=now)
     if changed:
         logger.info(
             "Board %s lead set to %s by %s at %s",
