@@ -10,13 +10,25 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.board_digest import BoardDigest
 from bot.core.digest import Digest
 from bot.core.errors import DeliveryFailed
 from bot.core.outbox import OutboundMessage
-from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
+from bot.core.records import (
+    BoardRecord,
+    CampaignRecord,
+    CampaignReport,
+    CampaignSummary,
+    IdeaRecord,
+)
 from bot.core.reminders import Reminder
 from bot.core.statuses import StatusChange
 from handlers.blocks.announcement import announcement_message, opening_message
+from handlers.blocks.board_digest import (
+    board_archived_notice,
+    board_digest_message,
+    lead_departed_notice,
+)
 from handlers.blocks.campaigns import launch_message, summary_message
 from handlers.blocks.digest import digest_message
 from handlers.blocks.ideas import idea_message
@@ -27,6 +39,9 @@ from handlers.refresher import VoteCountRefresher
 from handlers.staff_count import StaffCounter
 
 logger = logging.getLogger(__name__)
+
+# Members fetched per conversations.members call; Slack recommends no more than 200.
+MEMBERS_PAGE_SIZE = 200
 
 # Explanations shown to the user for the Slack errors a channel post commonly meets.
 POST_FAILURE_HINTS = {
@@ -229,3 +244,65 @@ class SlackPublisher:
     def count_staff(self) -> int | None:
         """Return the number of people in the workspace, or None when counting failed."""
         return self._staff.count()
+
+    def is_channel_member(self, channel_id: str, user_id: str) -> bool | None:
+        """Return whether a user is a member of a channel, or None when Slack refuses the list.
+
+        Reads conversations.members a page at a time and stops at the first page with the user.
+        """
+        cursor: str | None = None
+        while True:
+            try:
+                response = self._client.conversations_members(
+                    channel=channel_id, limit=MEMBERS_PAGE_SIZE, cursor=cursor
+                )
+            except SlackApiError as error:
+                logger.warning(
+                    "conversations.members failed for %s: %s",
+                    channel_id,
+                    error.response.get("error"),
+                )
+                return None
+            if user_id in (response.get("members") or []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return False
+
+    def board_digest_message(self, digest: BoardDigest, *, dedupe_key: str) -> OutboundMessage:
+        """Build a board's weekly digest as a direct message to its lead, linking listed ideas."""
+        permalinks: dict[int, str] = {}
+        for idea in (*digest.new_ideas, *digest.waiting_ideas):
+            if idea.idea_id not in permalinks and idea.channel_id and idea.message_id:
+                link = self.permalink(channel=idea.channel_id, message_id=idea.message_id)
+                if link:
+                    permalinks[idea.idea_id] = link
+        text, blocks = board_digest_message(digest, permalinks=permalinks, timezone=self._timezone)
+        return OutboundMessage(
+            platform=digest.board.platform,
+            recipient=digest.board.lead_id,
+            text=text,
+            dedupe_key=dedupe_key,
+            blocks=blocks,
+        )
+
+    def board_archived_message(self, board: BoardRecord, *, dedupe_key: str) -> OutboundMessage:
+        """Build the direct message telling a lead their board closed with its archived channel."""
+        text, blocks = board_archived_notice(board)
+        return OutboundMessage(
+            platform=board.platform,
+            recipient=board.lead_id,
+            text=text,
+            dedupe_key=dedupe_key,
+            blocks=blocks,
+        )
+
+    def lead_departed_messages(
+        self, board: BoardRecord, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the direct messages telling managers that a board needs a new lead.
+
+        dedupe_keys maps each recipient's user id to the outbox key of their message.
+        """
+        text, blocks = lead_departed_notice(board)
+        return direct_messages(board.platform, text, blocks, dedupe_keys=dedupe_keys)

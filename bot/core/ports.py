@@ -6,10 +6,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
+from bot.core.records import (
+    BoardRecord,
+    CampaignRecord,
+    CampaignReport,
+    CampaignSummary,
+    IdeaRecord,
+)
 
 if TYPE_CHECKING:
     # bot.core.outbox imports this module, so the import is for type checking only.
+    from bot.core.board_digest import BoardDigest
     from bot.core.digest import Digest
     from bot.core.outbox import OutboundMessage
     from bot.core.reminders import Reminder
@@ -136,5 +143,36 @@ class StatusNotifier(Protocol):
         """Build one direct message per recipient user id in dedupe_keys about a status change.
 
         It runs inside the transaction that stores the change, so it must not call the platform.
+        """
+        ...
+
+
+@runtime_checkable
+class BoardNotifier(Protocol):
+    """Builds the direct messages about Your Shout boards and checks channel membership."""
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Return the time zone that board digest days and times are counted in."""
+        ...
+
+    def is_channel_member(self, channel_id: str, user_id: str) -> bool | None:
+        """Return whether a user is a member of a channel, or None when the check fails."""
+        ...
+
+    def board_digest_message(self, digest: BoardDigest, *, dedupe_key: str) -> OutboundMessage:
+        """Build a board's weekly digest as a direct message to the board's lead."""
+        ...
+
+    def board_archived_message(self, board: BoardRecord, *, dedupe_key: str) -> OutboundMessage:
+        """Build the direct message telling a lead that their board closed with its channel."""
+        ...
+
+    def lead_departed_messages(
+        self, board: BoardRecord, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the direct messages telling managers that a board needs a new lead.
+
+        dedupe_keys maps each recipient's user id to the outbox key of their message.
         """
         ...
