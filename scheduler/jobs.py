@@ -9,7 +9,17 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core import campaigns, delivery, digest, display, events, interest, ports, reminders
+from bot.core import (
+    board_digest,
+    campaigns,
+    delivery,
+    digest,
+    display,
+    events,
+    interest,
+    ports,
+    reminders,
+)
 from bot.core.errors import DeliveryFailed
 from bot.core.ports import ChatPublisher
 from scheduler import runtime
@@ -145,3 +155,18 @@ def send_campaign_digest(campaign_id: int) -> int:
     context = runtime.current()
     notifier = _campaign_notifier(context.publisher)
     return digest.send_due_digest(context.db, notifier, campaign_id, now=context.clock.now())
+
+
+def send_board_digest(board_id: int) -> bool:
+    """Enqueue a Your Shout board's due weekly digest to its lead; return True if this run did."""
+    context = runtime.current()
+    publisher = context.publisher
+    if not isinstance(publisher, ports.BoardNotifier):
+        raise TypeError(
+            f"{type(publisher).__name__} cannot build board digests: it needs timezone, "
+            "is_channel_member, board_digest_message, board_archived_message and "
+            "lead_departed_messages"
+        )
+    return board_digest.send_due_board_digest(
+        context.db, publisher, board_id, now=context.clock.now()
+    )

@@ -1,11 +1,13 @@
 """APScheduler with one date job per campaign transition, kept in step with the database.
 
-Campaign jobs are stored in APScheduler's SQLAlchemy job store in the bot's
-database, and re-derived from the campaigns table at start-up and every
-SYNC_SECONDS. A job that fell due while every process was down runs as soon
-as one starts, and a campaign created by another process is picked up. Two
-processes may both run a due job; the campaign transition it makes is a
-guarded UPDATE, so its effect happens once.
+Each open Your Shout board also gets a date job for its next weekly digest,
+derived in scheduler/boards.py. The jobs are stored in APScheduler's
+SQLAlchemy job store in the bot's database, and re-derived from the campaigns
+and boards tables at start-up and every SYNC_SECONDS. A job that fell due
+while every process was down runs as soon as one starts, and a campaign
+created by another process is picked up. Two processes may both run a due
+job. Its effect still happens once, because a campaign transition is a
+guarded UPDATE and a board digest claims a ScheduledRun key.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import campaigns, digest, reminders
 from bot.core.clock import Clock
-from scheduler import jobs
+from scheduler import boards, jobs
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -85,11 +87,16 @@ def digest_job_id(campaign_id: int) -> str:
 
 
 # Jobs after which sync() runs at once, to schedule what comes next.
-_RESYNC_PREFIXES = ("campaign-open-", "campaign-remind-", "campaign-digest-")
+_RESYNC_PREFIXES = (
+    "campaign-open-",
+    "campaign-remind-",
+    "campaign-digest-",
+    boards.JOB_ID_PREFIX,
+)
 
 
 class CampaignScheduler:
-    """Runs the campaign jobs in a background thread of this process."""
+    """Runs the campaign and board jobs in a background thread of this process."""
 
     def __init__(self, *, db: Database, clock: Clock, timezone: ZoneInfo) -> None:
         self._db = db
@@ -148,10 +155,11 @@ class CampaignScheduler:
         """Schedule the opening or closing job of every scheduled or open campaign.
 
         An open campaign also gets a job for its next reminder not yet sent and
-        one for its next digest. A job whose campaign moved on (opened, closed,
-        or removed) is dropped, and a job whose campaign's time changed is
-        moved. Once shutdown() has begun, this does nothing: the next process
-        to start syncs again.
+        one for its next digest, and an open Your Shout board one for its next
+        weekly digest. A job whose campaign or board moved on (opened, closed,
+        or removed) is dropped, and a job whose time changed is moved. Once
+        shutdown() has begun, this does nothing: the next process to start
+        syncs again.
         """
         if self._stopping:
             return
@@ -165,6 +173,13 @@ class CampaignScheduler:
                 self._schedule(job_id, jobs.close_campaign, campaign.id, campaign.ends_at)
                 expected_job_ids |= self._schedule_notices(campaign.id)
             expected_job_ids.add(job_id)
+        for board_job in boards.digest_jobs(
+            self._db, now=self._clock.now(), timezone=self._timezone
+        ):
+            self._schedule(
+                board_job.job_id, jobs.send_board_digest, board_job.board_id, board_job.due
+            )
+            expected_job_ids.add(board_job.job_id)
         for job in self._scheduler.get_jobs(jobstore=CAMPAIGN_JOB_STORE):
             if job.id not in expected_job_ids:
                 self._remove(job.id)
@@ -193,7 +208,7 @@ class CampaignScheduler:
             scheduled.add(job_id)
         return scheduled
 
-    def _schedule(self, job_id: str, func: object, campaign_id: int, due: datetime) -> None:
+    def _schedule(self, job_id: str, func: object, record_id: int, due: datetime) -> None:
         run_at = self._real_time_of(due)
         existing = self._scheduler.get_job(job_id, jobstore=CAMPAIGN_JOB_STORE)
         # A job added before start() has no next_run_time yet.
@@ -204,7 +219,7 @@ class CampaignScheduler:
             func,
             "date",
             run_date=run_at,
-            args=[campaign_id],
+            args=[record_id],
             id=job_id,
             jobstore=CAMPAIGN_JOB_STORE,
             replace_existing=True,
@@ -217,7 +232,7 @@ class CampaignScheduler:
         except JobLookupError:
             # Another process ran or removed it first.
             return
-        logger.info("Removed %s, whose campaign no longer needs it", job_id)
+        logger.info("Removed %s, whose campaign or board no longer needs it", job_id)
 
     def _real_time_of(self, due: datetime) -> datetime:
         # The domain clock may run apart from the wall clock (the simulated
