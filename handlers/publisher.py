@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -174,6 +174,10 @@ class SlackPublisher:
     def redraw_idea(self, idea_id: int) -> None:
         """Update the idea message at once, after a change such as its topic being chosen."""
         self._refresher.redraw(idea_id)
+
+    def redraw_ideas_paced(self, idea_ids: Sequence[int]) -> None:
+        """Queue idea messages to be redrawn one at a time under chat.update's rate limit."""
+        self._refresher.redraw_paced(idea_ids)
 
     def permalink(self, *, channel: str, message_id: str) -> str | None:
         """Return a message's permalink, or None when Slack does not give one."""

@@ -6,7 +6,8 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -20,7 +21,8 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 
-# Pause between the chat.update calls that show a closed campaign's ideas.
+# Pause between the paced chat.update calls: those that show a closed campaign's
+# ideas and those queued by redraw_paced, such as a closed board's ideas.
 # chat.update is in Slack's Tier 3 (about 50 calls a minute), and vote-count
 # refreshes share that budget, so this leaves room for them.
 # NOTE: the budget is per workspace, and each bot process paces itself alone.
@@ -60,6 +62,9 @@ class VoteCountRefresher:
         self._stopping = False
         self._closed_interval = closed_update_interval
         self._closing_campaigns: set[int] = set()
+        # Ideas queued by redraw_paced, in order, and the same ids as a set.
+        self._paced_redraws: deque[int] = deque()
+        self._paced_redraw_ids: set[int] = set()
         self._closing_wake = threading.Event()
         # Set only by stop(), to cut short the pause between paced updates.
         self._closing_pause = threading.Event()
@@ -112,6 +117,28 @@ class VoteCountRefresher:
             self._closing_campaigns.add(campaign_id)
         self._closing_wake.set()
 
+    def redraw_paced(self, idea_ids: Iterable[int]) -> None:
+        """Queue idea messages to be redrawn one at a time, paced like a closed campaign's.
+
+        It suits a change that reaches many ideas at once, such as a board
+        closing or reopening. Each redraw reads the idea when it runs, so it
+        shows the state of that moment, and an idea queued again before its
+        redraw is redrawn once.
+        """
+        # TODO: the queue lives in memory, so redraws not made before the process
+        # stops are lost, and those messages keep showing the old state.
+        with self._condition:
+            for idea_id in idea_ids:
+                if idea_id not in self._paced_redraw_ids:
+                    self._paced_redraw_ids.add(idea_id)
+                    self._paced_redraws.append(idea_id)
+        self._closing_wake.set()
+
+    def redraws_pending(self) -> int:
+        """Return how many ideas queued by redraw_paced are not redrawn yet."""
+        with self._condition:
+            return len(self._paced_redraws)
+
     def closing_pending(self) -> int:
         """Return how many campaigns have idea messages queued to be shown closed."""
         with self._condition:
@@ -149,9 +176,32 @@ class VoteCountRefresher:
                         return
                     if finished:
                         self._closing_campaigns.discard(campaign_id)
+            if not self._run_paced_redraws():
+                return
             with self._condition:
-                if self._closing_campaigns:
+                if self._closing_campaigns or self._paced_redraws:
                     self._closing_wake.set()
+
+    def _run_paced_redraws(self) -> bool:
+        """Redraw the ideas queued by redraw_paced; return False when stopping."""
+        while True:
+            with self._condition:
+                if self._stopping:
+                    return False
+                if not self._paced_redraws:
+                    return True
+            pause = self._last_closed_update + self._closed_interval - time.monotonic()
+            if pause > 0 and self._closing_pause.wait(pause):
+                return False
+            with self._condition:
+                idea_id = self._paced_redraws.popleft()
+                # Removed before the update, so a request queued during it redraws again.
+                self._paced_redraw_ids.discard(idea_id)
+            try:
+                self._update(idea_id)
+            except Exception:
+                logger.exception("Paced redraw of idea %s failed", idea_id)
+            self._last_closed_update = time.monotonic()
 
     def _show_campaign_closed(self, campaign_id: int) -> bool:
         """Update one batch of the campaign's idea messages; return True when none is left."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.records import CampaignRecord, SubmittedIdea
+from bot.core.records import BoardRecord, CampaignRecord, SubmittedIdea
 from bot.core.schedule import format_local
 from handlers.mrkdwn import escape
 
@@ -207,3 +207,129 @@ CHANNEL_NOT_FOUND = (
     "The bot cannot see this channel: choose another, or invite the bot to it with "
     "/invite @staffvoice and press Create again."
 )
+
+
+YOURSHOUT_HELP = (
+    "`/yourshout` shows this channel's Your Shout board: its question, the open ideas ranked "
+    "by votes and the lead's answers. Team leads run a board in their team's channel:\n"
+    "• `/yourshout start QUESTION` opens a board and pins its question in the channel.\n"
+    "• `/yourshout close` stops voting, keeping the ideas; `/yourshout reopen` starts it again.\n"
+    "• `/yourshout lead @person` hands the board to another lead.\n"
+    "• `/yourshout digest DAY HH:MM` sets when the lead's weekly digest arrives, such as "
+    "`/yourshout digest monday 09:00`; `/yourshout digest` alone shows the setting.\n"
+    "• `/yourshout list` lists every board, for engagement managers.\n"
+    "Staff share ideas on the board with `/idea` in its channel."
+)
+
+NO_BOARD = (
+    "This channel has no Your Shout board. A team lead can start one here with "
+    "`/yourshout start QUESTION`."
+)
+
+LEAD_MENTION_NEEDED = (
+    "Name the new lead with a mention, such as `/yourshout lead @Sam Patel`: type @ and pick "
+    "the person from the list Slack shows, so the name becomes a mention."
+)
+
+
+def yourshout_usage(words: str) -> str:
+    """Explain the arguments a /yourshout subcommand takes."""
+    return f"Give {words}. Send `/yourshout help` to see every command."
+
+
+def yourshout_unknown(text: str) -> str:
+    """Explain that /yourshout has no such subcommand."""
+    return f"`/yourshout {escape(text)}` is not a Your Shout command.\n{YOURSHOUT_HELP}"
+
+
+def board_started(board: BoardRecord, *, pin_failure: str | None) -> str:
+    """Confirm a board opened, and whether its header message could be pinned."""
+    pinned = (
+        "Its question is posted and pinned in the channel."
+        if pin_failure is None
+        else f"Its question is posted in the channel, but it could not be pinned: {pin_failure}."
+    )
+    return (
+        f"Your Shout board {board.id} is open in <#{board.channel_id}>. {pinned} "
+        "Staff post ideas here with `/idea`; send `/yourshout` to see them ranked."
+    )
+
+
+def board_header_failed(board: BoardRecord, *, hint: str) -> str:
+    """Tell the lead that the board is open but its header message could not be posted."""
+    return (
+        f"Your Shout board {board.id} is open, but posting its question in "
+        f"<#{board.channel_id}> failed: {hint}. Fix that, then send `/yourshout start` with "
+        "the question again and press Replace question to post it."
+    )
+
+
+def board_question_replaced(board: BoardRecord) -> str:
+    """Confirm a board's new question."""
+    return (
+        f"The board's question is now \u201c{escape(board.question)}\u201d. The header message "
+        "in the channel shows it, and the board's ideas stay."
+    )
+
+
+def board_question_kept(board_question: str) -> str:
+    """Confirm that a board keeps its question."""
+    return f"The board keeps its question: \u201c{escape(board_question)}\u201d."
+
+
+def board_closed(board: BoardRecord, *, changed: bool) -> str:
+    """Confirm a closed board, or report that it was closed already."""
+    if not changed:
+        return "This channel's Your Shout board is closed already. `/yourshout reopen` opens it."
+    return (
+        f"Your Shout board {board.id} is closed: voting has stopped, and its ideas and answers "
+        "stay. The idea messages lose their Vote buttons over the next minutes. "
+        "`/yourshout reopen` opens it again."
+    )
+
+
+def board_reopened(board: BoardRecord, *, changed: bool) -> str:
+    """Confirm a reopened board, or report that it was open already."""
+    if not changed:
+        return "This channel's Your Shout board is open already."
+    return (
+        f"Your Shout board {board.id} is open again, and voting counts. The idea messages get "
+        "their Vote buttons back over the next minutes."
+    )
+
+
+def board_lead_changed(board: BoardRecord, *, changed: bool) -> str:
+    """Confirm the board's lead."""
+    if not changed:
+        return f"<@{board.lead_id}> leads this board already."
+    return (
+        f"<@{board.lead_id}> now leads the Your Shout board in <#{board.channel_id}>, and "
+        "gets a direct message about it."
+    )
+
+
+def board_lead_notice(board: BoardRecord, *, by_user_id: str) -> str:
+    """Tell a new lead that they run a board now."""
+    return (
+        f"<@{by_user_id}> made you the lead of the Your Shout board in <#{board.channel_id}>, "
+        f"which asks \u201c{escape(board.question)}\u201d. Set an idea's status from the menu on "
+        "its message, and send `/yourshout help` in that channel to see what a lead can do."
+    )
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def digest_setting(board: BoardRecord, *, timezone: ZoneInfo, changed: bool | None) -> str:
+    """Describe when the board's weekly digest is sent; changed is None when only shown."""
+    day = WEEKDAY_NAMES[board.digest_weekday]
+    hours, minutes = divmod(board.digest_minute, 60)
+    when = f"{day}s at {hours:02d}:{minutes:02d} ({timezone.key})"
+    if changed is None:
+        return (
+            f"The weekly digest of this board goes to <@{board.lead_id}> on {when}. Change it "
+            "with `/yourshout digest DAY HH:MM`, such as `/yourshout digest friday 16:00`."
+        )
+    if not changed:
+        return f"The weekly digest goes on {when} already."
+    return f"The weekly digest of this board now goes to <@{board.lead_id}> on {when}."
