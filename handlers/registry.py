@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import announcements, campaigns, comments, errors, ideas, statuses, votes
+from handlers import (
+    announcements,
+    campaigns,
+    channel_events,
+    comments,
+    errors,
+    ideas,
+    statuses,
+    votes,
+)
 from handlers.context import HandlerContext
 
 
@@ -16,4 +25,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     campaigns.register(app, ctx)
     announcements.register(app, ctx)
     statuses.register(app, ctx)
+    channel_events.register(app, ctx)
     errors.register(app)

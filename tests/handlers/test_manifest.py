@@ -28,6 +28,11 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "message.im": "im:history",
     "message.mpim": "mpim:history",
+    "channel_rename": "channels:read",
+    "channel_archive": "channels:read",
+    "group_rename": "groups:read",
+    "group_archive": "groups:read",
+    "user_change": "users:read",
 }
 
 
