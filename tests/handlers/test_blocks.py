@@ -15,6 +15,7 @@ import pytest
 
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
 from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea, TopicRecord
+from bot.core.statuses import MAX_REPLY_LENGTH, StatusChange
 from handlers.blocks.campaigns import launch_message, summary_message, totals_line
 from handlers.blocks.ideas import (
     author_label,
@@ -24,7 +25,14 @@ from handlers.blocks.ideas import (
     topic_choice_blocks,
     vote_label,
 )
-from handlers.ids import IdeaIds, IdeaTopicIds
+from handlers.blocks.statuses import (
+    menu_value,
+    parse_menu_value,
+    status_modal,
+    status_notice,
+    status_saved,
+)
+from handlers.ids import IdeaIds, IdeaTopicIds, StatusIds
 
 LONDON = ZoneInfo("Europe/London")
 MENTIONS = "<!channel> <!here> <@U123> <https://x|y> & co"
@@ -366,3 +374,153 @@ def test_topic_choice_values() -> None:
     menu = menu_block["accessory"]
     assert menu["action_id"] == IdeaTopicIds.CHOICE_ACTION
     assert [option["value"] for option in menu["options"]] == ["9:101", "9:102"]
+
+
+def _board_idea(**fields: Any) -> IdeaRecord:
+    values: dict[str, Any] = {
+        "campaign_id": None,
+        "campaign_open": False,
+        "board_id": 3,
+        "board_open": True,
+    }
+    values.update(fields)
+    return _idea(**values)
+
+
+def _status_menus(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in blocks
+        for element in block.get("elements", [])
+        if element.get("action_id") == StatusIds.MENU_ACTION
+    ]
+
+
+def test_campaign_idea_has_no_status_menu() -> None:
+    _, blocks = idea_message(_idea(status="planned", status_reply="Soon"), vote_count=1)
+
+    assert _status_menus(blocks) == []
+    assert not any("Lead's answer" in text for text in _texts(blocks))
+
+
+def test_board_idea_status_menu() -> None:
+    _, blocks = idea_message(_board_idea(), vote_count=2)
+
+    assert [block["type"] for block in blocks] == ["section", "context", "actions"]
+    vote_button, menu = blocks[-1]["elements"]
+    assert vote_button["action_id"] == IdeaIds.VOTE_ACTION
+    assert menu["type"] == "overflow"
+    assert [option["value"] for option in menu["options"]] == [
+        "7:under_consideration",
+        "7:planned",
+        "7:done",
+        "7:not_taken_forward",
+    ]
+    assert all(len(option["text"]["text"]) <= 75 for option in menu["options"])
+    assert not any("Lead's answer" in text for text in _texts(blocks))
+
+
+def test_board_idea_shows_answer_escaped() -> None:
+    idea = _board_idea(status="not_taken_forward", status_reply=MENTIONS)
+
+    _, blocks = idea_message(idea, vote_count=0)
+
+    [_, answer] = _sections(blocks)
+    assert answer == f"*Lead's answer: Not taken forward*\n{MENTIONS_ESCAPED}"
+    _assert_within_slack_limits(blocks)
+
+
+def test_board_idea_longest_reply_fits() -> None:
+    idea = _board_idea(status="done", status_reply="&" * MAX_REPLY_LENGTH)
+
+    _, blocks = idea_message(idea, vote_count=0)
+
+    assert "&amp;" * MAX_REPLY_LENGTH in "".join(_sections(blocks))
+    _assert_within_slack_limits(blocks)
+
+
+def test_closed_board_idea_keeps_menu() -> None:
+    idea = _board_idea(board_open=False, status="planned")
+
+    _, blocks = idea_message(idea, vote_count=4, closed=True)
+
+    [menu] = blocks[-1]["elements"]
+    assert menu["action_id"] == StatusIds.MENU_ACTION
+    assert "Voting closed · *4 votes*" in blocks[-2]["elements"][0]["text"]
+
+
+def test_status_menu_value_round_trip() -> None:
+    assert parse_menu_value(menu_value(12, "done")) == (12, "done")
+    assert parse_menu_value("x:done") is None
+    assert parse_menu_value("12:") is None
+    assert parse_menu_value("") is None
+
+
+def test_status_modal_fields() -> None:
+    modal = status_modal(_board_idea(status_reply="Earlier reply"), status="done")
+
+    assert modal["callback_id"] == StatusIds.MODAL_CALLBACK
+    assert modal["private_metadata"] == "7"
+    assert len(modal["title"]["text"]) <= 24
+    blocks = {block.get("block_id"): block for block in modal["blocks"]}
+    status_element = blocks[StatusIds.STATUS_BLOCK]["element"]
+    assert status_element["action_id"] == StatusIds.STATUS_ACTION
+    assert status_element["initial_option"]["value"] == "done"
+    reply_block = blocks[StatusIds.REPLY_BLOCK]
+    assert reply_block["optional"] is True
+    assert reply_block["element"]["multiline"] is True
+    assert reply_block["element"]["max_length"] == MAX_REPLY_LENGTH
+    assert reply_block["element"]["initial_value"] == "Earlier reply"
+
+
+def _status_change(**fields: Any) -> StatusChange:
+    values: dict[str, Any] = {
+        "idea": _board_idea(text=MENTIONS, status="planned"),
+        "platform": "slack",
+        "change_id": 5,
+        "status": "planned",
+        "reply": "Starting <soon> & well",
+        "changed_by": "U0LEAD",
+        "changed_at": datetime(2027, 1, 11, 9, 0, tzinfo=UTC),
+        "changed": True,
+        "author_id": "U0ALICE",
+        "recipients": ("U0ALICE", "U0BOB"),
+        "idea_link": "https://example.slack.com/archives/C0IDEAS/p1",
+    }
+    values.update(fields)
+    return StatusChange(**values)
+
+
+def test_status_notice_author_and_voter() -> None:
+    change = _status_change()
+
+    author_text, author_blocks = status_notice(change, recipient="U0ALICE")
+    voter_text, voter_blocks = status_notice(change, recipient="U0BOB")
+
+    [author_body] = _sections(author_blocks)
+    [voter_body] = _sections(voter_blocks)
+    assert author_text == "Your idea is now marked Planned."
+    assert voter_text == "An idea you voted for is now marked Planned."
+    assert author_body.startswith("Your idea has an answer from <@U0LEAD>: *Planned*")
+    assert voter_body.startswith("An idea you voted for has an answer from <@U0LEAD>")
+    assert MENTIONS_ESCAPED in voter_body
+    assert "Starting &lt;soon&gt; &amp; well" in voter_body
+    assert "<https://example.slack.com/archives/C0IDEAS/p1|View the idea>" in voter_body
+
+
+def test_status_notice_without_reply_or_link() -> None:
+    _, blocks = status_notice(_status_change(reply=None, idea_link=None), recipient="U0BOB")
+
+    [body] = _sections(blocks)
+    assert "View the idea" not in body
+    assert len(body.splitlines()) == 2
+
+
+def test_status_saved_counts() -> None:
+    assert "3 people get a direct message" in status_saved(
+        _status_change(recipients=("U1", "U2", "U3"))
+    )
+    assert "1 person gets a direct message" in status_saved(_status_change(recipients=("U1",)))
+    assert "Nobody is notified" in status_saved(_status_change(recipients=()))
+    unchanged = status_saved(_status_change(changed=False, change_id=None, recipients=()))
+    assert "nothing changed and nobody was notified" in unchanged
