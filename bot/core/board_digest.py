@@ -141,7 +141,8 @@ def due_digest_day(
     The latest digest time at or before now is due when the board existed
     then, no digest of the board was recorded since then, and the digest of
     that local date was not recorded. A board that is closed or whose lead
-    left gets no digest.
+    left gets no digest. So a board reopened, or given a new lead, after a
+    missed digest time gets that week's digest at once.
     """
     if not board.is_open or board.lead_departed_at is not None:
         return None
