@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers import (
     announcements,
+    boards,
     campaigns,
     channel_events,
     comments,
@@ -24,6 +25,7 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     comments.register(app, ctx)
     campaigns.register(app, ctx)
     announcements.register(app, ctx)
+    boards.register(app, ctx)
     statuses.register(app, ctx)
     channel_events.register(app, ctx)
     errors.register(app)
