@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -27,6 +28,13 @@ from storage.database import Database
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
+
+# Threads that run Bolt listeners. A listener acknowledges first and then keeps its
+# thread for the work after the acknowledgement (storing, posting to Slack), and Bolt
+# answers 404 to a request whose listener has not acknowledged within 3 seconds. So
+# Bolt's default of 5 threads let a burst of slow posts turn later requests into 404s;
+# this matches the HTTP server's 16 request threads.
+LISTENER_THREADS = 16
 
 
 @dataclass
@@ -93,6 +101,9 @@ def _build_bolt_app(settings: Settings, client: WebClient) -> App:
             # Listeners run after the acknowledgement, so slow work never delays it.
             process_before_response=False,
             raise_error_for_unhandled_request=False,
+            listener_executor=ThreadPoolExecutor(
+                max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+            ),
         )
     except SlackApiError as error:
         reason = error.response.get("error", "unknown_error")
