@@ -41,6 +41,14 @@ from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
+from bot.simulate.boards import TeamBoards
+from bot.simulate.common import (
+    IdeaMessage,
+    MessageTimestamps,
+    SimulationFailed,
+    parse_idea_message,
+    wait_until,
+)
 from bot.simulate.lifecycle import MANAGER_COUNT, TOPICS, Lifecycle, LifecycleFailed
 from bot.simulate.local_bot import BOT_TOKEN, LocalBot, SlackRequestClient
 from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
@@ -101,19 +109,6 @@ TOPIC_CHOICE_LABEL = "block_actions (topic menu)"
 AFTER_CLOSE_SUFFIX = " after the close"
 
 
-class SimulationFailed(Exception):
-    """The run could not go on: the bot did not reach an expected state in time."""
-
-
-@dataclass(frozen=True)
-class IdeaMessage:
-    """An idea's message in the channel: the idea id on its Vote button, its ts and blocks."""
-
-    idea_id: int
-    ts: str
-    blocks: list[dict[str, Any]]
-
-
 @dataclass
 class SimulationResult:
     """The outcome of a run: the requests sent, the three sets of totals, and the exit code."""
@@ -131,26 +126,13 @@ class SimulationResult:
     # Lifecycle messages the stand-in received by kind, and the last digest's lines.
     lifecycle: Counter[str] = field(default_factory=Counter)
     digest: list[str] = field(default_factory=list)
+    # The team boards' activity and the messages the bot sent about them.
+    boards: Counter[str] = field(default_factory=Counter)
 
     @property
     def request_count(self) -> int:
         """Return how many requests were sent to the bot in all."""
         return sum(self.requests.values())
-
-
-class MessageTimestamps:
-    """Unique, increasing Slack message timestamps ("seconds.micros") from the wall clock."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._last_micros = 0
-
-    def next(self) -> str:
-        """Return a timestamp later than every one returned before."""
-        with self._lock:
-            self._last_micros = max(time.time_ns() // 1000, self._last_micros + 1)
-            seconds, micros = divmod(self._last_micros, 1_000_000)
-        return f"{seconds}.{micros:06d}"
 
 
 @dataclass(frozen=True)
@@ -227,17 +209,6 @@ class DatabaseCounter:
     def dispose(self) -> None:
         """Close the engine's connections."""
         self._engine.dispose()
-
-
-def wait_until(
-    condition: Callable[[], bool], *, timeout: float, describe: Callable[[], str]
-) -> None:
-    """Poll condition until it holds, or raise SimulationFailed with describe()'s text."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SimulationFailed(f"timed out after {timeout:.0f} s: {describe()}")
-        time.sleep(POLL_SECONDS)
 
 
 class SenderPool:
@@ -580,7 +551,7 @@ class Replay:
                 if message["ts"] in seen:
                     continue
                 seen.add(message["ts"])
-                found = _idea_message(message)
+                found = parse_idea_message(message)
                 if found is None:
                     continue
                 text, idea_message = found
@@ -596,23 +567,6 @@ class Replay:
                 f"{len(pending)} ideas were not posted in {CHANNEL_ID} with their text escaped"
             ),
         )
-
-
-def _idea_message(message: dict[str, Any]) -> tuple[str, IdeaMessage] | None:
-    """Return the first section's text and the idea of a message with a Vote button."""
-    blocks = message.get("blocks") or []
-    idea_id = None
-    for block in blocks:
-        if block.get("type") != "actions":
-            continue
-        for element in block.get("elements", []):
-            if element.get("action_id") == IdeaIds.VOTE_ACTION.value:
-                idea_id = int(element["value"])
-    sections = [block for block in blocks if block.get("type") == "section"]
-    if idea_id is None or not sections:
-        return None
-    text = sections[0]["text"]["text"]
-    return text, IdeaMessage(idea_id=idea_id, ts=message["ts"], blocks=blocks)
 
 
 def _message_with_header(standin: SlackStandIn, header: str) -> dict[str, Any] | None:
@@ -789,6 +743,14 @@ class CampaignRun:
                 timezone=bot.process.settings.timezone,
                 seed=self.plan.seed,
             )
+            self.boards = TeamBoards(
+                bot=bot,
+                staff=staff[MANAGER_COUNT:],
+                managers=staff[:MANAGER_COUNT],
+                usernames={member.user_id: member.username for member in self.plan.staff},
+                timezone=bot.process.settings.timezone,
+                seed=self.plan.seed,
+            )
             counter = DatabaseCounter(bot.process.settings.database_url, campaign_id=campaign.id)
             pool = SenderPool(bot, threads=SENDER_THREADS)
             replay = Replay(self.plan, bot=bot, pool=pool, campaign=campaign)
@@ -797,13 +759,16 @@ class CampaignRun:
                 self._run_days(replay, clock=clock, counter=counter)
                 self._close(replay, clock=clock, counter=counter)
                 self.lifecycle.check_close()
+                self.boards.check(now=clock.now())
                 self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(self.plan))
                 self._check_topics(replay, counter=counter)
             except LifecycleFailed as error:
                 raise SimulationFailed(str(error)) from None
             finally:
                 self.result.problems.extend(self.lifecycle.problems)
+                self.result.problems.extend(self.boards.problems)
                 self.result.lifecycle = self.lifecycle.counts()
+                self.result.boards = self.boards.counts()
                 self.result.digest = self.lifecycle.last_digest()
                 self.result.requests = replay.requests
                 self.result.errors = replay.errors
@@ -857,11 +822,14 @@ class CampaignRun:
         )
         lifecycle.check_openings()
         print(f"Opened; {len(lifecycle.registered)} opening messages sent, {self.elapsed():.1f} s.")
+        self.boards.start(send, now=clock.now())
+        print(f"Started {len(self.boards.boards)} team Your Shout boards beside the campaign.")
 
     def _move_clock(self, clock: ManualClock, moment: datetime) -> None:
         """Move the clock, then wait for the digests and reminders due by then."""
         clock.set(moment)
         self.lifecycle.wait_for_notices(moment)
+        self.boards.wait_for_digests(moment)
 
     def _check_topics(self, replay: Replay, *, counter: DatabaseCounter) -> None:
         """Compare the ideas per topic in the database with the topics staff chose."""
@@ -898,6 +866,12 @@ class CampaignRun:
         self._move_clock(clock, day_start + timedelta(hours=ENGAGEMENT_HOUR))
         replay.send_all(day_plan.engagement)
         self._wait_for_database(replay, counter, day=day)
+        client = replay.pool.client()
+        self.boards.run_day(
+            day,
+            lambda label, body, content_type: replay.send(client, label, body, content_type),
+            now=clock.now(),
+        )
 
         self._move_clock(clock, day_start + timedelta(hours=FOLLOW_UP_HOUR))
         replay.send_all(day_plan.follow_ups)
@@ -1023,6 +997,10 @@ def _print_lifecycle(result: SimulationResult) -> None:
         print("Last daily digest, as sent to the first manager:")
         for line in result.digest:
             print(f"  {line}")
+    if result.boards:
+        print("\nTeam Your Shout boards:")
+        for label, count in result.boards.items():
+            print(f"  {label:<44}{count:>6}")
 
 
 def _command_name() -> str:
@@ -1053,7 +1031,8 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     if result.exit_code == 0:
         print(
             "Result: OK, the expected, database and summary totals agree, every idea has "
-            "the topic its author chose, and each lifecycle message arrived once."
+            "the topic its author chose, each lifecycle message arrived once, and the team "
+            "boards hold what was sent and sent each answer and digest once."
         )
         return
     print("Result: FAILED")

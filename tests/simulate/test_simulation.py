@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.core.records import CampaignRecord, CampaignSummary
-from bot.simulate import campaign, lifecycle
+from bot.simulate import boards, campaign, lifecycle
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     EVENT_KINDS,
@@ -277,6 +277,15 @@ def test_simulation_totals_agree(tmp_path: Path, capsys: pytest.CaptureFixture[s
         20 * lifecycle.MANAGER_COUNT,
     }
     assert any(line.startswith("*Participants so far:*") for line in result.digest)
+    # The team boards beside the campaign: traffic, answers and one digest per board and Monday.
+    assert result.boards["boards"] == len(boards.TEAMS)
+    assert result.boards["board ideas"] > 0
+    assert result.boards["board votes"] > 0
+    assert result.boards["answers"] > 0
+    assert result.boards["answer messages"] >= result.boards["answers"]
+    # 20 days hold 2 or 3 Mondays, and each brings one digest per board.
+    assert result.boards["weekly digests"] in {2 * len(boards.TEAMS), 3 * len(boards.TEAMS)}
+    assert result.requests[boards.START_LABEL] == len(boards.TEAMS)
 
 
 def test_simulation_fails_when_totals_differ(
@@ -314,3 +323,15 @@ def test_simulation_fails_when_topics_unchosen(
 
     assert result.exit_code == 1
     assert any("ideas by topic id" in problem for problem in result.problems)
+
+
+def test_simulation_fails_when_digest_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Looking for a digest text the bot never sends stands for a digest that never came.
+    monkeypatch.setattr(boards, "DIGEST_FRAGMENT", "No such digest")
+    monkeypatch.setattr(boards, "WAIT_SECONDS", 2.0)
+    result = _small_run(tmp_path, seed=11, staff=MIN_STAFF)
+
+    assert result.exit_code == 1
+    assert any("expected weekly digests" in problem for problem in result.problems)
