@@ -60,7 +60,8 @@ class StatusChange:
     """The outcome of setting an idea's status, with the people its notification goes to.
 
     When changed is False, the idea had this status and reply already: no
-    history row was added (change_id is None) and nobody is notified.
+    history row was added (change_id is None) and nobody is notified. A change
+    that keeps the status and removes the reply is recorded but notifies nobody.
     """
 
     idea: IdeaRecord
@@ -78,6 +79,13 @@ class StatusChange:
     recipients: tuple[str, ...]
     # A link to the idea's message, when it is posted and the platform gave one.
     idea_link: str | None = None
+    # The idea's status before this change, None when it had no answer.
+    previous_status: str | None = None
+
+    @property
+    def status_changed(self) -> bool:
+        """Whether the status differs from the previous one, rather than only the reply."""
+        return self.status != self.previous_status
 
 
 def validate_status(status: str) -> str:
@@ -180,8 +188,10 @@ def set_idea_status(
     an open or a closed board. The notifications are enqueued in the outbox in
     the transaction that stores the change, one per person with the key
     status_dedupe_key(change_id, user_id), so each person gets one message per
-    change, even when the author also voted. Setting the same status and reply
-    again changes nothing and notifies nobody.
+    change, even when the author also voted. Only a new status, or a new or
+    edited reply to the same status, notifies anyone. Removing the reply of the
+    same status is recorded and notifies nobody, and setting the same status and
+    reply again changes nothing and notifies nobody.
 
     Raises InvalidInput for an unknown status, a reply over MAX_REPLY_LENGTH or
     an idea outside a board, PermissionDenied for anyone else, and NotFound for
@@ -212,11 +222,18 @@ def set_idea_status(
                 author_id=None,
                 recipients=(),
                 idea_link=link,
+                previous_status=idea.status,
             )
+        previous_status = idea.status
         row = status_store.add_status_change(
             session, idea, status=status, reply=reply, changed_by=person.user_id, changed_at=now
         )
-        author_id, recipients = _recipients(session, idea, changed_by=person.user_id)
+        if status != previous_status or reply is not None:
+            author_id, recipients = _recipients(session, idea, changed_by=person.user_id)
+        else:
+            # Only the reply was removed. The redrawn idea message shows that, so nobody
+            # gets a direct message.
+            author_id, recipients = None, []
         change = StatusChange(
             idea=idea_record(idea, None, None, board),
             platform=idea.platform,
@@ -229,6 +246,7 @@ def set_idea_status(
             author_id=author_id,
             recipients=tuple(recipients),
             idea_link=link,
+            previous_status=previous_status,
         )
         if recipients:
             keys = {user_id: status_dedupe_key(row.id, user_id) for user_id in recipients}

@@ -57,7 +57,8 @@ def answer_blocks(idea: IdeaRecord) -> Blocks:
     """
     if idea.status is None:
         return []
-    text = f"*Lead's answer: {escape(status_label(idea.status))}*"
+    # A manager can answer too, so the label names no role.
+    text = f"*Answer: {escape(status_label(idea.status))}*"
     if idea.status_reply:
         text += "\n" + escape(idea.status_reply)
     return [
@@ -125,16 +126,30 @@ def status_modal(idea: IdeaRecord, *, status: str) -> dict[str, Any]:
 
 
 def status_notice(change: StatusChange, *, recipient: str) -> tuple[str, Blocks]:
-    """Build the direct message about a status change for one recipient: (text, blocks)."""
-    label = escape(status_label(change.status))
-    subject = "Your idea" if recipient == change.author_id else "An idea you voted for"
+    """Build the direct message about a status change for one recipient: (text, blocks).
+
+    A new status is announced as one, and a new or edited reply to the same
+    status as an updated reply.
+    """
+    label = status_label(change.status)
+    is_author = recipient == change.author_id
     idea_text = escape(excerpt(change.idea.text, length=200))
-    lines = [f"{subject} has an answer from <@{change.changed_by}>: *{label}*", f"> {idea_text}"]
+    if change.status_changed:
+        subject = "Your idea" if is_author else "An idea you voted for"
+        heading = f"{subject} has an answer from <@{change.changed_by}>: *{escape(label)}*"
+        text = f"{subject} is now marked {label}."
+    else:
+        subject = "your idea" if is_author else "an idea you voted for"
+        heading = (
+            f"<@{change.changed_by}> updated the reply to {subject}, "
+            f"which is still marked *{escape(label)}*"
+        )
+        text = f"The reply to {subject} is updated. It is still marked {label}."
+    lines = [heading, f"> {idea_text}"]
     if change.reply:
         lines.append(escape(change.reply))
     if change.idea_link:
         lines.append(f"<{change.idea_link}|View the idea>")
-    text = f"{subject} is now marked {status_label(change.status)}."
     blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines), "verbatim": True}}
     ]
@@ -144,10 +159,16 @@ def status_notice(change: StatusChange, *, recipient: str) -> tuple[str, Blocks]
 def status_saved(change: StatusChange) -> str:
     """Confirm a status change privately to the person who made it."""
     label = status_label(change.status)
+    idea_id = change.idea.id
     if not change.changed:
         return (
-            f"Idea {change.idea.id} already has the status {label} with this reply, so nothing "
+            f"Idea {idea_id} already has the status {label} with this reply, so nothing "
             "changed and nobody was notified."
+        )
+    if not change.status_changed and change.reply is None:
+        return (
+            f"The reply to idea {idea_id} is removed, and its message shows it. It is still "
+            f"marked {label}. Nobody is notified about a removed reply."
         )
     count = len(change.recipients)
     if count == 0:
@@ -156,7 +177,11 @@ def status_saved(change: StatusChange) -> str:
         notified = "1 person gets a direct message about it."
     else:
         notified = f"{count} people get a direct message about it."
-    return f"Idea {change.idea.id} is now marked {label}, and its message shows it. {notified}"
+    if change.status_changed:
+        done = f"Idea {idea_id} is now marked {label}, and its message shows it."
+    else:
+        done = f"The reply to idea {idea_id} is updated, and its message shows it."
+    return f"{done} {notified}"
 
 
 MENU_OUT_OF_DATE = "This status menu is out of date, so nothing changed."

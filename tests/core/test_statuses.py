@@ -199,7 +199,7 @@ def test_non_lead_rejected_nothing_stored(
     assert outbox_rows(db) == []
 
 
-def test_same_answer_again_notifies_nobody(
+def test_same_answer_and_reply_changes(
     db: Database, clock: ManualClock, notifier: SlackPublisher, board_id: int
 ) -> None:
     idea_id = board_idea(db, clock)
@@ -219,8 +219,31 @@ def test_same_answer_again_notifies_nobody(
     new_reply = answer(db, clock, notifier, idea_id, reply="We start in March.")
 
     assert new_reply.changed
+    assert not new_reply.status_changed
+    assert new_reply.recipients == (ANN.user_id, BOB.user_id)
     assert len(history(db, idea_id)) == 2
+    rows = outbox_rows(db)
+    assert len(rows) == 4
+    for row in rows[2:]:
+        assert "updated the reply" in payload_text(row)
+        assert "now marked" not in payload_text(row)
+
+    cleared = answer(db, clock, notifier, idea_id, reply="  ")
+
+    assert cleared.changed
+    assert cleared.recipients == ()
+    assert idea_of(db, idea_id).status_reply is None
+    assert [row.reply for row in history(db, idea_id)][-1] is None
     assert len(outbox_rows(db)) == 4
+
+    new_status = answer(db, clock, notifier, idea_id, status=DONE, reply=None)
+
+    assert new_status.status_changed
+    assert new_status.recipients == (ANN.user_id, BOB.user_id)
+    rows = outbox_rows(db)
+    assert len(rows) == 6
+    for row in rows[4:]:
+        assert "now marked Done" in payload_text(row)
 
 
 def test_author_and_voters_notified_once(

@@ -145,7 +145,7 @@ def test_lead_answers_idea_from_menu(bot: LocalBot, slack: SlackSender) -> None:
     message_ts = idea_row(db, idea_id).message_id
     assert message_ts is not None
     # Votes go through the core, so no vote refresh updates the message and the
-    # only chat.update of the message is the redraw after the status change.
+    # only chat.update calls of the message are the redraws after status changes.
     assert bot.process is not None
     for voter in (AUTHOR_ID, *VOTER_IDS):
         person = Person(platform="slack", team_id=TEAM_ID, user_id=voter)
@@ -202,7 +202,7 @@ def test_lead_answers_idea_from_menu(bot: LocalBot, slack: SlackSender) -> None:
     def answered_update() -> str | None:
         for call in idea_update_calls(bot, message_ts):
             blocks_text = " ".join(text_fields(call.params.get("blocks") or []))
-            if "Lead's answer: Planned" in blocks_text:
+            if "Answer: Planned" in blocks_text:
                 return blocks_text
         return None
 
@@ -257,3 +257,30 @@ def test_lead_answers_idea_from_menu(bot: LocalBot, slack: SlackSender) -> None:
     assert count_rows(db, IdeaStatusChange) == 1
     for user_id in (AUTHOR_ID, *VOTER_IDS):
         assert len(status_dms(bot, user_id)) == 1
+
+    # Removing the reply redraws the message without it and sends no direct message.
+    dms_before = {
+        user_id: len(bot.standin.messages(user_id)) for user_id in (AUTHOR_ID, *VOTER_IDS)
+    }
+    updates_before = len(idea_update_calls(bot, message_ts))
+    cleared = submit_status(slack, user=LEAD_ID, view=view, status="planned", reply="")
+    assert cleared.status == 200, cleared.body
+    wait_until(
+        lambda: len(idea_update_calls(bot, message_ts)) > updates_before,
+        what="the redraw without the reply",
+    )
+    last_update = idea_update_calls(bot, message_ts)[-1]
+    last_text = " ".join(text_fields(last_update.params.get("blocks") or []))
+    assert "Answer: Planned" in last_text
+    assert "From March" not in last_text
+    wait_until(
+        lambda: any(
+            "is removed" in str(call.params.get("text"))
+            for call in bot.standin.calls("chat.postEphemeral")
+        ),
+        what="the removed-reply confirmation",
+    )
+    settle(bot)
+    assert count_rows(db, IdeaStatusChange) == 2
+    for user_id, count in dms_before.items():
+        assert len(bot.standin.messages(user_id)) == count

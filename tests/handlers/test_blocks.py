@@ -400,7 +400,7 @@ def test_campaign_idea_has_no_status_menu() -> None:
     _, blocks = idea_message(_idea(status="planned", status_reply="Soon"), vote_count=1)
 
     assert _status_menus(blocks) == []
-    assert not any("Lead's answer" in text for text in _texts(blocks))
+    assert not any("Answer:" in text for text in _texts(blocks))
 
 
 def test_board_idea_status_menu() -> None:
@@ -417,7 +417,7 @@ def test_board_idea_status_menu() -> None:
         "7:not_taken_forward",
     ]
     assert all(len(option["text"]["text"]) <= 75 for option in menu["options"])
-    assert not any("Lead's answer" in text for text in _texts(blocks))
+    assert not any("Answer:" in text for text in _texts(blocks))
 
 
 def test_board_idea_shows_answer_escaped() -> None:
@@ -426,7 +426,7 @@ def test_board_idea_shows_answer_escaped() -> None:
     _, blocks = idea_message(idea, vote_count=0)
 
     [_, answer] = _sections(blocks)
-    assert answer == f"*Lead's answer: Not taken forward*\n{MENTIONS_ESCAPED}"
+    assert answer == f"*Answer: Not taken forward*\n{MENTIONS_ESCAPED}"
     _assert_within_slack_limits(blocks)
 
 
@@ -486,6 +486,7 @@ def _status_change(**fields: Any) -> StatusChange:
         "author_id": "U0ALICE",
         "recipients": ("U0ALICE", "U0BOB"),
         "idea_link": "https://example.slack.com/archives/C0IDEAS/p1",
+        "previous_status": None,
     }
     values.update(fields)
     return StatusChange(**values)
@@ -508,6 +509,24 @@ def test_status_notice_author_and_voter() -> None:
     assert "<https://example.slack.com/archives/C0IDEAS/p1|View the idea>" in voter_body
 
 
+def test_status_notice_reply_update() -> None:
+    change = _status_change(previous_status="planned", reply="Now starting in March")
+
+    author_text, author_blocks = status_notice(change, recipient="U0ALICE")
+    voter_text, voter_blocks = status_notice(change, recipient="U0BOB")
+
+    [author_body] = _sections(author_blocks)
+    [voter_body] = _sections(voter_blocks)
+    assert author_text == "The reply to your idea is updated. It is still marked Planned."
+    assert (
+        voter_text == "The reply to an idea you voted for is updated. It is still marked Planned."
+    )
+    assert author_body.startswith("<@U0LEAD> updated the reply to your idea, which is still")
+    assert voter_body.startswith("<@U0LEAD> updated the reply to an idea you voted for")
+    assert "Now starting in March" in voter_body
+    assert "now marked" not in author_text + author_body + voter_text + voter_body
+
+
 def test_status_notice_without_reply_or_link() -> None:
     _, blocks = status_notice(_status_change(reply=None, idea_link=None), recipient="U0BOB")
 
@@ -524,3 +543,14 @@ def test_status_saved_counts() -> None:
     assert "Nobody is notified" in status_saved(_status_change(recipients=()))
     unchanged = status_saved(_status_change(changed=False, change_id=None, recipients=()))
     assert "nothing changed and nobody was notified" in unchanged
+
+
+def test_status_saved_reply_only() -> None:
+    updated = status_saved(_status_change(previous_status="planned", recipients=("U1",)))
+    removed = status_saved(_status_change(previous_status="planned", reply=None, recipients=()))
+
+    assert updated.startswith("The reply to idea 7 is updated")
+    assert "1 person gets a direct message" in updated
+    assert removed.startswith("The reply to idea 7 is removed")
+    assert "still marked Planned" in removed
+    assert "Nobody is notified about a removed reply" in removed
