@@ -74,15 +74,19 @@ def campaign_closed_for_votes(campaign: CampaignRecord | None, *, timezone: Zone
     )
 
 
+# Votes do not record how they were cast, so this hint is worded to be true
+# whether or not the voter also reacted with :+1:.
+REACTION_AFTER_WITHDRAWAL = (
+    "If you also reacted with :+1:, that reaction no longer counts, so you may want to remove it."
+)
+
+
 def vote_toggled(*, counted: bool, vote_count: int) -> str:
     """Tell a voter what pressing the Vote button did."""
     total = "1 vote" if vote_count == 1 else f"{vote_count} votes"
     if counted:
         return f"Your vote counts; the idea has {total} now. Press Vote again to take it back."
-    return (
-        f"Your vote is taken back; the idea has {total} now. A :+1: reaction you added "
-        "no longer counts either, so you may want to remove it too."
-    )
+    return f"Your vote is taken back; the idea has {total} now. {REACTION_AFTER_WITHDRAWAL}"
 
 
 def unknown_subcommand(word: str) -> str:

@@ -29,10 +29,7 @@ HIDDEN_VOTE_COUNTED = (
     "Your vote counts. Vote totals stay hidden until the campaign closes. "
     "Press Vote again to withdraw it."
 )
-HIDDEN_VOTE_WITHDRAWN = (
-    "Your vote is withdrawn. A :+1: reaction you added no longer counts either, "
-    "so you may want to remove it too."
-)
+HIDDEN_VOTE_WITHDRAWN = f"Your vote is withdrawn. {replies.REACTION_AFTER_WITHDRAWAL}"
 
 
 def is_vote_reaction(name: str) -> bool:

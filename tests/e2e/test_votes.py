@@ -334,4 +334,7 @@ def test_vote_button_confirms_privately(
 
     assert counted.startswith("Your vote counts; the idea has 1 vote now.")
     assert withdrawn.startswith("Your vote is taken back; the idea has 0 votes now.")
+    # U0V1 never reacted, so the reply must not claim a reaction was added.
+    assert "If you also reacted with :+1:" in withdrawn
+    assert "reaction you added" not in withdrawn
     assert stored_votes(bot_db(bot), idea.id) == (0, 0)
