@@ -92,9 +92,14 @@ def board_digest_message(
     ]
     intro = f"Your board in {board_place(board)}"
     if digest.show_ideas:
-        intro += f" asks: *{escape(excerpt(board.question, length=QUESTION_EXCERPT_LENGTH))}*"
+        # The question is quoted, not bold, because mrkdwn cannot escape a "*" in it,
+        # and a "*" inside bold text would end the bold early.
+        question = escape(excerpt(board.question, length=QUESTION_EXCERPT_LENGTH))
+        intro += f" asks:\n>{question}"
     blocks.append(_section(f"{intro}\n*Week to {week_end.strftime('%A %-d %B %H:%M')}:* {counts}"))
-    if digest.quiet:
+    if digest.quiet and totals.idea_count == 0:
+        blocks.append(_section("A quiet week: the board has no ideas yet."))
+    elif digest.quiet:
         blocks.append(_section("A quiet week: nothing new, and every idea has an answer."))
 
     if digest.show_ideas and digest.new_ideas:
@@ -156,10 +161,15 @@ def lead_departed_notice(board: BoardRecord) -> tuple[str, Blocks]:
 
     It names the channel and the former lead only, never the question or
     ideas, because a private board's content is for its channel's members.
+    The command it gives names the channel by id, so a manager who is not a
+    member of a private channel can run it from any conversation with the bot.
     """
     text = (
         f"The Your Shout board in {board_place(board)} needs a new lead: its lead "
         f"<@{board.lead_id}> has left the organisation. The board still takes ideas and votes."
     )
-    advice = "To name a new lead, run `/yourshout lead @user` in that channel."
+    advice = (
+        f"To name a new lead, send `/yourshout lead @person {board.channel_id}` from any "
+        "conversation with the bot, such as this one, with @person picked from Slack's list."
+    )
     return text, [_section(text), _context(advice)]

@@ -59,7 +59,12 @@ def publisher(db: Database, standin: SlackStandIn) -> Iterator[SlackPublisher]:
 
 
 def start(
-    db: Database, *, channel: str = CHANNEL, private: bool = False, now: datetime = CREATED
+    db: Database,
+    *,
+    channel: str = CHANNEL,
+    private: bool = False,
+    now: datetime = CREATED,
+    question: str = "What would make our handovers easier?",
 ) -> BoardRecord:
     roles.grant_role(
         db, platform="slack", user_id=LEAD.user_id, role="lead", granted_by="test", now=now
@@ -68,7 +73,7 @@ def start(
         db,
         LEAD,
         channel_id=channel,
-        question="What would make our handovers easier?",
+        question=question,
         private=private,
         now=now,
     ).board
@@ -363,14 +368,17 @@ def test_texts_escaped_and_anonymous(db: Database, publisher: SlackPublisher) ->
 
 
 def test_quiet_week_still_sent(db: Database, publisher: SlackPublisher) -> None:
-    board = start(db)
+    board = start(db, question="Should we *really* move & <!here>?")
 
     assert send_due_board_digest(db, publisher, board.id, now=FIRST_DIGEST)
 
     [row] = outbox_rows(db)
     text = row_text(row)
-    assert "A quiet week: nothing new, and every idea has an answer." in text
+    assert "A quiet week: the board has no ideas yet." in text
+    assert "every idea has an answer" not in text
     assert "0 new ideas · 0 comments · 0 votes" in text
+    # Quoted rather than bold, so the question's own asterisks cannot end the bold early.
+    assert "asks:\n>Should we *really* move &amp; &lt;!here&gt;?\n*Week to" in text
     assert "every Monday at 09:00 (Europe/London time)" in text
 
 
@@ -392,6 +400,19 @@ def test_answered_idea_week_not_quiet(db: Database, publisher: SlackPublisher) -
     )
     assert "A quiet week" not in text
     assert "1 answered, 0 waiting" in text
+
+    next_week = built_text(
+        publisher,
+        build_board_digest(
+            db,
+            board,
+            day=date(2027, 1, 18),
+            now=FIRST_DIGEST + timedelta(days=7),
+            timezone=LONDON,
+            lead_is_member=None,
+        ),
+    )
+    assert "A quiet week: nothing new, and every idea has an answer." in next_week
 
 
 def test_private_board_member_check(
