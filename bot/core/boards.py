@@ -1,8 +1,11 @@
 """Your Shout boards: a team channel's standing question, run by its team lead.
 
-A channel has at most one open board (a partial unique index enforces it).
-Closing keeps the board's ideas and stops its votes; reopening lets them in
-again. Lead actions are for the board's lead and for engagement managers.
+A channel has one board. start_board adds a board only to a channel without
+one, and a partial unique index allows at most one open board per channel.
+Data from before that rule may hold several boards for a channel: the open
+one is used, else the latest. Closing keeps the board's ideas and stops its
+votes; reopening lets them in again. Lead actions are for the board's lead
+and for engagement managers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,9 +24,10 @@ from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.outbox import OutboundMessage
 from bot.core.records import BoardRecord, Person
 from storage import boards as board_store
+from storage import campaigns as campaign_store
 from storage import roles as role_store
 from storage.database import Database
-from storage.models import Board
+from storage.models import Board, Idea
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +43,23 @@ DEFAULT_DIGEST_MINUTE = 9 * 60
 
 
 class BoardExists(InvalidInput):
-    """The channel has an open board already; the caller may replace its question instead."""
+    """Error raised when the channel has a board already, open or closed.
+
+    The caller may offer to replace its question, which also reopens a closed board.
+    """
 
     code = "board_exists"
 
-    def __init__(self, board: BoardRecord) -> None:
+    def __init__(self, board: BoardRecord, *, idea_count: int) -> None:
+        state = "an open" if board.is_open else "a closed"
+        reopen = "" if board.is_open else " and reopen it"
         super().__init__(
-            "This channel has a Your Shout board already, asking: "
-            f"\u201c{board.question}\u201d. Replace its question, or keep it as it is.",
+            f"This channel has {state} Your Shout board already, asking: "
+            f"\u201c{board.question}\u201d. Replace its question{reopen}, or keep it as it is.",
             field="question",
         )
         self.board = board
+        self.idea_count = idea_count
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,27 @@ def _board_in_channel(session: Session, person: Person, channel_id: str) -> Boar
     return board
 
 
+def _idea_count(session: Session, board_id: int) -> int:
+    return int(session.scalar(select(func.count(Idea.id)).where(Idea.board_id == board_id)) or 0)
+
+
+def _reject_campaign_channel(
+    session: Session, *, platform: str, channel_id: str, action: str
+) -> None:
+    """Raise InvalidInput when a campaign is scheduled or open in the channel.
+
+    Ideas sent in a campaign's channel go to the campaign, so a board there would get none.
+    """
+    for campaign in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):
+        if campaign.platform == platform and campaign.channel_id == channel_id:
+            raise InvalidInput(
+                f"Campaign {campaign.id} is {campaign.status} in this channel, and ideas sent "
+                f"here go to the campaign, so a Your Shout board cannot {action} here; nothing "
+                "was changed. Run the board in your team's own channel instead.",
+                field="channel",
+            )
+
+
 def start_board(
     db: Database,
     lead: Person,
@@ -146,37 +178,37 @@ def start_board(
     replace: bool = False,
     now: datetime,
 ) -> BoardChange:
-    """Open a board in a channel with the caller as its lead, and return it.
+    """Open a board in a channel with the caller as its lead, or replace its board's question.
 
-    Only team leads and engagement managers can start a board. When the
-    channel has an open board already, BoardExists is raised, unless replace
-    is True: then the open board's question is replaced (a lead action), and
-    its ideas stay. A closed board in the channel stays closed with its ideas;
-    the new board is a new one.
+    A channel with a board already, open or closed, gets no second one:
+    BoardExists is raised with that board and its idea count, unless replace
+    is True. Then the board's question is replaced (a lead action), a closed
+    board reopens, and its ideas stay. Only team leads and engagement managers
+    can start a board. A channel where a campaign is scheduled or open gets
+    no new or reopened board (InvalidInput), because ideas sent there go to
+    the campaign.
     """
     question = validate_question(question)
     with db.transaction() as session:
+        existing = board_store.latest_board_in_channel(
+            session, platform=lead.platform, channel_id=channel_id
+        )
+        if existing is not None and replace:
+            return _replace_question(
+                session, existing, lead, question=question, channel_name=channel_name
+            )
         if not _can_start(session, lead):
             raise PermissionDenied(
                 "Only team leads and engagement managers can start a Your Shout board, so "
                 "nothing was changed. To get the team lead role, ask an administrator to run "
                 f"`staffvoice roles grant {lead.user_id} lead`."
             )
-        existing = board_store.open_board_in_channel(
-            session, platform=lead.platform, channel_id=channel_id
-        )
+        if existing is None or existing.status != OPEN:
+            _reject_campaign_channel(
+                session, platform=lead.platform, channel_id=channel_id, action="open"
+            )
         if existing is not None:
-            if not replace:
-                raise BoardExists(board_record(existing))
-            _require_board_lead(session, existing, lead, action="replace its question")
-            changed = existing.question != question
-            existing.question = question
-            if channel_name:
-                existing.channel_name = channel_name
-            session.flush()
-            record = board_record(existing)
-            logger.info("Board %s question replaced by %s", record.id, lead.user_id)
-            return BoardChange(board=record, changed=changed)
+            raise BoardExists(board_record(existing), idea_count=_idea_count(session, existing.id))
     try:
         with db.transaction() as session:
             board = board_store.add_board(
@@ -203,9 +235,39 @@ def start_board(
             )
             if raced is None:
                 raise
-            raise BoardExists(board_record(raced)) from None
+            raise BoardExists(board_record(raced), idea_count=0) from None
     logger.info("Board %s opened in %s by %s", record.id, channel_id, lead.user_id)
     return BoardChange(board=record, changed=True)
+
+
+def _replace_question(
+    session: Session,
+    board: Board,
+    person: Person,
+    *,
+    question: str,
+    channel_name: str | None,
+) -> BoardChange:
+    """Replace a board's question (a lead action), reopening it when it is closed."""
+    reopen = board.status != OPEN
+    action = "replace its question and reopen it" if reopen else "replace its question"
+    _require_board_lead(session, board, person, action=action)
+    values: dict[str, object] = {"question": question}
+    if reopen:
+        _reject_campaign_channel(
+            session, platform=board.platform, channel_id=board.channel_id, action="reopen"
+        )
+        values.update(status=OPEN, closed_at=None, closed_reason=None)
+    if channel_name:
+        values["channel_name"] = channel_name
+    changed = reopen or board.question != question
+    board_store.update_board(session, board.id, **values)
+    session.refresh(board)
+    record = board_record(board)
+    logger.info(
+        "Board %s question replaced by %s%s", record.id, person.user_id, " and reopened" * reopen
+    )
+    return BoardChange(board=record, changed=changed)
 
 
 def board_in_channel(db: Database, *, platform: str, channel_id: str) -> BoardRecord | None:
@@ -307,12 +369,18 @@ def close_archived_board(
 
 
 def reopen_board(db: Database, person: Person, *, channel_id: str, now: datetime) -> BoardChange:
-    """Reopen the channel's latest closed board (a lead action); return changed=False if open."""
+    """Reopen the channel's latest closed board (a lead action); return changed=False if open.
+
+    Raises InvalidInput, changing nothing, while a campaign is scheduled or open in the channel.
+    """
     with db.transaction() as session:
         board = _board_in_channel(session, person, channel_id)
         _require_board_lead(session, board, person, action="reopen it")
         if board.status == OPEN:
             return BoardChange(board=board_record(board), changed=False)
+        _reject_campaign_channel(
+            session, platform=person.platform, channel_id=channel_id, action="reopen"
+        )
     try:
         with db.transaction() as session:
             changed = board_store.update_board(
@@ -433,7 +501,7 @@ def parse_digest_time(words: list[str]) -> tuple[int, int]:
         raise InvalidInput(f"{words[0]!r} is not a day of the week. {advice}", field="digest")
     hours, _, minutes = time_text.partition(":")
     if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise InvalidInput(f"{time_text!r} is not a time. {advice}", field="digest")
+        raise InvalidInput(f"{time_text!r} is not a time of day. {advice}", field="digest")
     if int(hours) > 23 or int(minutes) > 59:
         raise InvalidInput(f"{time_text!r} is not a time of day. {advice}", field="digest")
     return matches[0], int(hours) * 60 + int(minutes)

@@ -82,8 +82,9 @@ def test_board_channel_beats_other_campaign(db: Database, clock: ManualClock) ->
 
 @pytest.mark.usefixtures("lead")
 def test_campaign_channel_beats_its_board(db: Database, clock: ManualClock) -> None:
-    campaign = open_new_campaign(db, clock, channel_id="C0SHARED")
+    # The board came first: a board cannot open where a campaign is scheduled or open.
     open_board(db, clock, channel_id="C0SHARED")
+    campaign = open_new_campaign(db, clock, channel_id="C0SHARED")
 
     submitted = submit_idea(
         db, STAFF, text="Label the cupboards", channel_id="C0SHARED", now=clock.now()

@@ -15,7 +15,7 @@ from bot.core.ideas import record_idea_message, submit_idea
 from bot.core.records import BoardRecord, Person
 from bot.core.votes import VoteChange, change_vote
 from storage.database import Database
-from storage.models import Idea
+from storage.models import Board, Idea
 
 LEAD = Person("slack", "T1", "U0LEAD", "Lena")
 MANAGER = Person("slack", "T1", "U0BOSS", "Maya")
@@ -149,10 +149,23 @@ def test_list_boards_hides_private(db: Database, clock: ManualClock, board: Boar
         db, LEAD, channel_id="G0SECRET", question="Secret question?", private=True, now=clock.now()
     ).board
     submit_idea(db, STAFF, text="Secret idea", channel_id="G0SECRET", now=clock.now())
-    boards.close_board(db, LEAD, channel_id="G0SECRET", now=clock.now())
-    boards.start_board(
-        db, LEAD, channel_id="G0SECRET", question="Second secret?", private=True, now=clock.now()
-    )
+    # A second board in the same channel, as data from before one board per channel.
+    with db.transaction() as session:
+        session.add(
+            Board(
+                platform="slack",
+                team_id="T1",
+                channel_id="G0SECRET",
+                private=True,
+                question="Older secret?",
+                status="closed",
+                lead_id=LEAD.user_id,
+                created_by=LEAD.user_id,
+                created_at=clock.now(),
+                digest_weekday=0,
+                digest_minute=540,
+            )
+        )
     checked: list[str] = []
 
     def not_member(channel_id: str) -> bool:

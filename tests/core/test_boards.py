@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, insert, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import boards, roles
 from bot.core.boards import BoardExists
+from bot.core.campaigns import create_campaign, open_campaign
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.ideas import submit_idea
@@ -247,19 +249,174 @@ def test_replace_question_other_lead_refused(db: Database, clock: ManualClock) -
     assert replaced.lead_id == LEAD.user_id
 
 
+def idea_board_ids(db: Database) -> list[int | None]:
+    with db.transaction() as session:
+        return list(session.scalars(select(Idea.board_id).order_by(Idea.id)))
+
+
 @pytest.mark.usefixtures("people")
-def test_start_after_close_opens_new_board(db: Database, clock: ManualClock) -> None:
+def test_start_on_closed_board_offers_it(db: Database, clock: ManualClock) -> None:
+    old = start(db, clock)
+    submit_idea(db, STAFF, text="Use a checklist", channel_id=CHANNEL, now=clock.now())
+    submit_idea(db, STAFF, text="Hand over at the bedside", channel_id=CHANNEL, now=clock.now())
+    boards.close_board(db, LEAD, channel_id=CHANNEL, now=clock.now())
+
+    with pytest.raises(BoardExists, match="closed Your Shout board") as raised:
+        start(db, clock, by=OTHER_LEAD, question="What next?")
+
+    assert raised.value.board.id == old.id
+    assert raised.value.board.status == "closed"
+    assert raised.value.board.question == QUESTION
+    assert raised.value.idea_count == 2
+    assert len(board_rows(db)) == 1
+    assert boards.get_board(db, old.id).status == "closed"
+
+
+@pytest.mark.usefixtures("people")
+def test_replace_reopens_closed_board(db: Database, clock: ManualClock) -> None:
     old = start(db, clock)
     submit_idea(db, STAFF, text="Use a checklist", channel_id=CHANNEL, now=clock.now())
     boards.close_board(db, LEAD, channel_id=CHANNEL, now=clock.now())
 
-    new = start(db, clock, question="What next?")
-
-    assert new.id != old.id
+    for person in (STAFF, OTHER_LEAD):
+        with pytest.raises(PermissionDenied, match="can replace its question and reopen it"):
+            start(db, clock, by=person, question="What next?", replace=True)
     assert boards.get_board(db, old.id).status == "closed"
-    with db.transaction() as session:
-        assert session.scalars(select(Idea.board_id)).all() == [old.id]
-    assert boards.board_in_channel(db, platform="slack", channel_id=CHANNEL) == new
+
+    change = boards.start_board(
+        db,
+        LEAD,
+        channel_id=CHANNEL,
+        question="What next?",
+        private=False,
+        replace=True,
+        now=clock.now(),
+    )
+
+    assert change.changed
+    assert change.board.id == old.id
+    assert change.board.status == "open"
+    assert change.board.question == "What next?"
+    assert change.board.closed_at is None
+    assert change.board.closed_reason is None
+    assert len(board_rows(db)) == 1
+    assert idea_board_ids(db) == [old.id]
+    assert boards.board_in_channel(db, platform="slack", channel_id=CHANNEL) == change.board
+    on_board = submit_idea(db, STAFF, text="Rota swaps", channel_id=CHANNEL, now=clock.now())
+    assert on_board.board is not None
+    assert on_board.board.id == old.id
+
+
+@pytest.mark.usefixtures("people")
+def test_replace_refusal_names_replace(db: Database, clock: ManualClock) -> None:
+    start(db, clock)
+
+    with pytest.raises(PermissionDenied) as raised:
+        start(db, clock, by=STAFF, question="Taken over?", replace=True)
+
+    assert "can replace its question," in raised.value.user_message
+    assert "start a Your Shout board" not in raised.value.user_message
+    assert [row.question for row in board_rows(db)] == [QUESTION]
+
+
+def add_closed_board(db: Database, clock: ManualClock, question: str) -> int:
+    """Insert a closed board in CHANNEL directly, as data from before one board per channel."""
+    with db.engine.begin() as connection:
+        result = connection.execute(
+            insert(Board).values(
+                platform="slack",
+                team_id="T1",
+                channel_id=CHANNEL,
+                private=False,
+                question=question,
+                status="closed",
+                lead_id=LEAD.user_id,
+                created_by=LEAD.user_id,
+                created_at=clock.now(),
+                closed_at=clock.now(),
+                closed_reason="lead",
+                digest_weekday=0,
+                digest_minute=540,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+@pytest.mark.usefixtures("people")
+def test_several_old_boards_use_latest(db: Database, clock: ManualClock) -> None:
+    first = add_closed_board(db, clock, "First question?")
+    latest = add_closed_board(db, clock, "Latest question?")
+
+    with pytest.raises(BoardExists) as raised:
+        start(db, clock, question="New question?")
+    change = boards.start_board(
+        db,
+        LEAD,
+        channel_id=CHANNEL,
+        question="New question?",
+        private=False,
+        replace=True,
+        now=clock.now(),
+    )
+
+    assert raised.value.board.id == latest
+    assert change.board.id == latest
+    assert change.board.status == "open"
+    assert boards.get_board(db, first).status == "closed"
+    assert boards.get_board(db, first).question == "First question?"
+    assert [row.id for row in board_rows(db)] == [first, latest]
+
+
+def add_campaign(db: Database, clock: ManualClock, *, channel_id: str, starts: str) -> int:
+    """Create a campaign in the channel that starts "now" or "tomorrow" (scheduled)."""
+    london = ZoneInfo("Europe/London")
+    if starts == "tomorrow":
+        starts = (clock.now() + timedelta(days=1)).astimezone(london).strftime("%Y-%m-%d %H:%M")
+    campaign = create_campaign(
+        db,
+        title="Winter ideas",
+        channel_id=channel_id,
+        starts=starts,
+        timezone=london,
+        now=clock.now(),
+    )
+    return campaign.id
+
+
+@pytest.mark.usefixtures("people")
+@pytest.mark.parametrize("state", ["scheduled", "open"])
+def test_start_refused_in_campaign_channel(db: Database, clock: ManualClock, state: str) -> None:
+    starts = "now" if state == "open" else "tomorrow"
+    campaign_id = add_campaign(db, clock, channel_id=CHANNEL, starts=starts)
+    if state == "open":
+        assert open_campaign(db, campaign_id, now=clock.now()) is not None
+
+    with pytest.raises(InvalidInput) as raised:
+        start(db, clock)
+
+    message = raised.value.user_message
+    assert f"Campaign {campaign_id} is {state} in this channel" in message
+    assert "ideas sent here go to the campaign" in message
+    assert raised.value.field == "channel"
+    assert board_rows(db) == []
+    assert start(db, clock, channel_id="C0OTHER").channel_id == "C0OTHER"
+
+
+@pytest.mark.usefixtures("people")
+def test_reopen_refused_in_campaign_channel(db: Database, clock: ManualClock) -> None:
+    board = start(db, clock)
+    boards.close_board(db, LEAD, channel_id=CHANNEL, now=clock.now())
+    add_campaign(db, clock, channel_id=CHANNEL, starts="tomorrow")
+
+    with pytest.raises(InvalidInput, match="cannot reopen here"):
+        boards.reopen_board(db, LEAD, channel_id=CHANNEL, now=clock.now())
+    with pytest.raises(InvalidInput, match="cannot reopen here"):
+        start(db, clock, question="What next?", replace=True)
+
+    assert boards.get_board(db, board.id).status == "closed"
+    assert boards.get_board(db, board.id).question == QUESTION
 
 
 @pytest.mark.usefixtures("people")
@@ -456,8 +613,8 @@ def test_parse_digest_time(words: list[str], expected: tuple[int, int]) -> None:
         (["mo", "09:00"], "is not a day of the week"),
         (["mondays", "09:00"], "is not a day of the week"),
         (["someday", "09:00"], "is not a day of the week"),
-        (["monday", "9am"], "is not a time"),
-        (["monday", "09:5"], "is not a time"),
+        (["monday", "9am"], "'9am' is not a time of day"),
+        (["monday", "09:5"], "'09:5' is not a time of day"),
         (["monday", "24:00"], "is not a time of day"),
         (["monday", "09:60"], "is not a time of day"),
     ],
