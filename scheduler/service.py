@@ -13,10 +13,19 @@ guarded UPDATE and a board digest claims a ScheduledRun key.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -66,6 +75,50 @@ class SharedJobStore(SQLAlchemyJobStore):
             logger.debug("Job %s was removed already, by another process", job_id)
 
 
+class TrackingThreadPoolExecutor(ThreadPoolExecutor):
+    """A thread pool executor that knows which jobs have a run submitted and not yet finished.
+
+    APScheduler 3 calls submit_job while it holds its job store lock, and only
+    then removes a date job from its store. So a caller that reads the store
+    and then calls is_running() never misses a job that is running.
+    finish_run() is called for each EVENT_JOB_EXECUTED, EVENT_JOB_ERROR and
+    EVENT_JOB_MISSED event, and each submitted run time ends in one of them.
+    NOTE: a run whose call of APScheduler's run_job itself fails ends without
+    an event, so its job id counts as running until the process restarts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runs_lock = threading.Lock()
+        self._unfinished_runs: Counter[str] = Counter()
+
+    def submit_job(self, job: Any, run_times: Sequence[datetime]) -> None:
+        """Count the job's runs as unfinished, then submit them to the thread pool."""
+        with self._runs_lock:
+            self._unfinished_runs[job.id] += len(run_times)
+        try:
+            super().submit_job(job, run_times)
+        except BaseException:
+            # Not submitted (for example MaxInstancesReachedError), so no event will end the runs.
+            self._end_runs(job.id, len(run_times))
+            raise
+
+    def finish_run(self, job_id: str) -> None:
+        """Record that one submitted run of the job has ended."""
+        self._end_runs(job_id, 1)
+
+    def is_running(self, job_id: str) -> bool:
+        """Return whether a run of the job is submitted and not yet finished."""
+        with self._runs_lock:
+            return self._unfinished_runs[job_id] > 0
+
+    def _end_runs(self, job_id: str, count: int) -> None:
+        with self._runs_lock:
+            self._unfinished_runs[job_id] -= count
+            if self._unfinished_runs[job_id] <= 0:
+                del self._unfinished_runs[job_id]
+
+
 def open_job_id(campaign_id: int) -> str:
     """Return the fixed id of a campaign's opening job."""
     return f"campaign-open-{campaign_id}"
@@ -109,8 +162,9 @@ class CampaignScheduler:
             "default": MemoryJobStore(),
             CAMPAIGN_JOB_STORE: SharedJobStore(engine=db.engine, tablename=JOB_TABLE),
         }
-        # Kept here so shutdown() can wait for running jobs itself; see shutdown().
-        self._executor = ThreadPoolExecutor()
+        # Kept here so shutdown() can wait for running jobs itself (see shutdown()),
+        # and so _schedule() can leave a running job alone.
+        self._executor = TrackingThreadPoolExecutor()
         self._stopping = False
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -131,7 +185,9 @@ class CampaignScheduler:
             self._scheduler.add_job(
                 func, "interval", seconds=seconds, id=job_id, replace_existing=True
             )
-        self._scheduler.add_listener(self._after_job, EVENT_JOB_EXECUTED)
+        self._scheduler.add_listener(
+            self._after_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+        )
         self._scheduler.start()
         self.sync()
         logger.info("Scheduler started")
@@ -185,9 +241,12 @@ class CampaignScheduler:
                 self._remove(job.id)
 
     def _after_job(self, event: JobExecutionEvent) -> None:
+        # The run must count as finished before the sync below, or _schedule()
+        # would leave the next job of the same id unscheduled.
+        self._executor.finish_run(event.job_id)
         # An opened campaign needs its closing job straight away, not at the next
         # sync, and a sent reminder or digest needs the job of the next one.
-        if event.job_id.startswith(_RESYNC_PREFIXES):
+        if event.code == EVENT_JOB_EXECUTED and event.job_id.startswith(_RESYNC_PREFIXES):
             self.sync()
 
     def _schedule_notices(self, campaign_id: int) -> set[str]:
@@ -211,6 +270,12 @@ class CampaignScheduler:
     def _schedule(self, job_id: str, func: object, record_id: int, due: datetime) -> None:
         run_at = self._real_time_of(due)
         existing = self._scheduler.get_job(job_id, jobstore=CAMPAIGN_JOB_STORE)
+        if existing is None and self._executor.is_running(job_id):
+            # APScheduler removed the date job from its store when the run started.
+            # The run is not recorded yet, so `due` is still its time, and adding the
+            # job again would only be skipped as a second instance. The sync after
+            # the run schedules the next one.
+            return
         # A job added before start() has no next_run_time yet.
         next_run = getattr(existing, "next_run_time", None)
         if next_run is not None and abs(next_run - run_at) < SAME_TIME_TOLERANCE:

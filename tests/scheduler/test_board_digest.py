@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.core import boards, ideas, roles
 from bot.core.clock import ManualClock
 from bot.core.records import BoardRecord, Person
-from bot.simulate.local_bot import LocalBot
-from bot.simulate.slack_standin import TEAM_ID
+from bot.simulate.local_bot import BOT_TOKEN, LocalBot
+from bot.simulate.slack_standin import TEAM_ID, SlackStandIn
 from scheduler.boards import digest_job_id
 from scheduler.service import CAMPAIGN_JOB_STORE
 from storage.database import Database
@@ -18,21 +21,24 @@ from tests.scheduler.test_reminders import SETTLE_SECONDS, message_text, wait_fo
 LEAD = Person(platform="slack", team_id=TEAM_ID, user_id="U0LEAD")
 STAFF = Person(platform="slack", team_id=TEAM_ID, user_id="U0NURSE")
 CHANNEL = "C0WARD7"
+PRIVATE_CHANNEL = "G0THEATRE7"
 # Monday 4 January 2027, 10:00 GMT, and the board's first Monday 09:00 digest.
 CREATED = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
 FIRST_DIGEST = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
 
 
-def start_board(db: Database, clock: ManualClock) -> BoardRecord:
+def start_board(
+    db: Database, clock: ManualClock, *, channel: str = CHANNEL, private: bool = False
+) -> BoardRecord:
     roles.grant_role(
         db, platform="slack", user_id=LEAD.user_id, role="lead", granted_by="cli", now=clock.now()
     )
     return boards.start_board(
         db,
         LEAD,
-        channel_id=CHANNEL,
+        channel_id=channel,
         question="What would make night shifts safer?",
-        private=False,
+        private=private,
         now=clock.now(),
     ).board
 
@@ -130,3 +136,34 @@ def test_two_bots_digest_once(database_url: str) -> None:
         time.sleep(SETTLE_SECONDS)
 
         assert len(digests(first, second)) == 1
+
+
+def test_sync_during_running_digest(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    clock = ManualClock(CREATED)
+    # Every Slack call takes a second, so the private board's digest job is
+    # still running, in its check of the lead's membership, when sync() runs.
+    standin = SlackStandIn(bot_token=BOT_TOKEN, latency_seconds=1.0)
+    caplog.set_level(logging.WARNING, logger="apscheduler")
+    with LocalBot(database_url=database_url, clock=clock, standin=standin) as bot:
+        assert bot.process is not None
+        scheduler = bot.process.scheduler
+        board = start_board(bot.process.db, clock, channel=PRIVATE_CHANNEL, private=True)
+        scheduler.sync()
+
+        clock.set(FIRST_DIGEST)
+        wait_for(
+            lambda: standin.calls("conversations.members"), what="the digest job's member check"
+        )
+        scheduler.sync()
+
+        assert digest_job_id(board.id) not in job_ids(bot)
+        wait_for(lambda: digests(bot), what="the board digest")
+        wait_for(lambda: digest_job_id(board.id) in job_ids(bot), what="the next digest job")
+        next_job = scheduler._scheduler.get_job(  # noqa: SLF001 - inspecting the job store
+            digest_job_id(board.id), jobstore=CAMPAIGN_JOB_STORE
+        )
+        assert next_job.next_run_time - datetime.now(UTC) > timedelta(days=6)
+        assert len(digests(bot)) == 1
+
+    skipped = [r for r in caplog.records if "maximum number of running instances" in r.message]
+    assert skipped == []
