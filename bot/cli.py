@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
-from bot.core import campaigns, ideas, roles
+from bot.core import campaigns, ideas, roles, statuses
 from bot.core.clock import SystemClock
 from bot.core.errors import InvalidInput, StaffvoiceError
 from bot.core.records import CampaignRecord
@@ -24,6 +24,8 @@ from storage.migrate import current_revision, upgrade
 logger = logging.getLogger(__name__)
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# The width of the STATUS column of `staffvoice ideas`: the longest status name.
+STATUS_WIDTH = max(len(name) for name in statuses.STATUS_LABELS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("role", metavar="ROLE", help=" or ".join(roles.ROLES))
     role_commands.add_parser("list", help="list everyone who has a role")
 
-    idea_list = commands.add_parser("ideas", help="list every idea")
+    idea_list = commands.add_parser(
+        "ideas", help="list every idea, except those on boards in private channels"
+    )
     idea_list.add_argument("--json", action="store_true", help="print a JSON array for scripts")
 
     simulate = commands.add_parser(
@@ -440,6 +444,8 @@ def _ideas(settings: Settings, *, as_json: bool) -> int:
             {
                 "id": row["id"],
                 "campaign": row["campaign_id"],
+                "board": row["board_id"],
+                "status": row["status"],
                 "text": row["text"],
                 "author": row["author"],
                 "votes": row["votes"],
@@ -451,12 +457,26 @@ def _ideas(settings: Settings, *, as_json: bool) -> int:
         print()
         return 0
     if not rows:
-        print("No ideas yet.")
+        print("No ideas to list. Ideas on boards in private channels are never listed.")
         return 0
-    print(f"{'ID':>5}  {'CAMPAIGN':>8}  {'VOTES':>5}  {'COMMENTS':>8}  TEXT")
+    # An idea has a campaign, a board or neither (the standing list), and only board ideas
+    # have a status.
+    print(
+        f"{'ID':>5}  {'CAMPAIGN':>8}  {'BOARD':>5}  {'STATUS':<{STATUS_WIDTH}}  {'VOTES':>5}  "
+        f"{'COMMENTS':>8}  TEXT"
+    )
     for row in rows:
         text = " ".join(str(row["text"]).split())
         text = text if len(text) <= 60 else text[:59] + "…"
-        campaign = row["campaign_id"] if row["campaign_id"] is not None else "-"
-        print(f"{row['id']:>5}  {campaign:>8}  {row['votes']:>5}  {row['comments']:>8}  {text}")
+        campaign = _or_dash(row["campaign_id"])
+        board = _or_dash(row["board_id"])
+        status = _or_dash(row["status"])
+        print(
+            f"{row['id']:>5}  {campaign:>8}  {board:>5}  {status:<{STATUS_WIDTH}}  "
+            f"{row['votes']:>5}  {row['comments']:>8}  {text}"
+        )
     return 0
+
+
+def _or_dash(value: object) -> str:
+    return "-" if value is None else str(value)

@@ -9,11 +9,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import update
+
+from bot.core import boards, campaigns, roles, statuses
+from bot.core.ideas import submit_idea
+from bot.core.records import Person
 from bot.simulate import payloads
 from bot.simulate.local_bot import SlackRequestClient
 from bot.simulate.slack_standin import SlackStandIn
+from storage.database import Database
+from storage.models import Idea
 from tests.bot.cli_support import run_cli
 
 BOT_TOKEN = "xoxb-cli-test"
@@ -91,6 +99,57 @@ def test_ideas_json_empty(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = run_cli("ideas", "--json", env=cli_env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_ideas_show_board_and_status(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    lead = Person(platform="slack", team_id="T0CLI", user_id="U0LEAD")
+    staff = Person(platform="slack", team_id="T0CLI", user_id="U0STAFF")
+    db = Database(database_url)
+    try:
+        roles.grant_role(
+            db, platform="slack", user_id=lead.user_id, role=roles.LEAD, granted_by="t", now=now
+        )
+        campaign = campaigns.create_campaign(
+            db, title="Winter", channel_id="C0WINTER", starts="now", timezone=UTC, now=now
+        )
+        campaigns.open_campaign(db, campaign.id, now=now)
+        public = boards.start_board(
+            db, lead, channel_id="C0WARD", question="Q?", private=False, now=now
+        ).board
+        boards.start_board(db, lead, channel_id="G0SECRET", question="Q?", private=True, now=now)
+        in_campaign = submit_idea(db, staff, text="Campaign idea", channel_id="C0WINTER", now=now)
+        on_board = submit_idea(db, staff, text="Board idea", channel_id="C0WARD", now=now)
+        submit_idea(db, staff, text="Private board idea", channel_id="G0SECRET", now=now)
+        with db.transaction() as session:
+            session.execute(
+                update(Idea)
+                .where(Idea.id == on_board.idea.id)
+                .values(status=statuses.NOT_TAKEN_FORWARD)
+            )
+    finally:
+        db.dispose()
+
+    table = run_cli("ideas", env=cli_env, cwd=tmp_path)
+    listed = run_cli("ideas", "--json", env=cli_env, cwd=tmp_path)
+
+    assert table.returncode == 0, table.stderr
+    header, *lines = table.stdout.splitlines()
+    assert header.split() == ["ID", "CAMPAIGN", "BOARD", "STATUS", "VOTES", "COMMENTS", "TEXT"]
+    assert [line.split()[:6] for line in lines] == [
+        [str(in_campaign.idea.id), str(campaign.id), "-", "-", "0", "0"],
+        [str(on_board.idea.id), "-", str(public.id), "not_taken_forward", "0", "0"],
+    ]
+    assert "Private board idea" not in table.stdout
+    exported = {idea["text"]: idea for idea in json.loads(listed.stdout)}
+    assert sorted(exported) == ["Board idea", "Campaign idea"]
+    assert exported["Board idea"]["board"] == public.id
+    assert exported["Board idea"]["campaign"] is None
+    assert exported["Board idea"]["status"] == "not_taken_forward"
+    assert exported["Campaign idea"]["board"] is None
+    assert exported["Campaign idea"]["status"] is None
 
 
 def test_invalid_setting_one_line(tmp_path: Path) -> None:
