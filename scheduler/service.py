@@ -76,7 +76,7 @@ class SharedJobStore(SQLAlchemyJobStore):
 
 
 class TrackingThreadPoolExecutor(ThreadPoolExecutor):
-    """A thread pool executor that knows which jobs have a run submitted and not yet finished.
+    """A thread pool executor that tracks which jobs have a run submitted and not yet finished.
 
     APScheduler 3 calls submit_job while it holds its job store lock, and only
     then removes a date job from its store. So a caller that reads the store

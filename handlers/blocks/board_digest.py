@@ -92,8 +92,8 @@ def board_digest_message(
     ]
     intro = f"Your board in {board_place(board)}"
     if digest.show_ideas:
-        # The question is quoted, not bold, because mrkdwn cannot escape a "*" in it,
-        # and a "*" inside bold text would end the bold early.
+        # The question is quoted, not bold, because Slack's mrkdwn escapes only &, < and >,
+        # so a "*" in the question would end the bold early.
         question = escape(excerpt(board.question, length=QUESTION_EXCERPT_LENGTH))
         intro += f" asks:\n>{question}"
     blocks.append(_section(f"{intro}\n*Week to {week_end.strftime('%A %-d %B %H:%M')}:* {counts}"))
