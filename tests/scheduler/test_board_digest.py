@@ -165,5 +165,9 @@ def test_sync_during_running_digest(database_url: str, caplog: pytest.LogCapture
         assert next_job.next_run_time - datetime.now(UTC) > timedelta(days=6)
         assert len(digests(bot)) == 1
 
-    skipped = [r for r in caplog.records if "maximum number of running instances" in r.message]
+    skipped = [
+        record
+        for record in caplog.records
+        if "maximum number of running instances" in record.message
+    ]
     assert skipped == []
