@@ -36,12 +36,16 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 BARE_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 # A channel mention as Slack sends it: <#C0123|name> or <#C0123>.
 CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+# A public (C) or private (G) channel id typed as it is.
+BARE_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+# Slack's own user: users.info reports it with is_bot false, so it is matched by its id.
+SLACKBOT_USER_ID = "USLACKBOT"
 
 # The words each subcommand takes and how to write it, for the reply to a wrong count.
 USAGE = {
     "close": (1, "no arguments: `/yourshout close`"),
     "reopen": (1, "no arguments: `/yourshout reopen`"),
-    "lead": (2, "one person: `/yourshout lead @person`"),
+    "lead": (2, "one person, and optionally a channel: `/yourshout lead @person #channel`"),
     "list": (1, "no arguments: `/yourshout list`"),
 }
 
@@ -104,6 +108,20 @@ def parse_user(argument: str) -> str:
     raise InvalidInput(replies.LEAD_MENTION_NEEDED, field="lead")
 
 
+def parse_channel(argument: str) -> str:
+    """Return the channel id in a mention, <#C0123|name> or <#C0123>, or a bare id such as C0123.
+
+    Raises InvalidInput for anything else.
+    """
+    argument = argument.strip()
+    match = CHANNEL_MENTION.fullmatch(argument)
+    if match:
+        return match.group(1)
+    if BARE_CHANNEL_ID.fullmatch(argument):
+        return argument
+    raise InvalidInput(replies.lead_channel_invalid(argument), field="channel")
+
+
 def yourshout_command(
     ctx: HandlerContext,
     *,
@@ -143,7 +161,7 @@ def yourshout_command(
             respond=respond,
         )
         return
-    if action in USAGE and len(words) != USAGE[action][0]:
+    if action in USAGE and len(words) != USAGE[action][0] and not _is_lead_with_channel(words):
         ack(text=replies.yourshout_usage(USAGE[action][1]))
         return
     if action == "close":
@@ -159,19 +177,7 @@ def yourshout_command(
             show_state_change(ctx, change.board, client=client)
         return
     if action == "lead":
-        lead_id = parse_user(words[1])
-        _require_active_user(client, lead_id)
-        change = boards.set_board_lead(
-            ctx.db,
-            person,
-            channel_id=channel_id,
-            lead_id=lead_id,
-            now=now,
-            notice=lambda board, key: _lead_notice(board, key, by_user_id=person.user_id),
-        )
-        ack(text=replies.board_lead_changed(change.board, changed=change.changed))
-        if change.changed:
-            update_header(ctx, change.board, client=client)
+        lead(ctx, person=person, channel_id=channel_id, words=words[1:], ack=ack, client=client)
         return
     if action == "digest":
         digest(ctx, person=person, channel_id=channel_id, words=words[1:], ack=ack)
@@ -189,6 +195,54 @@ def yourshout_command(
         respond(text=board_list_text(listing), response_type="ephemeral")
         return
     ack(text=replies.yourshout_unknown(text))
+
+
+def _is_lead_with_channel(words: list[str]) -> bool:
+    return len(words) == 3 and words[0].lower() == "lead"
+
+
+def lead(
+    ctx: HandlerContext,
+    *,
+    person: Person,
+    channel_id: str,
+    words: list[str],
+    ack: Ack,
+    client: WebClient,
+) -> None:
+    """Name a board's new lead: words are a person and, optionally, the board's channel.
+
+    With a channel the command works from any conversation with the bot, so a
+    manager who is not a member of a private channel can still hand its board
+    on. The reply and the new lead's message show a private board's question
+    only to a new lead who is a member of its channel.
+    """
+    lead_id = parse_user(words[0])
+    named_channel = len(words) > 1
+    if named_channel:
+        channel_id = parse_channel(words[1])
+    board = boards.board_in_channel(ctx.db, platform=PLATFORM, channel_id=channel_id)
+    if board is None:
+        ack(text=replies.no_board_in(channel_id) if named_channel else replies.NO_BOARD)
+        return
+    _require_active_user(client, lead_id)
+    # A failed membership check returns None, which keeps the question out of the message.
+    show_question = (
+        not board.private or ctx.publisher.is_channel_member(channel_id, lead_id) is True
+    )
+    change = boards.set_board_lead(
+        ctx.db,
+        person,
+        channel_id=channel_id,
+        lead_id=lead_id,
+        now=ctx.clock.now(),
+        notice=lambda board, key: _lead_notice(
+            board, key, by_user_id=person.user_id, show_question=show_question
+        ),
+    )
+    ack(text=replies.board_lead_changed(change.board, changed=change.changed))
+    if change.changed:
+        update_header(ctx, change.board, client=client)
 
 
 def show_board(ctx: HandlerContext, *, channel_id: str, respond: Respond) -> None:
@@ -217,7 +271,7 @@ def start(
     client: WebClient,
     respond: Respond,
 ) -> None:
-    """Open a board and post its header, or offer to replace the open board's question."""
+    """Open a board and post its header, or offer to replace the question of the channel's board."""
     boards.validate_question(question)
     channel = _channel_info(client, channel_id)
     if channel is None:
@@ -245,7 +299,11 @@ def start(
             now=ctx.clock.now(),
         )
     except BoardExists as exists:
-        text, blocks = replace_prompt(exists.board, new_question=boards.validate_question(question))
+        text, blocks = replace_prompt(
+            exists.board,
+            idea_count=exists.idea_count,
+            new_question=boards.validate_question(question),
+        )
         respond(text=text, blocks=blocks, response_type="ephemeral")
         return
     board = change.board
@@ -263,7 +321,10 @@ def start(
 def replace_question(
     ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
-    """Replace the open board's question with the one the prompt offered (a lead action)."""
+    """Replace the board's question with the one the prompt offered (a lead action).
+
+    A closed board reopens with its new question, and its idea messages are redrawn.
+    """
     ack()
 
     action = body["actions"][0]
@@ -286,7 +347,7 @@ def replace_question(
         "channel_id", ""
     )
 
-    current = boards.open_board_in_channel(ctx.db, platform=PLATFORM, channel_id=channel_id)
+    current = boards.board_in_channel(ctx.db, platform=PLATFORM, channel_id=channel_id)
     if current is None or current.id != board_id:
         respond(
             text="The channel's board has changed since this prompt, so nothing was replaced. "
@@ -305,9 +366,13 @@ def replace_question(
         replace=True,
         now=ctx.clock.now(),
     )
-    update_header(ctx, change.board, client=client)
+    reopened = not current.is_open and change.board.is_open
+    if reopened:
+        show_state_change(ctx, change.board, client=client)
+    else:
+        update_header(ctx, change.board, client=client)
     respond(
-        text=replies.board_question_replaced(change.board),
+        text=replies.board_question_replaced(change.board, reopened=reopened),
         response_type="ephemeral",
         replace_original=True,
     )
@@ -429,7 +494,12 @@ def _channel_info(client: WebClient, channel_id: str) -> dict[str, Any] | None:
 
 
 def _require_active_user(client: WebClient, user_id: str) -> None:
-    """Raise InvalidInput unless users.info finds an active person (not a bot) with this id."""
+    """Raise InvalidInput unless users.info finds an active person with this id.
+
+    Slackbot, other bot users and deactivated accounts are rejected.
+    """
+    if user_id == SLACKBOT_USER_ID:
+        raise InvalidInput(replies.LEAD_NOT_A_PERSON, field="lead")
     try:
         response = client.users_info(user=user_id)
     except SlackApiError as error:
@@ -440,20 +510,22 @@ def _require_active_user(client: WebClient, user_id: str) -> None:
             ) from None
         raise
     user = response.get("user") or {}
+    if user.get("is_bot"):
+        raise InvalidInput(replies.LEAD_NOT_A_PERSON, field="lead")
     if user.get("deleted"):
         raise InvalidInput(
             f"<@{user_id}> has left the workspace, so they cannot lead the board. "
             "Name someone else.",
             field="lead",
         )
-    if user.get("is_bot"):
-        raise InvalidInput("A bot cannot lead a board. Name a person.", field="lead")
 
 
-def _lead_notice(board: BoardRecord, dedupe_key: str, *, by_user_id: str) -> OutboundMessage:
+def _lead_notice(
+    board: BoardRecord, dedupe_key: str, *, by_user_id: str, show_question: bool
+) -> OutboundMessage:
     return OutboundMessage(
         platform=board.platform,
         recipient=board.lead_id,
-        text=replies.board_lead_notice(board, by_user_id=by_user_id),
+        text=replies.board_lead_notice(board, by_user_id=by_user_id, show_question=show_question),
         dedupe_key=dedupe_key,
     )

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.boards import board_in_channel
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
 from bot.core.ideas import (
@@ -101,7 +102,7 @@ def idea_command(
         ctx.db, author, text=text, channel_id=command.get("channel_id"), now=ctx.clock.now()
     )
     reply, blocks = idea_topics.reply_with_topic_choice(
-        submitted, publish_and_describe(ctx, submitted)
+        submitted, publish_and_describe(ctx, submitted, channel_id=command.get("channel_id"))
     )
     if blocks is None:
         respond(text=reply, response_type="ephemeral")
@@ -182,13 +183,38 @@ def idea_submission(
         now=ctx.clock.now(),
     )
     reply, blocks = idea_topics.reply_with_topic_choice(
-        submitted, publish_and_describe(ctx, submitted)
+        submitted, publish_and_describe(ctx, submitted, channel_id=channel_id)
     )
     _tell_privately(client, user_id=user["id"], channel_id=channel_id, text=reply, blocks=blocks)
 
 
-def publish_and_describe(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
-    """Post a stored idea in its campaign channel and return the reply for its author."""
+def publish_and_describe(
+    ctx: HandlerContext, submitted: SubmittedIdea, *, channel_id: str | None
+) -> str:
+    """Post a stored idea where it belongs and return the reply for its author.
+
+    channel_id is where the author sent the idea. When that channel's board is
+    closed, the reply says so before saying where the idea went instead.
+    """
+    return _closed_board_notice(ctx, submitted, channel_id=channel_id) + _publish(ctx, submitted)
+
+
+def _closed_board_notice(
+    ctx: HandlerContext, submitted: SubmittedIdea, *, channel_id: str | None
+) -> str:
+    """Return the notice that the sending channel's board is closed, or "" when it is not."""
+    if channel_id is None or submitted.board is not None:
+        return ""
+    if submitted.campaign is not None and submitted.campaign.channel_id == channel_id:
+        # The campaign run in this channel takes its ideas, whatever state its board is in.
+        return ""
+    board = board_in_channel(ctx.db, platform=PLATFORM, channel_id=channel_id)
+    if board is None or board.is_open:
+        return ""
+    return replies.closed_board_notice(board)
+
+
+def _publish(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
     if submitted.campaign is None and submitted.board is None:
         return replies.idea_in_standing_list(submitted)
     try:

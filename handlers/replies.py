@@ -63,6 +63,14 @@ def idea_in_standing_list(submitted: SubmittedIdea) -> str:
     )
 
 
+def closed_board_notice(board: BoardRecord) -> str:
+    """Tell an author that the channel's board is closed, before saying where the idea went."""
+    return (
+        f"The Your Shout board in <#{board.channel_id}> is closed, so your idea did not go "
+        f"to it; its lead (<@{board.lead_id}>) can reopen it with `/yourshout reopen`. "
+    )
+
+
 def campaign_closed_for_votes(campaign: CampaignRecord | None, *, timezone: ZoneInfo) -> str:
     """Tell a voter why their vote on a closed campaign's idea did not count."""
     if campaign is None:
@@ -213,15 +221,24 @@ CHANNEL_NOT_FOUND = (
 )
 
 
+ANSWER_HOW = (
+    "Answer an idea from the `⋯` menu on its message in the channel: choose a status, "
+    "such as planned or done, and add a short reply if you like."
+)
+
 YOURSHOUT_HELP = (
-    "`/yourshout` shows this channel's Your Shout board: its question, the open ideas ranked "
-    "by votes and the lead's answers. Team leads run a board in their team's channel:\n"
+    "`/yourshout` shows this channel's Your Shout board: its question, the ideas waiting for "
+    "an answer ranked by votes, and the lead's answers. Team leads run a board in their "
+    "team's channel:\n"
     "• `/yourshout start QUESTION` opens a board and pins its question in the channel.\n"
     "• `/yourshout close` stops voting, keeping the ideas; `/yourshout reopen` starts it again.\n"
-    "• `/yourshout lead @person` hands the board to another lead.\n"
+    "• `/yourshout lead @person` hands the board to another lead. Add the board's channel, "
+    "as `/yourshout lead @person #channel` or its channel id such as C0123ABCD, to run it "
+    "from any conversation with the bot.\n"
     "• `/yourshout digest DAY HH:MM` sets when the lead's weekly digest arrives, such as "
     "`/yourshout digest monday 09:00`; `/yourshout digest` alone shows the setting.\n"
     "• `/yourshout list` lists every board, for engagement managers.\n"
+    f"{ANSWER_HOW}\n"
     "Staff share ideas on the board with `/idea` in its channel."
 )
 
@@ -230,10 +247,31 @@ NO_BOARD = (
     "`/yourshout start QUESTION`."
 )
 
+LEAD_NOT_A_PERSON = (
+    "Slackbot and other bots cannot lead a board, so nothing was changed. Name a person."
+)
+
 LEAD_MENTION_NEEDED = (
     "Name the new lead with a mention, such as `/yourshout lead @Sam Patel`: type @ and pick "
     "the person from the list Slack shows, so the name becomes a mention."
 )
+
+
+def no_board_in(channel_id: str) -> str:
+    """Explain that a channel named in a command has no board."""
+    return (
+        f"<#{channel_id}> has no Your Shout board, so nothing was changed. A team lead can "
+        "start one there with `/yourshout start QUESTION`."
+    )
+
+
+def lead_channel_invalid(argument: str) -> str:
+    """Explain how to name the channel of the board whose lead changes."""
+    return (
+        f"`{escape(argument)}` is not a channel. Name the board's channel as #channel, picked "
+        "from the list Slack shows, or by its channel id, such as "
+        "`/yourshout lead @Sam Patel C0123ABCD`."
+    )
 
 
 def yourshout_usage(words: str) -> str:
@@ -255,7 +293,8 @@ def board_started(board: BoardRecord, *, pin_failure: str | None) -> str:
     )
     return (
         f"Your Shout board {board.id} is open in <#{board.channel_id}>. {pinned} "
-        "Staff post ideas here with `/idea`; send `/yourshout` to see them ranked."
+        "Staff post ideas here with `/idea`; send `/yourshout` to see them ranked. "
+        f"{ANSWER_HOW}"
     )
 
 
@@ -268,8 +307,14 @@ def board_header_failed(board: BoardRecord, *, hint: str) -> str:
     )
 
 
-def board_question_replaced(board: BoardRecord) -> str:
-    """Confirm a board's new question."""
+def board_question_replaced(board: BoardRecord, *, reopened: bool = False) -> str:
+    """Confirm a board's new question, and that a closed board reopened with it."""
+    if reopened:
+        return (
+            f"Your Shout board {board.id} is open again, asking "
+            f"\u201c{escape(board.question)}\u201d. Its ideas stay, voting counts again, and "
+            "the header message in the channel shows the new question."
+        )
     return (
         f"The board's question is now \u201c{escape(board.question)}\u201d. The header message "
         "in the channel shows it, and the board's ideas stay."
@@ -312,12 +357,22 @@ def board_lead_changed(board: BoardRecord, *, changed: bool) -> str:
     )
 
 
-def board_lead_notice(board: BoardRecord, *, by_user_id: str) -> str:
-    """Tell a new lead that they run a board now."""
+def board_lead_notice(board: BoardRecord, *, by_user_id: str, show_question: bool = True) -> str:
+    """Tell a new lead that they run a board now.
+
+    show_question is False for a private board whose channel the new lead is
+    not a member of, so its question stays with the channel's members.
+    """
+    asks = f", which asks \u201c{escape(board.question)}\u201d" if show_question else ""
+    join = (
+        ""
+        if show_question
+        else " It is a private channel you are not a member of, so join it to see the board."
+    )
     return (
-        f"<@{by_user_id}> made you the lead of the Your Shout board in <#{board.channel_id}>, "
-        f"which asks \u201c{escape(board.question)}\u201d. Set an idea's status from the menu on "
-        "its message, and send `/yourshout help` in that channel to see what a lead can do."
+        f"<@{by_user_id}> made you the lead of the Your Shout board in <#{board.channel_id}>"
+        f"{asks}.{join} {ANSWER_HOW} Send `/yourshout help` in that channel to see what a "
+        "lead can do."
     )
 
 

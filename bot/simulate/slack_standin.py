@@ -866,6 +866,11 @@ class SlackStandIn:
         with self._lock:
             self._workspace.channel_members[channel_id] = list(user_ids)
 
+    def set_user(self, user_id: str, **fields: Any) -> None:
+        """Set fields users.info returns for a user, such as deleted=True or is_bot=True."""
+        with self._lock:
+            self._workspace.users.setdefault(user_id, {}).update(fields)
+
     def set_channel(
         self, channel_id: str, *, name: str | None = None, archived: bool | None = None
     ) -> None:

@@ -37,6 +37,25 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text, "verbatim": True}]}
 
 
+def bold_question(question: str) -> dict[str, Any]:
+    """Build a rich_text block that shows the question in bold, as it was typed.
+
+    Slack's rich text block reference gives styles and mentions as fields and
+    elements of their own, not as markup in a text element, so *, _ and ~ in
+    the question cannot end the bold early.
+    NOTE: tested only against the Slack stand-in, which does not render blocks.
+    """
+    return {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [{"type": "text", "text": question, "style": {"bold": True}}],
+            }
+        ],
+    }
+
+
 def lead_label(board: BoardRecord) -> str:
     """Return who runs the board as mrkdwn: a mention, noting a lead who has left."""
     if board.lead_departed_at is not None:
@@ -55,7 +74,8 @@ def header_message(board: BoardRecord) -> tuple[str, Blocks]:
             "form where you can post anonymously.\n"
             "• Vote for ideas you support with :+1: or the Vote button.\n"
             "• Comment by replying in an idea's thread.\n"
-            "• See the ranked ideas and the answers so far with `/yourshout`."
+            "• See the ranked ideas and the answers so far with `/yourshout`.\n"
+            f"• {lead_label(board)} answers each idea from the `⋯` menu on its message."
         )
         state = f"Run by {lead_label(board)} · open"
     else:
@@ -66,24 +86,36 @@ def header_message(board: BoardRecord) -> tuple[str, Blocks]:
         state = f"Run by {lead_label(board)} · closed"
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your Shout", "emoji": True}},
-        _section(f"*{question}*"),
+        bold_question(board.question),
         _section(instructions),
         _context(state),
     ]
     return text, blocks
 
 
-def replace_prompt(board: BoardRecord, *, new_question: str) -> tuple[str, Blocks]:
-    """Build the private prompt to replace an open board's question or keep it.
+def replace_prompt(board: BoardRecord, *, idea_count: int, new_question: str) -> tuple[str, Blocks]:
+    """Build the private prompt to replace the question of the channel's board, or keep it.
 
+    For a closed board, Replace also reopens it, and Keep leaves it closed.
     The Replace button's value is JSON with the board id and the new question,
     at most 300 characters, well within Slack's 2,000-character button value limit.
     """
-    text = (
-        "This channel has a Your Shout board already, asking: "
-        f"\u201c{escape(board.question)}\u201d. Replace its question with "
-        f"\u201c{escape(new_question)}\u201d, or keep it as it is? Its ideas stay either way."
-    )
+    ideas = "1 idea" if idea_count == 1 else f"{idea_count} ideas"
+    if board.is_open:
+        text = (
+            f"This channel has a Your Shout board already, with {ideas}, asking: "
+            f"\u201c{escape(board.question)}\u201d. Replace its question with "
+            f"\u201c{escape(new_question)}\u201d, or keep it as it is? Its ideas stay either way."
+        )
+        replace_label, keep_label = "Replace question", "Keep current question"
+    else:
+        text = (
+            f"This channel has a closed Your Shout board, with {ideas}, asking: "
+            f"\u201c{escape(board.question)}\u201d. Replace its question with "
+            f"\u201c{escape(new_question)}\u201d and reopen it, or keep it closed as it is? "
+            "Its ideas and answers stay either way."
+        )
+        replace_label, keep_label = "Replace question and reopen", "Keep it closed"
     value = json.dumps({"board": board.id, "question": new_question}, ensure_ascii=False)
     blocks: Blocks = [
         _section(text),
@@ -93,14 +125,14 @@ def replace_prompt(board: BoardRecord, *, new_question: str) -> tuple[str, Block
                 {
                     "type": "button",
                     "action_id": BoardIds.REPLACE_ACTION,
-                    "text": {"type": "plain_text", "text": "Replace question"},
+                    "text": {"type": "plain_text", "text": replace_label},
                     "style": "primary",
                     "value": value,
                 },
                 {
                     "type": "button",
                     "action_id": BoardIds.KEEP_ACTION,
-                    "text": {"type": "plain_text", "text": "Keep current question"},
+                    "text": {"type": "plain_text", "text": keep_label},
                     "value": str(board.id),
                 },
             ],
@@ -116,9 +148,10 @@ def _idea_link(idea: BoardIdea, permalinks: Mapping[int, str]) -> str:
 
 
 def _ranked_line(position: int, idea: BoardIdea, permalinks: Mapping[int, str]) -> str:
+    # The bold vote count goes first, so an asterisk in the idea text cannot pair with it.
     parts = [
-        f"{position}. {_idea_link(idea, permalinks)}",
-        f"*{vote_label(idea.vote_count)}*",
+        f"{position}. *{vote_label(idea.vote_count)}*",
+        _idea_link(idea, permalinks),
         comment_label(idea.comment_count),
     ]
     if idea.status is not None:
@@ -146,15 +179,21 @@ def overview_message(
     ideas = "1 idea" if overview.idea_count == 1 else f"{overview.idea_count} ideas"
     text = f"Your Shout in <#{board.channel_id}>: {question}"
     blocks: Blocks = [
-        _section(f"*Your Shout* in <#{board.channel_id}>\n*{question}*"),
+        _section(f"*Your Shout* in <#{board.channel_id}>"),
+        bold_question(board.question),
         _context(f"{ideas} · {state} · run by {lead_label(board)}"),
     ]
-    if not overview.ranked:
+    if overview.idea_count == 0:
+        share = " Share one here with `/idea` followed by your idea." if board.is_open else ""
+        blocks.append(_section(f"No ideas yet.{share}"))
+    elif not overview.ranked:
         blocks.append(
-            _section("No open ideas yet. Share one here with `/idea` followed by your idea.")
+            _section(
+                "Every idea has a final answer (done or not taken forward), so none is waiting."
+            )
         )
     else:
-        blocks.append(_section("*Open ideas*, most votes first"))
+        blocks.append(_section("*Waiting for a final answer*, most votes first"))
         shown = overview.ranked[:TOP_IDEAS_SHOWN]
         blocks.extend(
             _section(_ranked_line(position, idea, permalinks))
@@ -162,7 +201,7 @@ def overview_message(
         )
         more = len(overview.ranked) - len(shown)
         if more:
-            blocks.append(_context(f"…and {more} more open ideas, with fewer votes."))
+            blocks.append(_context(f"…and {more} more waiting, with fewer votes."))
     if overview.answered:
         blocks.append(_section("*The lead's answers*, latest first"))
         shown_answers = overview.answered[:ANSWERS_SHOWN]

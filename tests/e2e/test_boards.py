@@ -137,6 +137,18 @@ def post_board_idea(slack: SlackSender, text: str, *, user: str) -> tuple[Idea, 
     return idea, confirmation
 
 
+def bold_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """Return the bold text elements of the rich_text blocks, which Slack shows literally."""
+    return [
+        element["text"]
+        for block in blocks
+        if block["type"] == "rich_text"
+        for section in block["elements"]
+        for element in section["elements"]
+        if element["type"] == "text" and element.get("style", {}).get("bold")
+    ]
+
+
 def shows_vote_button(bot: LocalBot, ts: str) -> bool:
     return vote_button_value(message(bot, BOARD_CHANNEL, ts).get("blocks") or []) is not None
 
@@ -158,9 +170,12 @@ def test_lead_runs_board(bot: LocalBot, slack: SlackSender) -> None:
     assert "posted and pinned" in started
     assert bot.standin.pinned(BOARD_CHANNEL) == [board.header_message_id]
     header = message_text(bot, BOARD_CHANNEL, board.header_message_id)
-    assert f"{QUESTION} &amp; why?" in header
     assert "`/idea`" in header
     assert f"<@{LEAD_ID}>" in header
+    assert "`⋯` menu" in header
+    assert "`⋯` menu" in started
+    header_blocks = message(bot, BOARD_CHANNEL, board.header_message_id)["blocks"]
+    assert bold_texts(header_blocks) == [f"{QUESTION} & why?"]
 
     # Staff post ideas in the channel, and they go to the board.
     first, confirmation = post_board_idea(slack, "Use a handover checklist", user=STAFF_ID)
@@ -192,7 +207,7 @@ def test_lead_runs_board(bot: LocalBot, slack: SlackSender) -> None:
     lines = [text for text in text_fields(view["blocks"]) if text.startswith(("1. ", "2. "))]
     assert len(lines) == 2
     assert "Hand over at the bedside" in lines[0]
-    assert "*2 votes*" in lines[0]
+    assert lines[0].startswith("1. *2 votes* · ")
     assert "Use a handover checklist" in lines[1]
     assert "1 comment" in lines[1]
     assert f"/archives/{BOARD_CHANNEL}/p{second_ts.replace('.', '')}" in lines[0]
@@ -246,6 +261,68 @@ def test_lead_runs_board(bot: LocalBot, slack: SlackSender) -> None:
     )
     assert "This board is closed" not in message_text(bot, BOARD_CHANNEL, header_ts)
 
+    # On a closed board, the /idea reply names the closed board, and start offers it back.
+    yourshout(slack, "close", user=LEAD_ID)
+    known = {idea.id for idea in idea_rows(db)}
+    result = slack.command("Idea while the board is closed", user=STAFF_ID, channel=BOARD_CHANNEL)
+    [closed_reply] = wait_until(
+        lambda: slack.response_texts(result.response_token), what="the closed-board reply"
+    )
+    assert f"The Your Shout board in <#{BOARD_CHANNEL}> is closed" in closed_reply
+    assert "standing ideas list" in closed_reply
+    [standing] = [idea for idea in idea_rows(db) if idea.id not in known]
+    assert standing.board_id is None
+    assert standing.campaign_id is None
+
+    new_question = "What *one* thing _would_ help?"
+    _, token = yourshout(slack, f"start {new_question}", user=LEAD_ID)
+    prompt = reply_to(slack, token)
+    assert "closed Your Shout board, with 2 ideas" in prompt["text"]
+    assert "and reopen it" in prompt["text"]
+    buttons = {
+        element["action_id"]: element
+        for block in prompt["blocks"]
+        for element in block.get("elements", [])
+        if element.get("type") == "button"
+    }
+    assert buttons[BoardIds.REPLACE_ACTION]["text"]["text"] == "Replace question and reopen"
+    assert buttons[BoardIds.KEEP_ACTION]["text"]["text"] == "Keep it closed"
+    assert len(board_rows(bot)) == 1
+    assert board_rows(bot)[0].status == "closed"
+
+    token = press(
+        slack,
+        BoardIds.REPLACE_ACTION,
+        value=buttons[BoardIds.REPLACE_ACTION]["value"],
+        user=STAFF_ID,
+    )
+    refusal = reply_text(slack, token)
+    assert "can replace its question and reopen it" in refusal
+    assert "start a Your Shout board" not in refusal
+    token = press(
+        slack,
+        BoardIds.REPLACE_ACTION,
+        value=buttons[BoardIds.REPLACE_ACTION]["value"],
+        user=LEAD_ID,
+    )
+    assert "is open again" in reply_text(slack, token)
+    [reopened] = board_rows(bot)
+    assert reopened.id == board.id
+    assert reopened.status == "open"
+    assert reopened.question == new_question
+    assert {idea.board_id for idea in idea_rows(db) if idea.id != standing.id} == {board.id}
+    wait_until(
+        lambda: bold_texts(message(bot, BOARD_CHANNEL, header_ts)["blocks"]) == [new_question],
+        what="the header to show the new question",
+    )
+    wait_until(
+        lambda: all(shows_vote_button(bot, ts) for ts in (first_ts, second_ts)),
+        timeout=2 * CLOSED_UPDATE_INTERVAL_SECONDS + 5,
+        what="the reopened board's Vote buttons",
+    )
+    _, token = yourshout(slack, "", user=STAFF_ID)
+    assert bold_texts(reply_to(slack, token)["blocks"]) == [new_question]
+
 
 def test_replace_lead_and_digest(bot: LocalBot, slack: SlackSender) -> None:
     grant(bot, LEAD_ID, roles.LEAD)
@@ -297,6 +374,18 @@ def test_replace_lead_and_digest(bot: LocalBot, slack: SlackSender) -> None:
     assert "Only this board's lead" in reply_text(slack, token)
     _, token = yourshout(slack, "lead @tom", user=LEAD_ID)
     assert "with a mention" in reply_text(slack, token)
+    bot.standin.set_user("U0HELPER", is_bot=True)
+    bot.standin.set_user("U0GONE", deleted=True)
+    for mention in ("<@USLACKBOT|slackbot>", "USLACKBOT", "<@U0HELPER|helper>"):
+        _, token = yourshout(slack, f"lead {mention}", user=LEAD_ID)
+        assert "Slackbot and other bots cannot lead a board" in reply_text(slack, token)
+    _, token = yourshout(slack, "lead <@U0GONE|gone>", user=LEAD_ID)
+    assert "has left the workspace" in reply_text(slack, token)
+    _, token = yourshout(slack, f"lead <@{OTHER_ID}|tom> #team", user=LEAD_ID)
+    assert "`#team` is not a channel" in reply_text(slack, token)
+    http, _ = yourshout(slack, f"lead <@{OTHER_ID}|tom> C0NOBOARD", user=LEAD_ID)
+    assert "<#C0NOBOARD> has no Your Shout board" in http.body
+    assert board_rows(bot)[0].lead_id == LEAD_ID
     http, _ = yourshout(slack, f"lead <@{OTHER_ID}|tom>", user=LEAD_ID)
     assert f"<@{OTHER_ID}> now leads" in http.body
     assert board_rows(bot)[0].lead_id == OTHER_ID
@@ -324,6 +413,9 @@ def test_replace_lead_and_digest(bot: LocalBot, slack: SlackSender) -> None:
     assert "Fridays at 16:00" in http.body
     _, token = yourshout(slack, "digest someday 9", user=OTHER_ID)
     assert "not a day of the week" in reply_text(slack, token)
+    for time_text in ("4pm", "25:00"):
+        _, token = yourshout(slack, f"digest monday {time_text}", user=OTHER_ID)
+        assert f"'{time_text}' is not a time of day." in reply_text(slack, token)
     row = board_rows(bot)[0]
     assert (row.digest_weekday, row.digest_minute) == (4, 960)
 

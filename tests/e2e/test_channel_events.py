@@ -21,6 +21,7 @@ from tests.e2e.support import (
     text_fields,
     wait_until,
 )
+from tests.e2e.test_boards import reply_text, yourshout
 
 LEAD_ID = "U0LEAD"
 MANAGER_IDS = ("U0MGRA", "U0MGRB")
@@ -139,6 +140,8 @@ def test_departed_lead_managers_told_once(bot: LocalBot, slack: SlackSender) -> 
     for manager in MANAGER_IDS:
         grant(bot, manager, "manager")
     board = start_board(bot, channel=THEATRE_CHANNEL, question=THEATRE_QUESTION, private=True)
+    # Neither manager nor the next lead is a member of the private channel.
+    bot.standin.set_channel_members(THEATRE_CHANNEL, [LEAD_ID, STAFF_ID])
 
     # A profile change of someone who is still here changes nothing.
     still_here = load_payload("user_change")["event"]
@@ -165,7 +168,7 @@ def test_departed_lead_managers_told_once(bot: LocalBot, slack: SlackSender) -> 
         [notice] = direct_texts(bot, manager, "needs a new lead")
         assert f"The Your Shout board in <#{THEATRE_CHANNEL}> needs a new lead" in notice
         assert f"<@{LEAD_ID}> has left the organisation" in notice
-        assert "run `/yourshout lead @user` in that channel" in notice
+        assert f"send `/yourshout lead @person {THEATRE_CHANNEL}` from any conversation" in notice
         assert "theatre list" not in notice.lower()
 
     # The board keeps taking ideas and votes while it has no lead.
@@ -180,16 +183,22 @@ def test_departed_lead_managers_told_once(bot: LocalBot, slack: SlackSender) -> 
     assert vote.http.status == 200
     wait_until(lambda: stored_votes(db, idea.id) == (1, 1), what="the vote to be stored")
 
-    # A manager names a new lead, which also ends the departed state.
-    manager = Person(platform="slack", team_id=TEAM_ID, user_id=MANAGER_IDS[0])
-    assert bot.process is not None
-    change = boards.set_board_lead(
-        db,
-        manager,
-        channel_id=THEATRE_CHANNEL,
-        lead_id=NEW_LEAD_ID,
-        now=bot.process.clock.now(),
+    # A manager who is not a member names a new lead from a direct message with the bot,
+    # with the command the notice gives, which also ends the departed state.
+    command = f"lead <@{NEW_LEAD_ID}|tom> {THEATRE_CHANNEL}"
+    http, _ = yourshout(slack, command, user=MANAGER_IDS[0], channel="D0MGRA")
+    assert f"<@{NEW_LEAD_ID}> now leads the Your Shout board in <#{THEATRE_CHANNEL}>" in http.body
+    assert "theatre list" not in http.body.lower()
+    changed = boards.get_board(db, board.id)
+    assert changed.lead_id == NEW_LEAD_ID
+    assert changed.lead_departed_at is None
+    [lead_notice] = wait_until(
+        lambda: direct_texts(bot, NEW_LEAD_ID, "made you the lead"),
+        what="the new lead's direct message",
     )
-    assert change.changed
-    assert change.board.lead_id == NEW_LEAD_ID
-    assert boards.get_board(db, board.id).lead_departed_at is None
+    assert "theatre list" not in lead_notice.lower()
+    assert "join it to see the board" in lead_notice
+    rejected_command = f"lead <@{STAFF_ID}|bob> <#{THEATRE_CHANNEL}|theatre>"
+    _, token = yourshout(slack, rejected_command, user=STAFF_ID, channel="D0BOB")
+    assert "Only this board's lead" in reply_text(slack, token)
+    assert boards.get_board(db, board.id).lead_id == NEW_LEAD_ID
