@@ -163,6 +163,8 @@ class TeamBoards:
             )
             for index, team in enumerate(TEAMS)
         ]
+        # Everyone who was ever on a team, the departed lead included, for the checks.
+        self.people = {member for board in self.boards for member in board.members}
 
     # Requests
 
@@ -583,8 +585,7 @@ class TeamBoards:
                 )
             ),
         )
-        people = {member for board in self.boards for member in board.members}
-        for user_id in sorted(people | set(self.managers)):
+        for user_id in sorted(self.people | set(self.managers)):
             got = self._count(user_id, STATUS_FRAGMENT)
             if got != self.expected_status_messages[user_id]:
                 self.problems.append(
@@ -623,7 +624,8 @@ class TeamBoards:
         )
         received["board comments"] = sum(board.comments for board in self.boards)
         received["answers"] = sum(len(board.answered) for board in self.boards)
-        people = {member for board in self.boards for member in board.members}
-        received["answer messages"] = sum(self._count(user, STATUS_FRAGMENT) for user in people)
-        received["weekly digests"] = sum(self._count(user, DIGEST_FRAGMENT) for user in people)
+        received["answer messages"] = sum(
+            self._count(user, STATUS_FRAGMENT) for user in self.people
+        )
+        received["weekly digests"] = sum(self._count(user, DIGEST_FRAGMENT) for user in self.people)
         return received
