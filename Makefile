@@ -21,8 +21,10 @@ $(VENV)/.stamp-dev: pyproject.toml
 demo: $(VENV)/.stamp-runtime
 	$(BIN)/staffvoice simulate
 
+# Two worker processes: many tests wait on a local server or a clock, so two overlap well
+# on a 2-core machine. Tests of one file stay on one worker.
 test: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
