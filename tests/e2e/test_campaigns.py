@@ -383,7 +383,8 @@ def test_edit_opens_filled_modal(bot: LocalBot, slack: SlackSender, manager: str
 
     send_command(slack, f"edit {campaign.id}", user=manager)
 
-    [call] = bot.standin.calls("views.open")
+    # The form opens after the acknowledgement, so the HTTP response can come first.
+    [call] = wait_until(lambda: bot.standin.calls("views.open"), what="the edit form to open")
     view = call.params["view"]
     if isinstance(view, str):
         view = json.loads(view)
