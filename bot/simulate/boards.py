@@ -430,6 +430,13 @@ class TeamBoards:
             )
             if voter is not None and self._vote(board, voter, idea_id, send, by_button=True):
                 self.refused_votes += 1
+                # The bot handles the press after acknowledging it, so the reopen waits until
+                # the vote has been rejected; a reopen first would let it count.
+                wait_until(
+                    lambda: self._refused_votes() >= self.refused_votes,
+                    timeout=WAIT_SECONDS,
+                    describe=lambda: "the vote on the closed board was not rejected",
+                )
         body, content_type = self._command(
             board.lead, board.team.channel_id, "/yourshout", "reopen"
         )
