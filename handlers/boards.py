@@ -14,8 +14,10 @@ from slack_sdk.errors import SlackApiError
 from bot.core import board_state, boards
 from bot.core.boards import BoardExists
 from bot.core.errors import DeliveryFailed, InvalidInput, NotFound
+from bot.core.ideas import campaign_for_new_idea
 from bot.core.outbox import OutboundMessage
 from bot.core.records import BoardRecord, Person
+from bot.core.schedule import format_local
 from handlers import errors, replies
 from handlers.blocks.boards import (
     ANSWERS_SHOWN,
@@ -259,6 +261,15 @@ def show_board(ctx: HandlerContext, *, channel_id: str, respond: Respond) -> Non
             if link:
                 permalinks[idea.idea_id] = link
     text, blocks = overview_message(overview, permalinks=permalinks)
+    campaign = campaign_for_new_idea(
+        ctx.db, platform=PLATFORM, channel_id=channel_id, now=ctx.clock.now()
+    )
+    if board.is_open and campaign is not None and campaign.channel_id == channel_id:
+        # A campaign run in the channel takes its ideas first, so the board gets none for now.
+        note = replies.board_behind_campaign(
+            title=campaign.title, ends=format_local(campaign.ends_at, ctx.timezone)
+        )
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": note}}, *blocks]
     respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

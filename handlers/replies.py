@@ -63,11 +63,26 @@ def idea_in_standing_list(submitted: SubmittedIdea) -> str:
     )
 
 
+def board_behind_campaign(*, title: str, ends: str) -> str:
+    """Tell someone viewing a board that the campaign run in its channel takes ideas first."""
+    return (
+        f":information_source: The campaign {escape(title)} runs in this channel until {ends}, "
+        "so `/idea` here posts to the campaign until then. The board takes ideas again "
+        "after the campaign closes; votes and answers on its ideas work as before."
+    )
+
+
 def closed_board_notice(board: BoardRecord) -> str:
     """Tell an author that the channel's board is closed, before saying where the idea went."""
+    # A lead whose account was deactivated can reopen nothing, so a manager is named instead.
+    who = (
+        "an engagement manager"
+        if board.lead_departed_at is not None
+        else f"its lead (<@{board.lead_id}>)"
+    )
     return (
         f"The Your Shout board in <#{board.channel_id}> is closed, so your idea did not go "
-        f"to it; its lead (<@{board.lead_id}>) can reopen it with `/yourshout reopen`. "
+        f"to it; {who} can reopen it with `/yourshout reopen`. "
     )
 
 

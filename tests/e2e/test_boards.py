@@ -22,6 +22,7 @@ from tests.e2e.support import (
     comment_rows,
     idea_rows,
     load_payload,
+    open_campaign_now,
     settle,
     stored_votes,
     text_fields,
@@ -450,3 +451,16 @@ def test_list_hides_private_board(bot: LocalBot, slack: SlackSender) -> None:
     listing = reply_text(slack, token)
     assert "Secret question?" in listing
     assert "not a member" not in listing
+
+
+def test_board_view_behind_campaign(bot: LocalBot, slack: SlackSender) -> None:
+    grant(bot, LEAD_ID, roles.LEAD)
+    _, token = yourshout(slack, f"start {QUESTION}", user=LEAD_ID)
+    reply_text(slack, token)
+    open_campaign_now(bot, title="Winter ideas", channel=BOARD_CHANNEL)
+
+    _, token = yourshout(slack, "", user=STAFF_ID)
+    shown = reply_text(slack, token)
+
+    assert "The campaign Winter ideas runs in this channel until" in shown
+    assert "`/idea` here posts to the campaign" in shown

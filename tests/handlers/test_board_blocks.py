@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.core.board_state import BoardIdea, BoardOverview
 from bot.core.records import BoardRecord
+from handlers import replies
 from handlers.blocks.boards import header_message, overview_message
 from tests.e2e.support import text_fields
 
@@ -98,3 +99,21 @@ def test_question_markup_shown_literally() -> None:
         assert element == {"type": "text", "text": BOARD.question, "style": {"bold": True}}
         mrkdwn = [text for text in text_fields(blocks) if text != BOARD.question]
         assert not any("_would_" in text for text in mrkdwn)
+
+
+def test_closed_board_notice_names_lead() -> None:
+    closed = replace(BOARD, status="closed", closed_at=NOW)
+
+    notice = replies.closed_board_notice(closed)
+
+    assert "<#C0TEAM> is closed" in notice
+    assert "its lead (<@U0LEAD>) can reopen it" in notice
+
+
+def test_closed_board_notice_departed_lead() -> None:
+    closed = replace(BOARD, status="closed", closed_at=NOW, lead_departed_at=NOW)
+
+    notice = replies.closed_board_notice(closed)
+
+    assert "an engagement manager can reopen it" in notice
+    assert "U0LEAD" not in notice
