@@ -15,6 +15,7 @@ from tests.e2e.support import (
     SlackSender,
     bot_db,
     campaign_row,
+    idea_row,
     idea_update_calls,
     post_idea,
     stored_votes,
@@ -52,6 +53,12 @@ def test_close_replaces_vote_buttons(
     slack.react(user="U0BOB", reaction="+1", ts=first_ts)
     wait_until(
         lambda: stored_votes(bot_db(bot), ideas[0].id) == (1, 1), what="the vote to be stored"
+    )
+    # The vote's own count update must go out before the close: on a loaded machine it
+    # could come after and show the closed state too, a second closed update.
+    wait_until(
+        lambda: idea_row(bot_db(bot), ideas[0].id).shown_vote_count == 1,
+        what="the vote count to be shown",
     )
     message_ids = [str(idea.message_id) for idea in ideas]
 
