@@ -31,9 +31,9 @@ logger = logging.getLogger(__name__)
 
 # Threads that run Bolt listeners. A listener acknowledges first and then keeps its
 # thread for the work after the acknowledgement (storing, posting to Slack), and Bolt
-# answers 404 to a request whose listener has not acknowledged within 3 seconds. So
-# Bolt's default of 5 threads let a burst of slow posts turn later requests into 404s;
-# this matches the HTTP server's 16 request threads.
+# returns 404 for a request whose listener has not acknowledged within 3 seconds. So
+# with Bolt's default of 5 threads, a burst of slow posts turned later requests into
+# 404s. 16 matches the HTTP server's request threads.
 LISTENER_THREADS = 16
 
 

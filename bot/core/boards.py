@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 MAX_QUESTION_LENGTH = 300
 OPEN = "open"
 CLOSED = "closed"
-# Why a board closed.
+# Reasons stored in Board.closed_reason.
 CLOSED_BY_LEAD = "lead"
 CLOSED_BY_ARCHIVE = "archived"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -317,6 +317,20 @@ def list_boards(
         ]
 
 
+def _close(session: Session, board: Board, *, reason: str, now: datetime) -> bool:
+    """Close an open board and reload its row; return False when it was closed already."""
+    changed = board_store.update_board(
+        session,
+        board.id,
+        where=Board.status == OPEN,
+        status=CLOSED,
+        closed_at=now,
+        closed_reason=reason,
+    )
+    session.refresh(board)
+    return changed
+
+
 def close_board(db: Database, person: Person, *, channel_id: str, now: datetime) -> BoardChange:
     """Close the channel's open board (a lead action); its ideas and history stay.
 
@@ -325,15 +339,7 @@ def close_board(db: Database, person: Person, *, channel_id: str, now: datetime)
     with db.transaction() as session:
         board = _board_in_channel(session, person, channel_id)
         _require_board_lead(session, board, person, action="close it")
-        changed = board_store.update_board(
-            session,
-            board.id,
-            where=Board.status == OPEN,
-            status=CLOSED,
-            closed_at=now,
-            closed_reason=CLOSED_BY_LEAD,
-        )
-        session.refresh(board)
+        changed = _close(session, board, reason=CLOSED_BY_LEAD, now=now)
         record = board_record(board)
     if changed:
         logger.info("Board %s closed by %s", record.id, person.user_id)
@@ -352,17 +358,8 @@ def close_archived_board(
         board = board_store.open_board_in_channel(session, platform=platform, channel_id=channel_id)
         if board is None:
             return None
-        changed = board_store.update_board(
-            session,
-            board.id,
-            where=Board.status == OPEN,
-            status=CLOSED,
-            closed_at=now,
-            closed_reason=CLOSED_BY_ARCHIVE,
-        )
-        if not changed:
+        if not _close(session, board, reason=CLOSED_BY_ARCHIVE, now=now):
             return None
-        session.refresh(board)
         record = board_record(board)
     logger.info("Board %s closed because channel %s was archived", record.id, channel_id)
     return record

@@ -108,8 +108,8 @@ def _campaign_for(
 ) -> Campaign | None:
     """Pick the open campaign an idea goes to, or None when it goes to a board or the list.
 
-    The campaign run in this channel comes first; then a channel with an open
-    board sends its ideas to the board; anywhere else gets the newest campaign.
+    The campaign run in this channel comes first. Next, a channel with an open
+    board sends its ideas to the board. Any other channel gets the newest campaign.
     """
     # A campaign past its end that the close job has not closed yet takes no more ideas.
     open_campaigns = [

@@ -232,9 +232,9 @@ class TeamBoards:
             self._post_ideas(board, send)
         for board in self.boards:
             self._vote_and_reply(board, send)
-        # The bot stores a vote after acknowledging it, so the votes sent so far are waited
-        # for before an answer, which messages the voters stored by then, and before the
-        # close, which would refuse them.
+        # The bot stores a vote after acknowledging it, so the run waits for the votes sent
+        # so far. An answer messages only the voters stored by then, and a close would
+        # reject the votes still in flight.
         self.wait_for_database()
         if day in ANSWER_DAYS:
             for board in self.boards:
@@ -476,11 +476,13 @@ class TeamBoards:
         if not send(LEAD_LABEL, body, content_type):
             return
         self.departed = departed
+
         wait_until(
             lambda: all(self._count(manager, DEPARTED_FRAGMENT) >= 1 for manager in self.managers),
             timeout=WAIT_SECONDS,
             describe=lambda: "the managers were not told that a board's lead left",
         )
+
         successor = next(member for member in board.members if member != departed)
         if len(board.members) > 2:
             successor = board.members[1]
