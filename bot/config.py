@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     staffvoice_managers: str = ""
     # Direct messages and outbox posts each process sends per second.
     staffvoice_outbox_rate: float = 1.0
+    # Groups with fewer people than this are reported only within "other groups".
+    staffvoice_min_group_size: int = 11
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -114,6 +116,13 @@ class Settings(BaseSettings):
     def _check_outbox_rate(cls, value: float) -> float:
         if not 0 < value <= MAX_OUTBOX_RATE:
             raise ValueError(f"expected messages per second above 0 and at most {MAX_OUTBOX_RATE}")
+        return value
+
+    @field_validator("staffvoice_min_group_size")
+    @classmethod
+    def _check_min_group_size(cls, value: int) -> int:
+        if not 2 <= value <= 1000:
+            raise ValueError("expected a whole number of people from 2 to 1000, such as 11")
         return value
 
     @field_validator("staffvoice_managers")

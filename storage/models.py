@@ -170,6 +170,8 @@ class Idea(Base):
     status_reply: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # "chat", or "paper" / "email" for an idea entered by a manager from the CLI.
+    source: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
 
     __table_args__ = (UniqueConstraint("platform", "channel_id", "message_id"),)
 
@@ -315,3 +317,127 @@ class ScheduledRun(Base):
     # Such as "digest:2027-01-12" or "reminder:42:day-10".
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffImport(Base):
+    """One load of the staff list, with what it changed."""
+
+    __tablename__ = "staff_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    left: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffMember(Base):
+    """A person on the organisation's staff list, as loaded from the HR system's export."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Lower-cased; the key that matches a row of a later import to this one.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    directorate: Mapped[str | None] = mapped_column(String(200))
+    band: Mapped[str | None] = mapped_column(String(50))
+    staff_group: Mapped[str | None] = mapped_column(String(200))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    # The person's chat account once matched, by an ID column or by email lookup.
+    platform: Mapped[str | None] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # "pending" until looked up, then "matched", "not_found" or "column" (given in the file).
+    match_state: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default="pending"
+    )
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when an import no longer lists the person; cleared if a later one does again.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index(None, "platform", "user_id"), Index(None, "match_state"))
+
+
+class ParticipantGroup(Base):
+    """A person's groups as they were at their first contribution to a campaign or board.
+
+    Reports read these rows, not the staff list, so a later move between teams
+    does not change a past report. Only people who took part under their own
+    name get a row: an anonymous idea leaves none.
+    """
+
+    __tablename__ = "participant_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "campaign:12" or "board:3": the unique key of the conversation.
+    scope: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"), index=True)
+    # A chat account, or platform "offline" for an idea entered from paper or email.
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    in_directory: Mapped[bool] = mapped_column(Boolean, default=False)
+    directorate: Mapped[str | None] = mapped_column(String(200))
+    band: Mapped[str | None] = mapped_column(String(50))
+    staff_group: Mapped[str | None] = mapped_column(String(200))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("scope", "platform", "team_id", "user_id"),)
+
+
+class AnonymousContribution(Base):
+    """A count of anonymous ideas by one group of one dimension, with no idea or person.
+
+    The group is recorded only when it is at least the small-group size at the
+    time of posting; a smaller group is counted as "other groups".
+    """
+
+    __tablename__ = "anonymous_contributions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    # "directorate", "band", "staff_group" or "locality".
+    dimension: Mapped[str] = mapped_column(String(16))
+    group_name: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("scope", "dimension", "group_name"),)
+
+
+class GroupHeadcount(Base):
+    """The staff list's headcount of one group when a campaign or board closed.
+
+    Dimension "all" with group "all" holds the whole headcount.
+    """
+
+    __tablename__ = "group_headcounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    dimension: Mapped[str] = mapped_column(String(16))
+    group_name: Mapped[str] = mapped_column(String(200))
+    headcount: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("scope", "dimension", "group_name"),)
+
+
+class GroupReminder(Base):
+    """A reminder sent by direct message to the staff of chosen groups who had not taken part."""
+
+    __tablename__ = "group_reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    dimension: Mapped[str] = mapped_column(String(16))
+    # The chosen groups as a JSON list of names.
+    group_names: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
