@@ -32,6 +32,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.core.errors import DeliveryFailed, RateLimited
 from bot.core.outbox import OutboundMessage
+from handlers.files import upload_to_direct_message
 from handlers.pacing import Pacer
 from handlers.publisher import post_failure_hint
 
@@ -130,7 +131,11 @@ class SlackOutboxSender:
         return PERMANENT_ERRORS
 
     def send(self, message: OutboundMessage) -> str:
-        """Post a message with chat.postMessage once its pacing slots come; return its ts."""
+        """Post a message once its pacing slots come; return its ts, or a file's id.
+
+        A message with a file is uploaded to the recipient's direct message
+        (see handlers.files), and any other is posted with chat.postMessage.
+        """
         if message.platform != PLATFORM or message.card is not None:
             raise DeliveryFailed(
                 f"Outbox message {message.dedupe_key} is not a Slack message.",
@@ -139,6 +144,19 @@ class SlackOutboxSender:
         wait = max(self._reserve_channel(message.recipient), self._pacer.reserve())
         if wait > 0:
             self._sleep(wait)
+        if message.file is not None:
+            try:
+                return upload_to_direct_message(
+                    self._client,
+                    message.recipient,
+                    filename=message.file.name,
+                    title=message.file.title,
+                    content=message.file.content,
+                    comment=message.text,
+                )
+            except RateLimited as error:
+                self._pacer.hold_off(error.retry_after_seconds)
+                raise
         arguments: dict[str, Any] = {"channel": message.recipient, "text": message.text}
         if message.blocks is not None:
             arguments["blocks"] = message.blocks

@@ -17,6 +17,8 @@ out after the platform accepted it counts as failed and is retried.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import threading
@@ -61,6 +63,15 @@ MAX_DEDUPE_KEY_LENGTH = 255
 
 
 @dataclass(frozen=True, kw_only=True)
+class OutboundFile:
+    """A file sent as a message of its own, such as a chart image."""
+
+    name: str
+    title: str
+    content: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
 class OutboundMessage:
     """A message for one recipient: a user id for a direct message, or a channel id.
 
@@ -68,7 +79,9 @@ class OutboundMessage:
     blocks cannot be shown. `blocks` (Slack Block Kit) or `card` (an adaptive
     card) are the rich form, as plain JSON-compatible lists and dicts.
     `dedupe_key` names the message uniquely, such as "opening:42:U0123", so
-    enqueueing it again has no effect.
+    enqueueing it again has no effect. A message with `file` uploads the file
+    to the recipient's direct message, with `text` as its comment. The file is
+    stored base64-encoded in the payload, so keep it to a few hundred kilobytes.
     """
 
     platform: str
@@ -77,6 +90,7 @@ class OutboundMessage:
     dedupe_key: str
     blocks: list[dict[str, Any]] | None = None
     card: dict[str, Any] | None = None
+    file: OutboundFile | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,12 @@ def _payload_of(message: OutboundMessage) -> str:
         payload["blocks"] = message.blocks
     if message.card is not None:
         payload["card"] = message.card
+    if message.file is not None:
+        payload["file"] = {
+            "name": message.file.name,
+            "title": message.file.title,
+            "content_base64": base64.b64encode(message.file.content).decode("ascii"),
+        }
     try:
         return json.dumps(payload, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as error:
@@ -179,6 +199,16 @@ def _new_message(message: OutboundMessage) -> store.NewMessage:
         raise ValueError(
             f"outbox message {message.dedupe_key!r} has both blocks and a card; pass one form"
         )
+    if message.file is not None:
+        if message.blocks is not None or message.card is not None:
+            raise ValueError(
+                f"outbox message {message.dedupe_key!r} has a file and blocks or a card;"
+                " a file message carries only its text as the comment"
+            )
+        if not message.file.name.strip() or not message.file.content:
+            raise ValueError(
+                f"outbox message {message.dedupe_key!r} has a file without a name or content"
+            )
     return store.NewMessage(
         platform=message.platform,
         recipient=message.recipient,
@@ -221,7 +251,21 @@ class _Claimed:
             dedupe_key=self.dedupe_key,
             blocks=payload.get("blocks"),
             card=payload.get("card"),
+            file=_file_of(payload.get("file")),
         )
+
+
+def _file_of(stored: Any) -> OutboundFile | None:
+    """Rebuild a stored file, raising ValueError when it is malformed."""
+    if stored is None:
+        return None
+    if not isinstance(stored, dict):
+        raise ValueError("payload file is not a JSON object")
+    try:
+        content = base64.b64decode(str(stored["content_base64"]), validate=True)
+        return OutboundFile(name=str(stored["name"]), title=str(stored["title"]), content=content)
+    except (KeyError, binascii.Error) as error:
+        raise ValueError(f"payload file is malformed: {error}") from None
 
 
 def enqueue(

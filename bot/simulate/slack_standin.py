@@ -14,6 +14,7 @@ import dataclasses
 import json
 import logging
 import math
+import re
 import socket
 import sys
 import threading
@@ -49,6 +50,11 @@ RATE_LIMIT_WINDOW_SECONDS = 60.0
 JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "metadata")
 
 RESPONSE_URL_METHOD = "response_url"
+# The path of the upload URLs files.getUploadURLExternal hands out, followed by the file id.
+UPLOAD_PATH = "/upload/"
+# files.completeUploadExternal accepts only conversation ids in channel_id, not user ids.
+# Slack's error message quotes this pattern.
+CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 
 _IDLE_CONNECTION_TIMEOUT_SECONDS = 60.0
 _LISTEN_BACKLOG = 256
@@ -61,6 +67,14 @@ def channel_name(channel_id: str) -> str:
     if channel_id.startswith("G"):
         return "privategroup"
     return f"channel-{channel_id.lower()}"
+
+
+def direct_message_channel(user_id: str) -> str:
+    """Return the id of the bot's direct message conversation with a user, as conversations.open.
+
+    The user id is padded so that the id has the length Slack's conversation ids have.
+    """
+    return "D" + user_id.upper().rjust(10, "0")
 
 
 def channel_type(channel_id: str) -> str:
@@ -87,6 +101,22 @@ class RecordedCall:
     status: int
     error: str | None = None
     token: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file uploaded with files.getUploadURLExternal and shared by files.completeUploadExternal.
+
+    ``length`` is the size the client announced and ``content`` the bytes it sent.
+    """
+
+    file_id: str
+    name: str
+    title: str
+    length: int
+    channel: str
+    content: bytes
+    initial_comment: str | None
 
 
 class _ApiError(Exception):
@@ -193,6 +223,13 @@ class _Workspace:
         self.archived_channels: set[str] = set()
         # Pinned message timestamps by conversation, from pins.add.
         self.pins: dict[str, list[str]] = {}
+        # Uploads started by files.getUploadURLExternal: file id to name, announced length
+        # and the bytes posted to the upload URL (None until posted).
+        self.pending_uploads: dict[str, dict[str, Any]] = {}
+        self.uploaded_files: list[UploadedFile] = []
+        # The base of upload URLs, set when the server starts.
+        self.upload_base_url = ""
+        self._file_count = 0
         self._last_ts_micros = 0
         self._view_count = 0
         self._view_hash_count = 0
@@ -208,6 +245,9 @@ class _Workspace:
             "views.update": self.views_update,
             "conversations.info": self.conversations_info,
             "conversations.members": self.conversations_members,
+            "conversations.open": self.conversations_open,
+            "files.getUploadURLExternal": self.files_get_upload_url_external,
+            "files.completeUploadExternal": self.files_complete_upload_external,
             "pins.add": self.pins_add,
         }
 
@@ -411,6 +451,99 @@ class _Workspace:
             "response_metadata": {"next_cursor": next_cursor},
         }
 
+    def conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Open the bot's direct message with one user; group conversations are not simulated."""
+        users = [user for user in str(params.get("users") or "").split(",") if user.strip()]
+        if not users:
+            raise _ApiError("users_list_not_supplied")
+        if len(users) > 1:
+            raise _ApiError("not_implemented")
+        user_id = users[0].strip()
+        if user_id[0] not in "UW":
+            raise _ApiError("user_not_found")
+        channel_id = direct_message_channel(user_id)
+        return {"channel": {"id": channel_id}, "no_op": channel_id in self.channels}
+
+    def files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Start an upload: return a file id and the URL to post the file's bytes to."""
+        filename = str(params.get("filename") or "").strip()
+        try:
+            length = int(params.get("length") or 0)
+        except ValueError as error:
+            raise _ApiError("invalid_arguments") from error
+        if not filename or length < 1:
+            raise _ApiError("invalid_arguments")
+        self._file_count += 1
+        file_id = f"F{self._file_count:010d}"
+        self.pending_uploads[file_id] = {"name": filename, "length": length, "content": None}
+        return {"upload_url": f"{self.upload_base_url}{file_id}", "file_id": file_id}
+
+    def receive_upload(self, file_id: str, content: bytes) -> bool:
+        """Store the bytes posted to an upload URL; return False for an unknown file id."""
+        pending = self.pending_uploads.get(file_id)
+        if pending is None:
+            return False
+        pending["content"] = content
+        return True
+
+    def files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Finish uploads and share the files in channel_id, with initial_comment as a message."""
+        try:
+            requested = json.loads(str(params.get("files") or ""))
+        except json.JSONDecodeError as error:
+            raise _ApiError("invalid_arguments") from error
+        if not isinstance(requested, list) or not requested:
+            raise _ApiError("invalid_arguments")
+        channel = str(params.get("channel_id") or "")
+        if channel and not CONVERSATION_ID.match(channel):
+            raise _ApiError(
+                "invalid_arguments",
+                messages=[
+                    f"input must match regex pattern: {CONVERSATION_ID.pattern} "
+                    "[json-pointer:/channel_id]"
+                ],
+            )
+        for item in requested:
+            file_id = item.get("id") if isinstance(item, dict) else None
+            pending = self.pending_uploads.get(str(file_id))
+            if pending is None or pending["content"] is None:
+                raise _ApiError("file_not_found")
+        shared: list[dict[str, Any]] = []
+        comment = params.get("initial_comment")
+        for item in requested:
+            pending = self.pending_uploads.pop(str(item["id"]))
+            title = str(item.get("title") or pending["name"])
+            self.uploaded_files.append(
+                UploadedFile(
+                    file_id=str(item["id"]),
+                    name=pending["name"],
+                    title=title,
+                    length=pending["length"],
+                    channel=channel,
+                    content=pending["content"],
+                    initial_comment=str(comment) if comment is not None else None,
+                )
+            )
+            shared.append(
+                {
+                    "id": item["id"],
+                    "name": pending["name"],
+                    "title": title,
+                    "size": len(pending["content"]),
+                }
+            )
+        if channel:
+            ts = self.next_ts()
+            self.channels.setdefault(channel, {})[ts] = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "ts": ts,
+                "text": str(comment or ""),
+                "files": copy.deepcopy(shared),
+            }
+        return {"files": [{"id": item["id"], "title": item["title"]} for item in shared]}
+
     def pins_add(self, params: dict[str, Any]) -> dict[str, Any]:
         """Pin a message the stand-in holds; Slack answers already_pinned for a repeat."""
         channel_id = _require(params, "channel", error="channel_not_found")
@@ -592,6 +725,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
             encoded = json.dumps(payload).encode("utf-8")
             self._send(status, encoded, "application/json; charset=utf-8", headers)
+        elif split.path.startswith(UPLOAD_PATH) and len(split.path) > len(UPLOAD_PATH):
+            status, text = standin._handle_upload(
+                file_id=unquote(split.path[len(UPLOAD_PATH) :]), body=body
+            )
+            self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8")
         elif split.path.startswith("/response/") and len(split.path) > len("/response/"):
             status, text = standin._handle_response_url(
                 token=unquote(split.path[len("/response/") :]),
@@ -694,6 +832,8 @@ class SlackStandIn:
         if self._server is not None:
             raise RuntimeError("SlackStandIn is already running")
         self._server = _StandInServer(self)
+        with self._lock:
+            self._workspace.upload_base_url = f"http://127.0.0.1:{self.port}{UPLOAD_PATH}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -883,6 +1023,11 @@ class SlackStandIn:
             elif archived is False:
                 self._workspace.archived_channels.discard(channel_id)
 
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Return the files shared with files.completeUploadExternal, in upload order."""
+        with self._lock:
+            return list(self._workspace.uploaded_files)
+
     def pinned(self, channel_id: str) -> list[str]:
         """Return the timestamps of the messages pinned in a conversation, in pin order."""
         with self._lock:
@@ -917,6 +1062,24 @@ class SlackStandIn:
             return max(1, math.ceil(wait))
         accepted_at.append(now)
         return None
+
+    def _handle_upload(self, *, file_id: str, body: bytes) -> tuple[int, str]:
+        """Store the bytes posted to an upload URL; return the status and body Slack sends."""
+        with self._lock:
+            known = self._workspace.receive_upload(file_id, body)
+            self._calls.append(
+                RecordedCall(
+                    method="upload",
+                    params={"file_id": file_id, "size": len(body)},
+                    at=time.monotonic(),
+                    status=int(HTTPStatus.OK if known else HTTPStatus.NOT_FOUND),
+                    error=None if known else "file_not_found",
+                )
+            )
+        self._delay()
+        if not known:
+            return int(HTTPStatus.NOT_FOUND), "file_not_found"
+        return int(HTTPStatus.OK), f"OK - {len(body)}"
 
     def _handle_response_url(self, *, token: str, body: bytes) -> tuple[int, str]:
         received_at = time.monotonic()

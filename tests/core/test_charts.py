@@ -1,0 +1,106 @@
+"""The participation chart: a PNG of the groups a report contains, and nothing else."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from matplotlib.text import Text
+
+from bot.core.charts import PNG_SIGNATURE, build_chart_figure, chart_gap, participation_chart
+from bot.core.participation_records import (
+    NOT_IN_DIRECTORY,
+    OTHER_GROUPS,
+    DimensionBreakdown,
+    GroupParticipation,
+    ParticipationReport,
+)
+
+# A directorate of 6 people, below the small-group size, that the report counts in OTHER_GROUPS.
+HIDDEN_GROUP = "Estates and Facilities"
+
+
+def group(name: str, headcount: int, participants: int) -> GroupParticipation:
+    rate = participants / headcount if headcount else None
+    return GroupParticipation(name=name, headcount=headcount, participants=participants, rate=rate)
+
+
+def report() -> ParticipationReport:
+    return ParticipationReport(
+        title="Campaign 3, Your voice",
+        scope_kind="campaign",
+        scope_id=3,
+        starts_on=date(2027, 1, 11),
+        ends_on=date(2027, 1, 30),
+        min_group_size=11,
+        headcount=146,
+        headcount_taken_at=None,
+        participants=52,
+        participants_in_directory=49,
+        rate=49 / 146,
+        posted=20,
+        commented=15,
+        only_voted=17,
+        anonymous_ideas=2,
+        offline_ideas=0,
+        dimensions=(
+            DimensionBreakdown(
+                dimension="directorate",
+                label="Directorate",
+                groups=(
+                    group("Medicine", 80, 30),
+                    group("Surgery", 60, 17),
+                    group(OTHER_GROUPS, 6, 2),
+                    group(NOT_IN_DIRECTORY, 0, 3),
+                ),
+            ),
+            DimensionBreakdown(
+                dimension="staff_group",
+                label="Staff group",
+                groups=(group("Nursing and Midwifery Registered", 146, 49),),
+            ),
+            DimensionBreakdown(
+                dimension="band", label="Pay band", groups=(group("Band 5", 146, 49),)
+            ),
+        ),
+        daily=(),
+    )
+
+
+def figure_texts(sample: ParticipationReport) -> list[str]:
+    figure = build_chart_figure(sample)
+    return [text.get_text() for text in figure.findobj(Text) if text.get_text()]
+
+
+def test_chart_is_png() -> None:
+    data = participation_chart(report())
+
+    assert data.startswith(PNG_SIGNATURE)
+    # Width and height in pixels, from the PNG's IHDR chunk.
+    assert int.from_bytes(data[16:20], "big") == 800
+    assert 400 <= int.from_bytes(data[20:24], "big") <= 1200
+    assert 10_000 < len(data) < 300_000
+
+
+def test_chart_shows_only_reported_groups() -> None:
+    texts = figure_texts(report())
+
+    assert "Medicine" in texts
+    assert OTHER_GROUPS in texts
+    assert NOT_IN_DIRECTORY in texts
+    assert "30 of 80 (38%)" in texts
+    assert "2 of 6 (33%)" in texts
+    assert not any(HIDDEN_GROUP in text for text in texts)
+    # Pay bands are not charted.
+    assert "Band 5" not in texts
+
+
+def test_chart_without_staff_list() -> None:
+    sample = dataclasses.replace(report(), headcount=None, rate=None)
+
+    texts = figure_texts(sample)
+
+    assert chart_gap(sample) is not None
+    assert any("No staff list is loaded" in text for text in texts)
+    assert "Medicine" not in texts
+    assert participation_chart(sample).startswith(PNG_SIGNATURE)
