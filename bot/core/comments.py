@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core.events import claim_event
+from bot.core.participation import record_contribution
 from bot.core.records import Person
 from storage import comments as comment_store
 from storage import ideas as idea_store
@@ -39,6 +40,11 @@ def _store_reply(
     )
     if added and not deleted:
         idea_store.change_comment_count(session, idea_id, delta=1)
+        idea = idea_store.get_idea(session, idea_id)
+        if idea is not None:
+            record_contribution(
+                session, commenter, campaign_id=idea.campaign_id, board_id=idea.board_id, now=now
+            )
     return added
 
 

@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session
 from bot.core.boards import board_record
 from bot.core.campaigns import campaign_record
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
+from bot.core.participation import (
+    DEFAULT_MIN_GROUP_SIZE,
+    record_anonymous_idea,
+    record_contribution,
+)
 from bot.core.records import CampaignRecord, IdeaRecord, Person, SubmittedIdea
 from storage import boards as board_store
 from storage import campaigns as campaign_store
@@ -178,6 +183,7 @@ def submit_idea(
     channel_id: str | None = None,
     topic_id: int | None = None,
     now: datetime,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> SubmittedIdea:
     """Store an idea in an open campaign, on the channel's open board, or in the standing list.
 
@@ -186,7 +192,9 @@ def submit_idea(
     before anything is posted to the chat, so it is never lost; an anonymous
     idea stores no author id or name. A topic_id that is not a topic of the
     campaign the idea goes to raises InvalidInput with field "topic", and
-    nothing is stored.
+    nothing is stored. In a campaign or on a board, the same transaction
+    snapshots a named author's groups, or counts an anonymous idea by groups
+    of at least min_group_size people.
     """
     text, detail = validate_idea_text(text, detail=detail)
     with db.transaction() as session:
@@ -216,6 +224,14 @@ def submit_idea(
             created_at=now,
             topic_id=topic.id if topic else None,
         )
+        destination = {
+            "campaign_id": campaign.id if campaign else None,
+            "board_id": board.id if board else None,
+        }
+        if anonymous:
+            record_anonymous_idea(session, author, min_group_size=min_group_size, **destination)
+        else:
+            record_contribution(session, author, now=now, **destination)
         result = SubmittedIdea(
             idea=idea_record(idea, campaign, topic, board),
             campaign=campaign_record(campaign) if campaign else None,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.errors import NotFound
 from bot.core.events import claim_event
+from bot.core.participation import record_contribution
 from bot.core.records import Person, VoteResult
 from storage import boards as board_store
 from storage import campaigns as campaign_store
@@ -111,6 +112,10 @@ def change_vote(
         vote_count = idea.vote_count
         if changed:
             vote_count = idea_store.change_vote_count(session, idea_id, delta=delta)
+        if changed and counted:
+            record_contribution(
+                session, voter, campaign_id=idea.campaign_id, board_id=idea.board_id, now=now
+            )
         counts_hidden = idea_store.counts_hidden(session, idea_id)
     if changed:
         logger.debug("Vote %s on idea %s, count now %s", change.value, idea_id, vote_count)
