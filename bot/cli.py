@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
+from bot import cli_export, cli_staff
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.clock import SystemClock
@@ -151,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     idea_list.add_argument("--json", action="store_true", help="print a JSON array for scripts")
 
+    cli_export.add_parser(commands)
+
+    cli_staff.add_parser(commands)
+
     simulate = commands.add_parser(
         "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
     )
@@ -207,6 +212,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _roles(args, settings)
     if args.command == "ideas":
         return _ideas(settings, as_json=args.json)
+    if args.command == "export":
+        return cli_export.run(args, settings)
+    if args.command == "staff":
+        return cli_staff.run(args, settings)
     if args.command == "simulate":
         from bot.simulate.campaign import run_simulation
 
