@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from bot import cli_export
+from bot import cli_export, cli_staff
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.clock import SystemClock
@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_export.add_parser(commands)
 
+    cli_staff.add_parser(commands)
+
     simulate = commands.add_parser(
         "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
     )
@@ -212,6 +214,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _ideas(settings, as_json=args.json)
     if args.command == "export":
         return cli_export.run(args, settings)
+    if args.command == "staff":
+        return cli_staff.run(args, settings)
     if args.command == "simulate":
         from bot.simulate.campaign import run_simulation
 

@@ -241,6 +241,7 @@ class _Workspace:
             "chat.getPermalink": self.chat_get_permalink,
             "users.info": self.users_info,
             "users.list": self.users_list,
+            "users.lookupByEmail": self.users_lookup_by_email,
             "views.open": self.views_open,
             "views.update": self.views_update,
             "conversations.info": self.conversations_info,
@@ -371,6 +372,17 @@ class _Workspace:
             "cache_ts": int(time.time()),
             "response_metadata": {"next_cursor": next_cursor},
         }
+
+    def users_lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the configured user whose profile email matches, ignoring case."""
+        email = str(params.get("email") or "").strip().lower()
+        if not email:
+            raise _ApiError("invalid_arguments")
+        for user_id, fields in self.users.items():
+            profile_email = str(fields.get("profile", {}).get("email", "")).lower()
+            if profile_email == email:
+                return {"user": self._user_object(user_id)}
+        raise _ApiError("users_not_found")
 
     def _user_object(self, user_id: str) -> dict[str, Any]:
         if user_id == BOT_USER_ID:
@@ -1047,6 +1059,11 @@ class SlackStandIn:
         if self.socket_mode_url is None:
             raise _ApiError("invalid_auth")
         return {"url": self.socket_mode_url}
+
+    def clear_rate_windows(self) -> None:
+        """Forget the calls counted against rate limits, as if their window had passed."""
+        with self._lock:
+            self._accepted_at.clear()
 
     def _take_rate_slot(self, method: str) -> int | None:
         """Count a call against its method's limit, or return Retry-After seconds if it is full."""
