@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 # The stamp files reinstall only when pyproject.toml changes.
 $(VENV)/.stamp-runtime: pyproject.toml
@@ -25,6 +25,11 @@ demo: $(VENV)/.stamp-runtime
 # on a 2-core machine. Tests of one file stay on one worker.
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The export benchmark: it builds campaigns of up
+# to 1,000,000 votes on SQLite and on PostgreSQL at 127.0.0.1:5432, and writes docs/benchmarks.md.
+bench: $(VENV)/.stamp-dev
+	$(BIN)/python -m tests.benchmarks
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
