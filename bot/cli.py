@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from bot import cli_export, cli_staff
+from bot import cli_export, cli_ideas_import, cli_staff
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.clock import SystemClock
@@ -148,9 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     role_commands.add_parser("list", help="list everyone who has a role")
 
     idea_list = commands.add_parser(
-        "ideas", help="list every idea, except those on boards in private channels"
+        "ideas",
+        help="list every idea, except those on boards in private channels; "
+        "`ideas import` enters ideas from paper or email",
     )
     idea_list.add_argument("--json", action="store_true", help="print a JSON array for scripts")
+    cli_ideas_import.add_parser(idea_list)
 
     cli_export.add_parser(commands)
 
@@ -211,6 +214,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "roles":
         return _roles(args, settings)
     if args.command == "ideas":
+        if args.ideas_command == "import":
+            return cli_ideas_import.run(args, settings)
         return _ideas(settings, as_json=args.json)
     if args.command == "export":
         return cli_export.run(args, settings)
