@@ -138,9 +138,17 @@ def build_process(
         timezone=settings.timezone,
         publisher=publisher,
         names=DisplayNames(client),
+        min_group_size=settings.staffvoice_min_group_size,
     )
     register_all(bolt, context)
-    runtime.install(runtime.JobRuntime(db=db, clock=clock, publisher=publisher))
+    runtime.install(
+        runtime.JobRuntime(
+            db=db,
+            clock=clock,
+            publisher=publisher,
+            min_group_size=settings.staffvoice_min_group_size,
+        )
+    )
     scheduler = CampaignScheduler(db=db, clock=clock, timezone=settings.timezone)
 
     outbox = OutboxWorker(

@@ -14,7 +14,7 @@ from bot.core import campaigns, roles
 from bot.core.errors import InvalidInput
 from bot.core.records import Person
 from bot.core.schedule import START_FORMAT, is_past_wall_time
-from handlers import announcements, errors, replies
+from handlers import announcements, errors, group_reminders, participation, replies
 from handlers.blocks.announcement import created_confirmation
 from handlers.blocks.campaigns_modal import (
     FINAL_REMINDER_ACTION,
@@ -68,6 +68,7 @@ USAGE = {
     "cancel": (2, "one campaign ID: `/campaign cancel ID`"),
     "close": (2, "one campaign ID: `/campaign close ID`"),
     "extend": (3, "a campaign ID and a number of days: `/campaign extend ID DAYS`"),
+    "remind": (2, "one campaign ID: `/campaign remind ID`"),
 }
 
 
@@ -113,6 +114,11 @@ def campaign_command(
         reply = announcements.announce(ctx, campaign_id=campaign_id, manager=manager, client=client)
         respond(text=reply, response_type="ephemeral")
         return
+    if action == "report":
+        participation.campaign_report_command(
+            ctx, ack=ack, respond=respond, manager=manager, arguments=words[1:]
+        )
+        return
     if action in USAGE and len(words) != USAGE[action][0]:
         ack(text=f"Give {USAGE[action][1]}, as `/campaign list` shows.")
         return
@@ -131,6 +137,12 @@ def campaign_command(
         client.views_open(
             trigger_id=command["trigger_id"],
             view=campaign_modal(today=today, timezone=ctx.timezone, campaign=campaign),
+        )
+        return
+    if action == "remind":
+        campaign_id = _whole_number(words[1], name="campaign ID", field="campaign")
+        group_reminders.open_form(
+            ctx, ack=ack, campaign_id=campaign_id, trigger_id=command["trigger_id"], client=client
         )
         return
     if action == "cancel":

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
+from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from handlers.people import DisplayNames
 from handlers.publisher import SlackPublisher
 from storage.database import Database
@@ -22,3 +23,5 @@ class HandlerContext:
     timezone: ZoneInfo
     publisher: SlackPublisher
     names: DisplayNames
+    # Groups with fewer people are reported only within "Other groups".
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE

@@ -181,6 +181,7 @@ def idea_submission(
         channel_id=channel_id,
         topic_id=topic_id,
         now=ctx.clock.now(),
+        min_group_size=ctx.min_group_size,
     )
     reply, blocks = idea_topics.reply_with_topic_choice(
         submitted, publish_and_describe(ctx, submitted, channel_id=channel_id)

@@ -156,11 +156,13 @@ class SlackPublisher:
     def report_messages(
         self, report: CampaignReport, *, dedupe_keys: Mapping[str, str]
     ) -> list[OutboundMessage]:
-        """Build the final report as direct messages to Slack users, for the outbox.
+        """Build the final report, with participation by group, as direct messages for the outbox.
 
         dedupe_keys maps each recipient's user id to the outbox key of their copy.
         """
-        text, blocks = final_report_message(report, permalinks=self._report_permalinks(report))
+        text, blocks = final_report_message(
+            report, permalinks=self._report_permalinks(report), by_group=True
+        )
         return direct_messages(report.campaign.platform, text, blocks, dedupe_keys=dedupe_keys)
 
     def show_voting_closed(self, campaign_id: int) -> None:

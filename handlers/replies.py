@@ -141,6 +141,10 @@ CAMPAIGN_HELP = (
     "campaign, `/campaign cancel ID` calls off a scheduled "
     "campaign, `/campaign close ID` closes an open campaign now, and "
     "`/campaign extend ID DAYS` moves its close later by whole days. "
+    "`/campaign report [ID]` shows who has taken part, by group, in the open campaign or "
+    "the one given. "
+    "`/campaign remind ID` sends a direct message to the staff of chosen groups who have not "
+    "taken part in an open campaign yet, after showing how many people it will reach. "
     "These commands are for engagement managers."
 )
 

@@ -37,7 +37,10 @@ def open_campaign(campaign_id: int) -> None:
     opened = campaigns.open_campaign(context.db, campaign_id, now=context.clock.now())
     if opened is not None:
         delivery.deliver_announcements(
-            context.db, _report_publisher(context.publisher), now=context.clock.now()
+            context.db,
+            _report_publisher(context.publisher),
+            now=context.clock.now(),
+            min_group_size=context.min_group_size,
         )
     # Guarded in the database, so this also runs when another call opened the
     # campaign, and each person is still messaged once.
@@ -76,7 +79,9 @@ def close_campaign(campaign_id: int) -> None:
     publisher = _report_publisher(context.publisher)
     closed = campaigns.close_campaign(context.db, campaign_id, now=context.clock.now())
     if closed is not None:
-        delivery.deliver_announcements(context.db, publisher, now=context.clock.now())
+        delivery.deliver_announcements(
+            context.db, publisher, now=context.clock.now(), min_group_size=context.min_group_size
+        )
     # Every step is guarded in the database, so this also runs when another
     # call closed the campaign, and each effect still happens once.
     _finish_close(campaign_id, publisher=publisher)
@@ -84,7 +89,13 @@ def close_campaign(campaign_id: int) -> None:
 
 def _finish_close(campaign_id: int, *, publisher: ports.ReportPublisher) -> None:
     context = runtime.current()
-    delivery.send_report_to_managers(context.db, publisher, campaign_id, now=context.clock.now())
+    delivery.send_report_to_managers(
+        context.db,
+        publisher,
+        campaign_id,
+        now=context.clock.now(),
+        min_group_size=context.min_group_size,
+    )
     campaigns.schedule_next_in_series(
         context.db, campaign_id, timezone=publisher.timezone, now=context.clock.now()
     )
@@ -96,7 +107,9 @@ def retry_deliveries() -> None:
     context = runtime.current()
     publisher = _report_publisher(context.publisher)
     now = context.clock.now()
-    delivery.deliver_announcements(context.db, publisher, now=now)
+    delivery.deliver_announcements(
+        context.db, publisher, now=now, min_group_size=context.min_group_size
+    )
     delivery.retry_unposted_ideas(context.db, publisher, now=now)
     # The opening job runs once, so opening messages cut short by a restart are enqueued here.
     for campaign_id in interest.openings_to_finish(context.db):

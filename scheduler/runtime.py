@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
+from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from bot.core.ports import ChatPublisher
 from storage.database import Database
 
@@ -16,6 +17,8 @@ class JobRuntime:
     db: Database
     clock: Clock
     publisher: ChatPublisher
+    # Groups with fewer people are reported only within "Other groups".
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
 
 _runtime: JobRuntime | None = None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core import campaigns, ideas, outbox, roles
 from bot.core.errors import DeliveryFailed
+from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
+from bot.core.participation_report import participation_report
 from bot.core.ports import ChatPublisher, ReportPublisher
+from bot.core.records import CampaignReport
 from bot.core.report import campaign_report
 from storage import campaigns as campaign_store
 from storage import ideas as idea_store
@@ -48,7 +52,37 @@ def retry_unposted_ideas(db: Database, publisher: ChatPublisher, *, now: datetim
     return posted
 
 
-def deliver_announcements(db: Database, publisher: ReportPublisher, *, now: datetime) -> int:
+def final_report(
+    db: Database,
+    campaign_id: int,
+    *,
+    publisher: ReportPublisher,
+    now: datetime,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> CampaignReport:
+    """Build a campaign's final report with its participation by group.
+
+    The first report after the close stores the campaign's headcounts, so
+    every later copy shows the same figures.
+    """
+    report = campaign_report(db, campaign_id, timezone=publisher.timezone)
+    participation = participation_report(
+        db,
+        campaign_id=campaign_id,
+        timezone=publisher.timezone,
+        now=now,
+        min_group_size=min_group_size,
+    )
+    return replace(report, participation=participation)
+
+
+def deliver_announcements(
+    db: Database,
+    publisher: ReportPublisher,
+    *,
+    now: datetime,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> int:
     """Post every campaign launch and final report not posted yet; return how many.
 
     The final report is posted in the campaign's channel as its closing message.
@@ -61,7 +95,9 @@ def deliver_announcements(db: Database, publisher: ReportPublisher, *, now: date
             if kind == "launch":
                 message_id = publisher.post_launch(campaign)
             else:
-                report = campaign_report(db, campaign.id, timezone=publisher.timezone)
+                report = final_report(
+                    db, campaign.id, publisher=publisher, now=now, min_group_size=min_group_size
+                )
                 message_id = publisher.post_report(report)
         except DeliveryFailed as error:
             logger.warning("Campaign %s %s message not posted: %s", campaign.id, kind, error.reason)
@@ -83,7 +119,12 @@ def report_enqueued_key(campaign_id: int) -> str:
 
 
 def send_report_to_managers(
-    db: Database, publisher: ReportPublisher, campaign_id: int, *, now: datetime
+    db: Database,
+    publisher: ReportPublisher,
+    campaign_id: int,
+    *,
+    now: datetime,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> int:
     """Enqueue a closed campaign's final report for each manager; return how many were new.
 
@@ -106,7 +147,9 @@ def send_report_to_managers(
     )
     added = 0
     if managers:
-        report = campaign_report(db, campaign_id, timezone=publisher.timezone)
+        report = final_report(
+            db, campaign_id, publisher=publisher, now=now, min_group_size=min_group_size
+        )
         messages = publisher.report_messages(
             report,
             dedupe_keys={user_id: report_dedupe_key(campaign_id, user_id) for user_id in managers},

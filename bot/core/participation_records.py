@@ -34,6 +34,9 @@ class GroupParticipation:
     rate: float | None
     # Anonymous ideas attributed to the group; only groups large enough when posted get any.
     anonymous_ideas: int = 0
+    # Of participants, those not on the staff list: all of NOT_IN_DIRECTORY's, and
+    # those folded into OTHER_GROUPS when NOT_IN_DIRECTORY is too small to show.
+    not_in_directory: int = 0
 
 
 @dataclass(frozen=True)

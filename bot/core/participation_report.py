@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.core.campaigns import list_campaigns
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from bot.core.participation_records import (
@@ -28,6 +29,7 @@ from bot.core.participation_records import (
     GroupParticipation,
     ParticipationReport,
 )
+from bot.core.records import CampaignRecord
 from storage import boards as board_store
 from storage import campaigns as campaign_store
 from storage import participation as participation_store
@@ -91,6 +93,17 @@ def participation_report(
         report.headcount,
     )
     return report
+
+
+def campaign_to_report(db: Database) -> CampaignRecord | None:
+    """Return the open campaign that started last, else the closed one that ended last, or None."""
+    open_campaigns = list_campaigns(db, statuses=("open",))
+    if open_campaigns:
+        return max(open_campaigns, key=lambda campaign: (campaign.starts_at, campaign.id))
+    closed = list_campaigns(db, statuses=("closed",))
+    if closed:
+        return max(closed, key=lambda campaign: (campaign.ends_at, campaign.id))
+    return None
 
 
 def _local_date(moment: datetime, timezone: ZoneInfo) -> date:
@@ -352,6 +365,7 @@ def dimension_breakdown(
                 participants=not_in_directory,
                 rate=None,
                 anonymous_ideas=unlisted_anonymous,
+                not_in_directory=not_in_directory,
             )
         )
     else:
@@ -365,6 +379,7 @@ def dimension_breakdown(
                 participants=other_participants,
                 rate=other_listed / other_headcount if other_headcount else None,
                 anonymous_ideas=other_anonymous,
+                not_in_directory=other_participants - other_listed,
             )
         )
     return DimensionBreakdown(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.core.participation_records import ParticipationReport
+
 
 @dataclass(frozen=True)
 class Person:
@@ -68,6 +70,8 @@ class IdeaRecord:
     status: str | None = None
     status_reply: str | None = None
     created_at: datetime | None = None
+    # "chat", or "paper" / "email" for an idea entered from a paper form or an email.
+    source: str = "chat"
 
     @property
     def voting_closed(self) -> bool:
@@ -255,6 +259,8 @@ class CampaignReport:
     busiest_days: tuple[DayActivity, ...]
     comparison: SeriesComparison | None
     topics: tuple[TopicRanking, ...]
+    # Who took part, by group; None until delivery adds it, and in reports built without it.
+    participation: ParticipationReport | None = None
 
 
 @dataclass(frozen=True)

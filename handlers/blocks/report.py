@@ -17,6 +17,8 @@ from bot.core.records import (
 )
 from handlers.blocks.campaigns import comment_label, format_totals
 from handlers.blocks.ideas import vote_label
+from handlers.blocks.participation import breakdown_blocks, small_group_note
+from handlers.blocks.participation import totals_text as participation_totals_text
 from handlers.mrkdwn import escape, excerpt, split_for_sections
 
 Blocks = list[dict[str, Any]]
@@ -26,6 +28,8 @@ Blocks = list[dict[str, Any]]
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 EXCERPT_LENGTH = 140
+# Sections of participation by group in the managers' copy, so the topics keep most of the room.
+MAX_BREAKDOWN_BLOCKS = 12
 # The header scripts such as the simulation look for to find the closing message.
 REPORT_HEADER = "Campaign closed"
 
@@ -134,14 +138,48 @@ def _topic_blocks(
     return [{"type": "divider"}, *(_section(text) for text in _pack_lines(lines))]
 
 
+def _participation_blocks(report: CampaignReport, *, by_group: bool) -> Blocks:
+    """Return the participation totals, and with by_group the breakdown by each dimension.
+
+    The channel's copy gets the totals only: a table of which directorates and
+    bands took part least is for the managers, not a public league table.
+    """
+    participation = report.participation
+    if participation is None:
+        return []
+    blocks: Blocks = [_section(f"*Who took part*\n{participation_totals_text(participation)}")]
+    if by_group:
+        breakdown = breakdown_blocks(participation, lowest_first=False)
+        if len(breakdown) > MAX_BREAKDOWN_BLOCKS:
+            breakdown = breakdown[: MAX_BREAKDOWN_BLOCKS - 1]
+            breakdown.append(
+                _section(
+                    "More groups were left out to keep the topics in this message. "
+                    "`/campaign report` or `staffvoice participation` shows them all."
+                )
+            )
+        blocks.extend(breakdown)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": small_group_note(participation)}],
+            }
+        )
+    return blocks
+
+
 def final_report_message(
-    report: CampaignReport, *, permalinks: Mapping[int, str] | None = None
+    report: CampaignReport,
+    *,
+    permalinks: Mapping[int, str] | None = None,
+    by_group: bool = False,
 ) -> tuple[str, Blocks]:
     """Build the final report message: (notification text, blocks) within Slack's limits.
 
     permalinks maps idea ids to message links, which the idea excerpts then
-    link to. Topics that do not fit in 50 blocks are left out, and a closing
-    line states how many.
+    link to. by_group adds participation by group, as in the managers' copy.
+    Topics that do not fit in 50 blocks are left out, and a closing line
+    states how many.
     """
     links = permalinks or {}
     timezone = ZoneInfo(report.timezone)
@@ -162,6 +200,7 @@ def final_report_message(
         head.append(_section(_busiest_days_text(report.busiest_days)))
     if report.comparison is not None:
         head.append(_section(_comparison_text(report.comparison, report.totals)))
+    head.extend(_participation_blocks(report, by_group=by_group))
     method: Blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": report.method}]}]
 
     topic_blocks = [

@@ -1,0 +1,72 @@
+"""End to end: /campaign report shows participation by group, privately, to a manager."""
+
+from __future__ import annotations
+
+from bot.core import roles
+from bot.core.records import CampaignRecord
+from bot.simulate.local_bot import LocalBot
+from storage.models import StaffMember
+from tests.e2e.support import (
+    SlackSender,
+    bot_db,
+    post_idea,
+    stored_votes,
+    text_fields,
+    wait_until,
+)
+from tests.e2e.test_campaigns import send_command
+
+
+def add_staff(bot: LocalBot, directorate: str, user_ids: list[str]) -> None:
+    assert bot.process is not None
+    now = bot.process.clock.now()
+    with bot_db(bot).transaction() as session:
+        session.add_all(
+            StaffMember(
+                email=f"{user_id.lower()}@example.org",
+                directorate=directorate,
+                band="Band 5",
+                platform="slack",
+                user_id=user_id,
+                match_state="column",
+                created_at=now,
+                updated_at=now,
+            )
+            for user_id in user_ids
+        )
+
+
+def test_campaign_report_by_group(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    assert bot.process is not None
+    roles.grant_role(
+        bot_db(bot),
+        platform="slack",
+        user_id="U0ALICE",
+        role="manager",
+        granted_by="cli",
+        now=bot.process.clock.now(),
+    )
+    add_staff(bot, "Surgery", ["U0BOB"] + [f"U0SURGERY{n}" for n in range(11)])
+    add_staff(bot, "Estates", ["U0TOM"] + [f"U0ESTATES{n}" for n in range(9)])
+    idea = post_idea(slack, "Fix the lift", user="U0BOB")
+    slack.react(user="U0TOM", reaction="+1", ts=str(idea.message_id))
+    wait_until(lambda: stored_votes(bot_db(bot), idea.id) == (1, 1), what="Tom's vote")
+
+    http, token = send_command(slack, "report", user="U0ALICE")
+    assert http.status == 200
+    response = wait_until(lambda: slack.bot.standin.responses(token), what="the report")[-1]
+    assert response.params["response_type"] == "ephemeral"
+    texts = "\n".join(text_fields(response.params["blocks"]))
+    assert f"Showing the open campaign, {campaign.id}" in texts
+    assert "2 of 22 staff took part" in texts
+    assert "• Surgery: 1 of 12 (8%)" in texts
+    assert "• Other groups: 1 of 10 (10%)" in texts
+    assert "Estates" not in texts
+
+    refused, refused_token = send_command(slack, "report", user="U0BOB")
+    assert refused.status == 200
+    [refusal] = wait_until(lambda: slack.response_texts(refused_token), what="the refusal")
+    assert refusal.startswith("Only engagement managers can")
+    assert "Surgery" not in refusal
