@@ -71,3 +71,15 @@ class StatusIds(StrEnum):
     STATUS_ACTION = "status-choice-input"
     REPLY_BLOCK = "status-reply"
     REPLY_ACTION = "status-reply-input"
+
+
+class GroupReminderIds(StrEnum):
+    """Identifiers of the modal that reminds chosen groups of a campaign by direct message."""
+
+    COMPOSE_CALLBACK = "group-reminder-compose"
+    CONFIRM_CALLBACK = "group-reminder-confirm"
+    # One groups block per dimension: the prefix followed by the dimension's name.
+    GROUPS_BLOCK_PREFIX = "group-reminder-groups-"
+    GROUPS_ACTION = "group-reminder-groups-input"
+    NOTE_BLOCK = "group-reminder-note"
+    NOTE_ACTION = "group-reminder-note-input"

@@ -11,6 +11,7 @@ from handlers import (
     channel_events,
     comments,
     errors,
+    group_reminders,
     ideas,
     statuses,
     votes,
@@ -24,6 +25,7 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     votes.register(app, ctx)
     comments.register(app, ctx)
     campaigns.register(app, ctx)
+    group_reminders.register(app, ctx)
     announcements.register(app, ctx)
     boards.register(app, ctx)
     statuses.register(app, ctx)

@@ -173,6 +173,24 @@ def headcounts(
     return [(group, int(count), int(participants or 0)) for group, count, participants in rows]
 
 
+def _in_groups(dimension: str, groups: Sequence[str | None]) -> ColumnElement[bool]:
+    """Return the condition "in one of these groups", where None means no value recorded."""
+    column = GROUP_COLUMNS[dimension]
+    named = [group for group in groups if group is not None]
+    conditions: list[ColumnElement[bool]] = [column.in_(named)]
+    if None in groups:
+        conditions.append(column.is_(None))
+    return or_(*conditions)
+
+
+def _matched_on(platform: str) -> ColumnElement[bool]:
+    return and_(
+        StaffMember.platform == platform,
+        StaffMember.user_id.is_not(None),
+        StaffMember.match_state.in_(("matched", "column")),
+    )
+
+
 def reminder_recipients(
     session: Session,
     *,
@@ -181,34 +199,41 @@ def reminder_recipients(
     groups: Sequence[str | None],
     participation_scope: str,
 ) -> list[str]:
-    """Return the distinct chat user ids of current, matched staff in these groups who have
-    no ParticipantGroup row for participation_scope. A None group means no value recorded.
+    """Return the distinct user ids of current staff in these groups, matched to an account
+    on platform, who have no ParticipantGroup row for participation_scope.
     """
-    column = GROUP_COLUMNS[dimension]
-    named = [group for group in groups if group is not None]
-    in_groups: list[ColumnElement[bool]] = []
-    if named:
-        in_groups.append(column.in_(named))
-    if None in groups:
-        in_groups.append(column.is_(None))
-    if not in_groups:
-        return []
     statement = (
         select(StaffMember.user_id)
         .distinct()
         .where(
-            and_(
-                StaffMember.left_at.is_(None),
-                StaffMember.platform == platform,
-                StaffMember.user_id.is_not(None),
-                StaffMember.match_state.in_(("matched", "column")),
-                or_(*in_groups),
-                ~_took_part(participation_scope),
-            )
+            StaffMember.left_at.is_(None),
+            _matched_on(platform),
+            _in_groups(dimension, groups),
+            ~_took_part(participation_scope),
         )
         .order_by(StaffMember.user_id)
     )
     return [user_id for user_id in session.scalars(statement) if user_id]
+
+
+def reminder_reach(
+    session: Session,
+    *,
+    platform: str,
+    dimension: str,
+    groups: Sequence[str | None],
+    participation_scope: str,
+) -> tuple[int, int, int]:
+    """Return (current staff, of them matched on platform, of those not taken part) in groups."""
+    matched = _matched_on(platform)
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(matched),
+            func.count().filter(and_(matched, ~_took_part(participation_scope))),
+        ).where(StaffMember.left_at.is_(None), _in_groups(dimension, groups))
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def add_group_reminder(
