@@ -184,7 +184,9 @@ def _recipients(
 ) -> list[str]:
     _open_campaign(session, request.campaign_id)
     if request.dimension not in DIMENSIONS:
-        raise InvalidInput(f"{request.dimension!r} is not a way of grouping staff.")
+        raise InvalidInput(
+            f"Invalid dimension {request.dimension!r}: use one of {', '.join(DIMENSIONS)}."
+        )
     if not request.groups:
         raise InvalidInput("Choose at least one group to remind.", field="groups")
     if request.note is not None and len(request.note) > MAX_NOTE_LENGTH:
