@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from bot import cli_export, cli_ideas_import, cli_staff
+from bot import cli_export, cli_ideas_import, cli_participation, cli_staff
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.clock import SystemClock
@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_staff.add_parser(commands)
 
+    cli_participation.add_parser(commands)
+
     simulate = commands.add_parser(
         "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
     )
@@ -221,6 +223,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cli_export.run(args, settings)
     if args.command == "staff":
         return cli_staff.run(args, settings)
+    if args.command == "participation":
+        return cli_participation.run(args, settings)
     if args.command == "simulate":
         from bot.simulate.campaign import run_simulation
 

@@ -69,7 +69,7 @@ def totals_text(report: ParticipationReport) -> str:
         if outside:
             took_part += f" {_people(outside)} not on the staff list also took part."
     activity = (
-        f"{report.posted:,} posted ideas, {report.commented:,} commented and "
+        f"{_people(report.posted)} posted ideas, {report.commented:,} commented and "
         f"{report.only_voted:,} only voted."
     )
     extras = []
