@@ -50,8 +50,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         db.dispose()
-    counts = ", ".join(f"{count:,} {name}" for name, count in result.row_counts.items())
-    print(f"Exported campaign {result.campaign_id} ({counts}):")
+    counts = ", ".join(f"{name} {count:,}" for name, count in result.row_counts.items())
+    print(f"Exported campaign {result.campaign_id} (rows: {counts}):")
     for path in result.paths:
         print(f"  {path}")
     return 0

@@ -14,7 +14,7 @@ from bot.core import campaigns, roles
 from bot.core.errors import InvalidInput
 from bot.core.records import Person
 from bot.core.schedule import START_FORMAT, is_past_wall_time
-from handlers import announcements, errors, group_reminders, participation, replies
+from handlers import announcements, errors, group_reminders, participation, replies, report_files
 from handlers.blocks.announcement import created_confirmation
 from handlers.blocks.campaigns_modal import (
     FINAL_REMINDER_ACTION,
@@ -115,8 +115,15 @@ def campaign_command(
         respond(text=reply, response_type="ephemeral")
         return
     if action == "report":
-        participation.campaign_report_command(
+        report = participation.campaign_report_command(
             ctx, ack=ack, respond=respond, manager=manager, arguments=words[1:]
+        )
+        if report is not None:
+            report_files.send_report_chart(client, respond, manager=manager, report=report)
+        return
+    if action == "export":
+        report_files.campaign_export_command(
+            ctx, ack=ack, respond=respond, client=client, manager=manager, arguments=words[1:]
         )
         return
     if action in USAGE and len(words) != USAGE[action][0]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bot.core.outbox import OutboundFile, OutboundMessage
 from bot.core.participation_records import (
     NOT_IN_DIRECTORY,
     OTHER_GROUPS,
@@ -77,6 +79,35 @@ def participation_chart(report: ParticipationReport) -> bytes:
         len(data),
     )
     return data
+
+
+def final_report_chart_key(campaign_id: int, user_id: str) -> str:
+    """Return the outbox key of the chart sent with a campaign's final report to one manager."""
+    return f"final-report-chart:{campaign_id}:{user_id}"
+
+
+def chart_messages(
+    report: ParticipationReport, *, platform: str, dedupe_keys: Mapping[str, str]
+) -> list[OutboundMessage]:
+    """Build the chart as one outbox file message per recipient user id in dedupe_keys.
+
+    Returns no messages when chart_gap() gives a reason, because a chart of
+    empty bars tells a manager nothing that the report's text does not.
+    """
+    if chart_gap(report) is not None or not dedupe_keys:
+        return []
+    title = f"Who took part: {report.title}"
+    chart = OutboundFile(
+        name=f"participation-{report.scope_kind}-{report.scope_id}.png",
+        title=title,
+        content=participation_chart(report),
+    )
+    return [
+        OutboundMessage(
+            platform=platform, recipient=user_id, text=title, dedupe_key=dedupe_key, file=chart
+        )
+        for user_id, dedupe_key in dedupe_keys.items()
+    ]
 
 
 def build_chart_figure(report: ParticipationReport) -> Figure:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core import campaigns, ideas, outbox, roles
+from bot.core.charts import chart_messages, final_report_chart_key
 from bot.core.errors import DeliveryFailed
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from bot.core.participation_report import participation_report
@@ -155,6 +156,17 @@ def send_report_to_managers(
             dedupe_keys={user_id: report_dedupe_key(campaign_id, user_id) for user_id in managers},
         )
         added = outbox.enqueue_many(db, messages, now=now)
+        if report.participation is not None:
+            # The chart follows each manager's report as a file; it is not counted in
+            # the return value, which counts reports.
+            charts = chart_messages(
+                report.participation,
+                platform=campaign.platform,
+                dedupe_keys={
+                    user_id: final_report_chart_key(campaign_id, user_id) for user_id in managers
+                },
+            )
+            outbox.enqueue_many(db, charts, now=now)
     else:
         logger.info("Campaign %s closed with no managers to send the report to", campaign_id)
     # Recorded after the enqueue, so a crash in between only repeats the enqueue,

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
-from datetime import date
+import json
+from datetime import date, timedelta
 
 from matplotlib.text import Text
+from sqlalchemy import select
 
-from bot.core.charts import PNG_SIGNATURE, build_chart_figure, chart_gap, participation_chart
+from bot.core import campaigns, delivery, roles
+from bot.core.charts import (
+    PNG_SIGNATURE,
+    build_chart_figure,
+    chart_gap,
+    final_report_chart_key,
+    participation_chart,
+)
+from bot.core.clock import ManualClock
+from bot.core.ideas import submit_idea
 from bot.core.participation_records import (
     NOT_IN_DIRECTORY,
     OTHER_GROUPS,
@@ -15,6 +27,10 @@ from bot.core.participation_records import (
     GroupParticipation,
     ParticipationReport,
 )
+from bot.core.records import Person
+from storage.database import Database
+from storage.models import OutboxMessage, StaffMember
+from tests.core.test_report_delivery import LONDON, MANAGERS, RecordingPublisher
 
 # A directorate of 6 people, below the small-group size, that the report counts in OTHER_GROUPS.
 HIDDEN_GROUP = "Estates and Facilities"
@@ -104,3 +120,63 @@ def test_chart_without_staff_list() -> None:
     assert any("No staff list is loaded" in text for text in texts)
     assert "Medicine" not in texts
     assert participation_chart(sample).startswith(PNG_SIGNATURE)
+
+
+def test_final_report_chart_enqueued_once(db: Database, clock: ManualClock) -> None:
+    with db.transaction() as session:
+        session.add_all(
+            StaffMember(
+                email=f"u0staff{index}@example.org",
+                directorate="Medicine",
+                staff_group="Allied Health Professionals",
+                platform="slack",
+                user_id=f"U0STAFF{index}",
+                match_state="column",
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+            for index in range(12)
+        )
+    campaign = campaigns.create_campaign(
+        db,
+        title="Closing",
+        channel_id="C0CLOSE",
+        starts="now",
+        days=1,
+        timezone=LONDON,
+        now=clock.now(),
+    )
+    assert campaigns.open_campaign(db, campaign.id, now=clock.now()) is not None
+    submit_idea(
+        db,
+        Person("slack", "T1", "U0STAFF1", "Staff"),
+        text="An idea",
+        channel_id="C0CLOSE",
+        now=clock.now(),
+    )
+    clock.set(campaign.ends_at + timedelta(seconds=1))
+    assert campaigns.close_campaign(db, campaign.id, now=clock.now()) is not None
+    for user_id in MANAGERS:
+        roles.grant_role(
+            db,
+            platform="slack",
+            user_id=user_id,
+            role="manager",
+            granted_by="test",
+            now=clock.now(),
+        )
+
+    delivery.send_report_to_managers(db, RecordingPublisher(), campaign.id, now=clock.now())
+    delivery.send_report_to_managers(db, RecordingPublisher(), campaign.id, now=clock.now())
+
+    with db.transaction() as session:
+        rows = session.execute(
+            select(OutboxMessage.recipient, OutboxMessage.dedupe_key, OutboxMessage.payload)
+            .where(OutboxMessage.dedupe_key.like("final-report-chart:%"))
+            .order_by(OutboxMessage.recipient)
+        ).all()
+    assert [(row.recipient, row.dedupe_key) for row in rows] == [
+        (user_id, final_report_chart_key(campaign.id, user_id)) for user_id in MANAGERS
+    ]
+    stored = json.loads(rows[0].payload)["file"]
+    assert base64.b64decode(stored["content_base64"]).startswith(PNG_SIGNATURE)
