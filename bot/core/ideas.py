@@ -61,6 +61,7 @@ def idea_record(
         status=idea.status,
         status_reply=idea.status_reply,
         created_at=idea.created_at,
+        source=idea.source,
     )
 
 

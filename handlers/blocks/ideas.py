@@ -22,10 +22,16 @@ def vote_label(count: int) -> str:
     return "1 vote" if count == 1 else f"{count} votes"
 
 
+# The source shown after "from" on an idea entered from a paper form or an email.
+SOURCE_LABELS = {"paper": "a paper form", "email": "an email"}
+
+
 def author_label(idea: IdeaRecord) -> str:
-    """Return how the idea's author is shown: their name, or Anonymous."""
+    """Return how the idea's author is shown: their name, Anonymous, or the idea's source."""
     if idea.anonymous:
         return "Anonymous"
+    if idea.source in SOURCE_LABELS:
+        return SOURCE_LABELS[idea.source]
     return escape(idea.author_name or "A colleague")
 
 

@@ -193,6 +193,14 @@ def test_idea_message_anonymous() -> None:
     assert "from Anonymous" in blocks[-2]["elements"][0]["text"]
 
 
+@pytest.mark.parametrize(("source", "label"), [("paper", "a paper form"), ("email", "an email")])
+def test_idea_message_offline_source(source: str, label: str) -> None:
+    text, blocks = idea_message(_idea(source=source, author_name="Paper form"), vote_count=0)
+
+    assert text.startswith(f"Idea from {label}:")
+    assert f"from {label} ·" in blocks[-2]["elements"][0]["text"]
+
+
 def test_idea_message_longest_input() -> None:
     idea = _idea(text="&" * MAX_IDEA_LENGTH, detail="<" * MAX_DETAIL_LENGTH)
 
