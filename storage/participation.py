@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     union_all,
     update,
 )
@@ -319,21 +320,19 @@ def participant_totals(session: Session, scope: ReportScope) -> dict[str, int]:
     deleted later, so "only voted" is everyone whose contributions were votes.
     """
     people = participants_subquery(scope)
-    posters = (
-        select(Idea.platform, Idea.team_id, Idea.author_id.label("user_id"))
-        .where(scope.ideas, scope.within(Idea.created_at), Idea.author_id.is_not(None))
-        .distinct()
-        .subquery()
+    # Uncorrelated IN subqueries: each is computed once, and SQLite indexes it
+    # on the fly, where an outer join planned a nested loop per participant.
+    posters = select(Idea.platform, Idea.team_id, Idea.author_id).where(
+        scope.ideas, scope.within(Idea.created_at), Idea.author_id.is_not(None)
     )
     commenters = (
         select(Comment.platform, Comment.team_id, Comment.user_id)
         .join(Idea, Idea.id == Comment.idea_id)
         .where(scope.ideas, scope.within(Comment.created_at))
-        .distinct()
-        .subquery()
     )
-    posted = or_(posters.c.user_id.is_not(None), people.c.platform == OFFLINE)
-    commented = commenters.c.user_id.is_not(None)
+    person = tuple_(people.c.platform, people.c.team_id, people.c.user_id)
+    posted = or_(person.in_(posters), people.c.platform == OFFLINE)
+    commented = person.in_(commenters)
 
     def count_where(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -345,24 +344,7 @@ def participant_totals(session: Session, scope: ReportScope) -> dict[str, int]:
             count_where(posted).label("posted"),
             count_where(commented).label("commented"),
             count_where(or_(posted, commented)).label("posted_or_commented"),
-        )
-        .select_from(people)
-        .outerjoin(
-            posters,
-            and_(
-                posters.c.platform == people.c.platform,
-                posters.c.team_id == people.c.team_id,
-                posters.c.user_id == people.c.user_id,
-            ),
-        )
-        .outerjoin(
-            commenters,
-            and_(
-                commenters.c.platform == people.c.platform,
-                commenters.c.team_id == people.c.team_id,
-                commenters.c.user_id == people.c.user_id,
-            ),
-        )
+        ).select_from(people)
     ).one()
     return {key: int(value) for key, value in row._mapping.items()}
 
