@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "c3d8e5f1a7b2"
 down_revision: str | None = "a41c9e7b2d10"
 branch_labels: str | Sequence[str] | None = None
