@@ -43,6 +43,8 @@ SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,127}$")
 BAND = re.compile(r"^(?:afc\s*)?(?:band\s*)?(\d)\s*([a-d]?)$", re.IGNORECASE)
 # Agenda for Change has bands 1 to 9, and band 8 only as its four ranges 8a to 8d.
 VALID_BANDS = frozenset({"1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9"})
+# Text that starts like an AfC band ("Band 10", "8", "8e") but is none of them.
+AFC_LIKE = re.compile(r"^(?:afc\s*)?(?:band\b|\d)", re.IGNORECASE)
 
 READ_CHUNK_BYTES = 1 << 20
 
@@ -146,7 +148,8 @@ class StaffCsv:
                 line=line,
                 email=email,
                 reason=f"invalid pay band {band_text!r}: use Band 1 to Band 9, "
-                "or Band 8a to Band 8d",
+                "or Band 8a to Band 8d (a grade outside Agenda for Change, such as "
+                "Consultant, is kept as written)",
             )
         slack_id = values.get("slack_id") or None
         if slack_id is not None and not SLACK_USER_ID.match(slack_id):
@@ -173,12 +176,19 @@ def normalise_header(header: str) -> str:
 
 
 def normalise_band(text: str) -> str | None:
-    """Return a pay band as "Band 5" or "Band 8a", or None when it is not an AfC band."""
-    match = BAND.match(text.strip())
-    if match is None:
+    """Return a pay band as "Band 5" or "Band 8a", or None when it is a mistyped AfC band.
+
+    A grade outside Agenda for Change, such as "Consultant" or "Very Senior
+    Manager", is kept as written, since medical and senior staff have no band.
+    """
+    cleaned = " ".join(text.split())
+    match = BAND.match(cleaned)
+    if match is not None:
+        band = match.group(1) + match.group(2).lower()
+        return f"Band {band}" if band in VALID_BANDS else None
+    if AFC_LIKE.match(cleaned):
         return None
-    band = match.group(1) + match.group(2).lower()
-    return f"Band {band}" if band in VALID_BANDS else None
+    return cleaned
 
 
 def parse_column_options(options: list[str]) -> dict[str, str]:

@@ -153,7 +153,10 @@ def test_rows_checked_with_lines(tmp_path: Path) -> None:
         ("Band 8", None),
         ("Band 8e", None),
         ("0", None),
-        ("Consultant", None),
+        ("Band 10", None),
+        ("8e", None),
+        ("  Consultant ", "Consultant"),
+        ("Very Senior  Manager", "Very Senior Manager"),
     ],
 )
 def test_band_normalised(text: str, expected: str | None) -> None:
