@@ -294,7 +294,7 @@ class _LineChecker:
             if band is None:
                 raise _LineRejected(
                     f"pay band '{value}' is not an Agenda for Change band: write Band 1 to "
-                    "Band 9, or Band 8a to Band 8d, or leave it blank"
+                    "Band 9, Band 8a to Band 8d, a grade such as Consultant, or leave it blank"
                 )
             value = band
         if len(value) > MAX_GROUP_LENGTH[name]:
