@@ -327,50 +327,60 @@ def dimension_breakdown(
 
     A group of the staff list is named only with a headcount of at least
     min_group_size, and "Not in directory" only with that many participants.
-    Groups are listed by name, then "Not in directory" and "Other groups".
-    The rate of "Other groups" counts only its people on the staff list,
-    because people not in the directory have no headcount to compare with.
+    When the groups folded together would still make "Other groups" smaller
+    than min_group_size, the smallest named groups join it too, so its figures
+    never stand for one small group on its own. Groups are listed by name,
+    then "Not in directory" and "Other groups". The rate of "Other groups"
+    counts only its people on the staff list, because people not in the
+    directory have no headcount to compare with.
     """
-    shown: list[GroupParticipation] = []
-    other_headcount = other_participants = other_listed = 0
-    other_anonymous = anonymous.get(OTHER_GROUPS, 0)
-    for name in sorted(set(headcounts) | set(participants)):
-        count = headcounts.get(name, 0)
-        took_part = participants.get(name, 0)
-        if count >= min_group_size:
-            shown.append(
-                GroupParticipation(
-                    name=name,
-                    headcount=count,
-                    participants=took_part,
-                    rate=took_part / count,
-                    anonymous_ideas=anonymous.get(name, 0),
-                )
-            )
-        else:
-            other_headcount += count
-            other_participants += took_part
-            other_listed += took_part
-            other_anonymous += anonymous.get(name, 0)
-    # Anonymous ideas recorded under a group the list no longer has join "Other groups".
-    known = set(headcounts) | set(participants) | {OTHER_GROUPS, NOT_IN_DIRECTORY}
-    other_anonymous += sum(count for name, count in anonymous.items() if name not in known)
+    names = sorted(set(headcounts) | set(participants))
+    named = [name for name in names if headcounts.get(name, 0) >= min_group_size]
+    folded = [name for name in names if headcounts.get(name, 0) < min_group_size]
+    unlisted_shown = not_in_directory >= min_group_size
+    unlisted_folded = 0 if unlisted_shown else not_in_directory
 
-    unlisted_anonymous = anonymous.get(NOT_IN_DIRECTORY, 0)
-    if not_in_directory >= min_group_size:
+    def pool_size() -> int:
+        return sum(headcounts.get(name, 0) for name in folded) + unlisted_folded
+
+    # Anonymous ideas recorded under a group the list no longer has join "Other groups".
+    known = set(names) | {OTHER_GROUPS, NOT_IN_DIRECTORY}
+    stray_anonymous = sum(count for name, count in anonymous.items() if name not in known)
+    while named and 0 < pool_size() < min_group_size:
+        smallest = min(named, key=lambda name: (headcounts.get(name, 0), name))
+        named.remove(smallest)
+        folded.append(smallest)
+
+    shown = [
+        GroupParticipation(
+            name=name,
+            headcount=headcounts[name],
+            participants=participants.get(name, 0),
+            rate=participants.get(name, 0) / headcounts[name],
+            anonymous_ideas=anonymous.get(name, 0),
+        )
+        for name in named
+    ]
+    if unlisted_shown:
         shown.append(
             GroupParticipation(
                 name=NOT_IN_DIRECTORY,
                 headcount=0,
                 participants=not_in_directory,
                 rate=None,
-                anonymous_ideas=unlisted_anonymous,
+                anonymous_ideas=anonymous.get(NOT_IN_DIRECTORY, 0),
                 not_in_directory=not_in_directory,
             )
         )
-    else:
-        other_participants += not_in_directory
-        other_anonymous += unlisted_anonymous
+    other_headcount = sum(headcounts.get(name, 0) for name in folded)
+    other_listed = sum(participants.get(name, 0) for name in folded)
+    other_participants = other_listed + unlisted_folded
+    other_anonymous = (
+        anonymous.get(OTHER_GROUPS, 0)
+        + sum(anonymous.get(name, 0) for name in folded)
+        + (0 if unlisted_shown else anonymous.get(NOT_IN_DIRECTORY, 0))
+        + stray_anonymous
+    )
     if other_headcount or other_participants or other_anonymous:
         shown.append(
             GroupParticipation(
@@ -379,7 +389,7 @@ def dimension_breakdown(
                 participants=other_participants,
                 rate=other_listed / other_headcount if other_headcount else None,
                 anonymous_ideas=other_anonymous,
-                not_in_directory=other_participants - other_listed,
+                not_in_directory=unlisted_folded,
             )
         )
     return DimensionBreakdown(

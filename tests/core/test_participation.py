@@ -150,6 +150,8 @@ def test_vote_outside_directory_and_standing_list(db: Database, clock: ManualClo
 def test_anonymous_idea_counted_without_snapshot(db: Database, clock: ManualClock) -> None:
     large = add_staff(db, clock, directorate="Surgery", count=11, prefix="s")
     small = add_staff(db, clock, directorate="Estates", count=3, prefix="e")
+    # Pharmacy's 8 make "Other groups" 11 people, so Surgery keeps its own line.
+    add_staff(db, clock, directorate="Pharmacy", count=8, prefix="p")
     campaign = open_new_campaign(db, clock)
     post(db, clock, large[0], anonymous=True)
     post(db, clock, small[0], anonymous=True)
@@ -164,17 +166,18 @@ def test_anonymous_idea_counted_without_snapshot(db: Database, clock: ManualCloc
     assert counts[("directorate", "Surgery")] == 1
     assert counts[("directorate", OTHER_GROUPS)] == 1
     assert counts[("directorate", NOT_IN_DIRECTORY)] == 1
-    # Band 5 has 14 people, so both staff members' ideas count under it.
+    # Band 5 has 22 people, so both staff members' ideas count under it.
     assert counts[("band", "Band 5")] == 2
     report = report_of(db, clock, campaign.id)
     assert report.anonymous_ideas == 3
     assert report.participants == 0
-    assert groups(report, "directorate") == {"Surgery": (11, 0, 1), OTHER_GROUPS: (3, 0, 2)}
+    assert groups(report, "directorate") == {"Surgery": (11, 0, 1), OTHER_GROUPS: (11, 0, 2)}
 
 
 def test_small_group_only_in_other_groups(db: Database, clock: ManualClock) -> None:
     surgery = add_staff(db, clock, directorate="Surgery", count=11, prefix="s")
     estates = add_staff(db, clock, directorate="Estates", count=10, prefix="e")
+    add_staff(db, clock, directorate="Pharmacy", count=1, prefix="p")
     campaign = open_new_campaign(db, clock)
     idea_id = post(db, clock, surgery[0])
     for voter in estates[:4]:
@@ -183,11 +186,12 @@ def test_small_group_only_in_other_groups(db: Database, clock: ManualClock) -> N
     report = report_of(db, clock, campaign.id)
     directorates = groups(report, "directorate")
     assert "Estates" not in directorates
-    assert directorates == {"Surgery": (11, 1, 0), OTHER_GROUPS: (10, 4, 0)}
+    assert "Pharmacy" not in directorates
+    assert directorates == {"Surgery": (11, 1, 0), OTHER_GROUPS: (11, 4, 0)}
     other = next(g for g in report.dimensions[0].groups if g.name == OTHER_GROUPS)
-    assert other.rate == 0.4
-    assert (report.headcount, report.participants_in_directory) == (21, 5)
-    assert groups(report, "band") == {"Band 5": (21, 5, 0)}
+    assert other.rate == 4 / 11
+    assert (report.headcount, report.participants_in_directory) == (22, 5)
+    assert groups(report, "band") == {"Band 5": (22, 5, 0)}
 
 
 def test_headcount_frozen_after_close(db: Database, clock: ManualClock) -> None:

@@ -63,7 +63,9 @@ def test_small_group_shown_only_within_other_groups() -> None:
 
 
 def test_live_report_lists_lowest_rate_first() -> None:
-    report = report_with({"Surgery": 40, "Medicine": 20}, {"Surgery": 4, "Medicine": 10})
+    report = report_with(
+        {"Surgery": 40, "Medicine": 20, "Estates": 9}, {"Surgery": 4, "Medicine": 10}
+    )
     live = joined(participation_message(report, live=True)[1])
     final = joined(participation_message(report, live=False)[1])
     assert live.index("Surgery:") < live.index("Medicine:")
