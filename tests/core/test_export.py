@@ -68,6 +68,9 @@ def seed_campaign(db: Database, clock: ManualClock) -> int:
     """Store a campaign with a named and an anonymous idea, a vote, and two comments."""
     add_staff(db, clock, "Medicine", [f"UMED{index:02d}" for index in range(12)])
     add_staff(db, clock, SMALL_GROUP, ["UEST01", "UEST02", "UEST03"])
+    # Other groups must reach the small-group size itself, so the next smallest
+    # directorate joins it and Medicine keeps its name.
+    add_staff(db, clock, "Surgery", [f"USUR{index:02d}" for index in range(11)])
     campaign = create_campaign(
         db,
         title="Your voice",
