@@ -34,6 +34,23 @@ def split_for_sections(text: str, *, limit: int = 3000) -> list[str]:
     return pieces
 
 
+def pack_lines(lines: list[str], *, limit: int = 3000) -> list[str]:
+    """Join lines into as few texts of at most limit characters as fit, splitting long ones."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        for piece in split_for_sections(line, limit=limit):
+            if current and len(current) + 1 + len(piece) <= limit:
+                current = f"{current}\n{piece}"
+            else:
+                if current:
+                    texts.append(current)
+                current = piece
+    if current:
+        texts.append(current)
+    return texts
+
+
 def excerpt(text: str, *, length: int) -> str:
     """Return the first `length` characters of text on one line, with an ellipsis if cut."""
     flat = " ".join(text.split())

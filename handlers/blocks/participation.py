@@ -15,7 +15,7 @@ from bot.core.participation_records import (
     GroupParticipation,
     ParticipationReport,
 )
-from handlers.mrkdwn import escape, split_for_sections
+from handlers.mrkdwn import escape, pack_lines
 
 Blocks = list[dict[str, Any]]
 
@@ -106,23 +106,6 @@ def ordered_groups(
     return named + catch_alls
 
 
-def _pack(lines: list[str]) -> list[str]:
-    """Join lines into as few texts of at most MAX_SECTION_TEXT characters as fit."""
-    texts: list[str] = []
-    current = ""
-    for line in lines:
-        for piece in split_for_sections(line, limit=MAX_SECTION_TEXT):
-            if current and len(current) + 1 + len(piece) <= MAX_SECTION_TEXT:
-                current = f"{current}\n{piece}"
-            else:
-                if current:
-                    texts.append(current)
-                current = piece
-    if current:
-        texts.append(current)
-    return texts
-
-
 def breakdown_blocks(report: ParticipationReport, *, lowest_first: bool) -> Blocks:
     """Return one or more sections per dimension listing its groups, or none without a list."""
     if report.headcount is None:
@@ -135,7 +118,7 @@ def breakdown_blocks(report: ParticipationReport, *, lowest_first: bool) -> Bloc
         lines.extend(
             _group_line(group) for group in ordered_groups(breakdown, lowest_first=lowest_first)
         )
-        blocks.extend(_section(text) for text in _pack(lines))
+        blocks.extend(_section(text) for text in pack_lines(lines, limit=MAX_SECTION_TEXT))
     return blocks
 
 

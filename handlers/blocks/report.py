@@ -19,7 +19,7 @@ from handlers.blocks.campaigns import comment_label, format_totals
 from handlers.blocks.ideas import vote_label
 from handlers.blocks.participation import breakdown_blocks, small_group_note
 from handlers.blocks.participation import totals_text as participation_totals_text
-from handlers.mrkdwn import escape, excerpt, split_for_sections
+from handlers.mrkdwn import escape, excerpt, pack_lines
 
 Blocks = list[dict[str, Any]]
 
@@ -113,29 +113,13 @@ def _topic_heading(topic: TopicRanking, *, number: int, has_topics: bool) -> str
     return f"{title}\n{ideas}"
 
 
-def _pack_lines(lines: list[str]) -> list[str]:
-    """Join lines into as few texts of at most MAX_SECTION_TEXT characters as fit."""
-    texts: list[str] = []
-    current = ""
-    for line in lines:
-        for piece in split_for_sections(line, limit=MAX_SECTION_TEXT):
-            if current and len(current) + 1 + len(piece) <= MAX_SECTION_TEXT:
-                current = f"{current}\n{piece}"
-            else:
-                if current:
-                    texts.append(current)
-                current = piece
-    if current:
-        texts.append(current)
-    return texts
-
-
 def _topic_blocks(
     topic: TopicRanking, *, number: int, has_topics: bool, permalinks: Mapping[int, str]
 ) -> Blocks:
     lines = [_topic_heading(topic, number=number, has_topics=has_topics)]
     lines.extend(_idea_line(idea, permalinks=permalinks) for idea in topic.top_ideas)
-    return [{"type": "divider"}, *(_section(text) for text in _pack_lines(lines))]
+    texts = pack_lines(lines, limit=MAX_SECTION_TEXT)
+    return [{"type": "divider"}, *(_section(text) for text in texts)]
 
 
 def _participation_blocks(report: CampaignReport, *, by_group: bool) -> Blocks:

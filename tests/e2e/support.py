@@ -35,7 +35,7 @@ from bot.simulate.slack_standin import (
 )
 from handlers.ids import IdeaIds
 from storage.database import Database
-from storage.models import Campaign, Comment, Idea, Vote
+from storage.models import Campaign, Comment, Idea, StaffMember, Vote
 
 PAYLOAD_DIR = Path(__file__).parent / "payloads"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -118,6 +118,34 @@ def open_campaign_now(
         what=f"campaign {record.id} to open and post its launch message",
     )
     return record
+
+
+def add_staff(
+    bot: LocalBot,
+    directorate: str,
+    user_ids: list[str],
+    *,
+    band: str | None = "Band 5",
+    staff_group: str | None = "Allied Health Professionals",
+) -> None:
+    """Put people on the bot's staff list, matched to their Slack user ids."""
+    assert bot.process is not None
+    now = bot.process.clock.now()
+    with bot_db(bot).transaction() as session:
+        session.add_all(
+            StaffMember(
+                email=f"{user_id.lower()}@example.org",
+                directorate=directorate,
+                band=band,
+                staff_group=staff_group,
+                platform="slack",
+                user_id=user_id,
+                match_state="column",
+                created_at=now,
+                updated_at=now,
+            )
+            for user_id in user_ids
+        )
 
 
 def campaign_row(db: Database, campaign_id: int) -> Campaign:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.core import roles
 from bot.core.records import CampaignRecord
 from bot.simulate.local_bot import LocalBot
-from storage.models import StaffMember
 from tests.e2e.support import (
     SlackSender,
+    add_staff,
     bot_db,
     post_idea,
     stored_votes,
@@ -15,25 +15,6 @@ from tests.e2e.support import (
     wait_until,
 )
 from tests.e2e.test_campaigns import send_command
-
-
-def add_staff(bot: LocalBot, directorate: str, user_ids: list[str]) -> None:
-    assert bot.process is not None
-    now = bot.process.clock.now()
-    with bot_db(bot).transaction() as session:
-        session.add_all(
-            StaffMember(
-                email=f"{user_id.lower()}@example.org",
-                directorate=directorate,
-                band="Band 5",
-                platform="slack",
-                user_id=user_id,
-                match_state="column",
-                created_at=now,
-                updated_at=now,
-            )
-            for user_id in user_ids
-        )
 
 
 def test_campaign_report_by_group(
@@ -70,6 +51,8 @@ def test_campaign_report_by_group(
     assert "• Other groups: 1 of 11 (9%)" in texts
     assert "Estates" not in texts
     assert "Pharmacy" not in texts
+    # The chart follows the reply; waiting for it leaves no upload running at teardown.
+    wait_until(bot.standin.uploaded_files, what="the chart upload")
 
     refused, refused_token = send_command(slack, "report", user="U0BOB")
     assert refused.status == 200

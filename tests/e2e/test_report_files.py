@@ -7,30 +7,10 @@ from bot.core.charts import PNG_SIGNATURE
 from bot.core.records import CampaignRecord
 from bot.simulate.local_bot import LocalBot
 from bot.simulate.slack_standin import UploadedFile, direct_message_channel
-from storage.models import StaffMember
-from tests.e2e.support import SlackSender, bot_db, post_idea, wait_until
+from tests.e2e.support import SlackSender, add_staff, bot_db, post_idea, wait_until
 from tests.e2e.test_campaigns import send_command
 
 MANAGER_ID = "U0ALICE"
-
-
-def add_staff(bot: LocalBot, directorate: str, user_ids: list[str]) -> None:
-    assert bot.process is not None
-    now = bot.process.clock.now()
-    with bot_db(bot).transaction() as session:
-        session.add_all(
-            StaffMember(
-                email=f"{user_id.lower()}@example.org",
-                directorate=directorate,
-                staff_group="Allied Health Professionals",
-                platform="slack",
-                user_id=user_id,
-                match_state="column",
-                created_at=now,
-                updated_at=now,
-            )
-            for user_id in user_ids
-        )
 
 
 def test_chart_and_export_uploaded(
