@@ -74,6 +74,8 @@ class Campaign(Base):
     # The close as planned, which an early close leaves as it was; None for
     # campaigns created before it was stored, whose ends_at is the plan.
     planned_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the retention job anonymised the campaign's contributions.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index(None, "status"),)
 
@@ -172,6 +174,16 @@ class Idea(Base):
     status_changed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # "chat", or "paper" / "email" for an idea entered by a manager from the CLI.
     source: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
+    # For an anonymous idea: HMAC-SHA256 (hex) of the author's platform, workspace and user
+    # under STAFFVOICE_ANON_KEY, so the author can manage it without being stored.
+    author_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set when a manager hides the idea; it stays stored for the audit trail.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # Set when the author withdrew it; the text is cleared and the message says so.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Checks the author chose to post past, comma-separated: "personal_data", "concern".
+    checks_overridden: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("platform", "channel_id", "message_id"),)
 
@@ -214,12 +226,19 @@ class Comment(Base):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"))
     platform: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
-    user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Null for an anonymous comment, which the bot posts in the thread for its author.
+    user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     message_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # As Idea.author_hash, for an anonymous comment.
+    author_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    checks_overridden: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("idea_id", "message_id"),)
 
@@ -441,3 +460,88 @@ class GroupReminder(Base):
     created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeldPost(Base):
+    """An idea or comment held back by a check before publishing, until its author decides.
+
+    Deleted once the author edits, posts or withdraws it, or when it expires.
+    """
+
+    __tablename__ = "held_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "idea" or "comment".
+    kind: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # The draft as JSON: text, detail, topic, anonymous, channel, thread and so on.
+    payload: Mapped[str] = mapped_column(Text)
+    # What the checks found, as JSON: kinds and counts, never the matched text.
+    findings: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ModerationItem(Base):
+    """An entry of the moderation queue: a report by staff or a post flagged by a check."""
+
+    __tablename__ = "moderation_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "idea" or "comment", and its id.
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer)
+    # "report" (by a member of staff), "personal_data" or "concern" (posted past a
+    # check), or "thread_personal_data" (a thread reply the bot could not hold back).
+    source: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # HMAC of the reporter, so one person's repeated reports of an item count once.
+    reporter_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "open", then "hidden", "restored" or "dismissed".
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    resolved_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index(None, "status", "created_at"),
+        UniqueConstraint("item_kind", "item_id", "source", "reporter_hash"),
+    )
+
+
+class RelayMessage(Base):
+    """A private message between a manager and the unnamed author of an idea or comment.
+
+    The author is found again from the item's author or author_hash when a
+    message goes to them, so no row links a manager's question to a person.
+    """
+
+    __tablename__ = "relay_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column(Integer, index=True)
+    manager_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # "to_author" or "to_manager".
+    direction: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One moderation action, role change, data export or erasure: who, what and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # A user id on the platform, "cli" or "scheduler".
+    actor: Mapped[str] = mapped_column(String(ID_LENGTH))
+    # Such as "hide", "restore", "dismiss", "role_grant", "export", "privacy_erase".
+    action: Mapped[str] = mapped_column(String(32))
+    # What it acted on, such as "idea:12", "campaign:3" or "user:U0123".
+    subject: Mapped[str] = mapped_column(String(200))
+    # Further facts as JSON: ids and counts, never the text of a post.
+    detail: Mapped[str | None] = mapped_column(Text)
