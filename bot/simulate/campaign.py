@@ -6,10 +6,13 @@ start and some staff ask to be reminded (lifecycle.py). Simulated staff then sen
 Slack requests to its /slack/events endpoint from several threads, following the seeded
 plan of traffic.py, and choose from the topic menu after each `/idea TEXT`. The bot's domain
 clock is a ManualClock moved a day at a time, so 20 days pass in about a minute. Request
-signatures carry the real time. At the end the scheduler closes the campaign. The run then
-checks three things. The totals the closing summary reports must equal the database's and
-those expected from the requests sent. Each idea must have the topic its author chose. And
-the opening messages, digests, reminders and final reports must each have arrived once.
+signatures carry the real time. Before the opening the run loads a staff list, and on day 2
+it enters ideas from paper forms (directory.py). At the end the scheduler closes the
+campaign. The run then checks four things. The totals the closing summary reports must
+equal the database's and those expected from the requests sent. Each idea must have the
+topic its author chose. The opening messages, digests, reminders and final reports must
+each have arrived once. And the participation report must count, by group, the people
+who took part.
 """
 
 from __future__ import annotations
@@ -49,9 +52,11 @@ from bot.simulate.common import (
     parse_idea_message,
     wait_until,
 )
+from bot.simulate.directory import PAPER_IDEAS_DAY, DirectoryRun
 from bot.simulate.lifecycle import MANAGER_COUNT, TOPICS, Lifecycle, LifecycleFailed
 from bot.simulate.local_bot import BOT_TOKEN, LocalBot, SlackRequestClient
 from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
+from bot.simulate.staff_list import build_staff_list
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     MIN_STAFF,
@@ -107,6 +112,8 @@ FORM_SUBMIT_LABEL = "view_submission (idea form)"
 REDELIVERY_LABEL = "redelivered event (retry_num=1)"
 TOPIC_CHOICE_LABEL = "block_actions (topic menu)"
 AFTER_CLOSE_SUFFIX = " after the close"
+# The start of the text of an idea message from a paper form, as handlers.blocks.ideas writes it.
+PAPER_MESSAGE_START = "Idea from a paper form:"
 
 
 @dataclass
@@ -711,11 +718,24 @@ class ClosedVoteCheck:
 class CampaignRun:
     """One simulated campaign, from the bot's start to its closing summary."""
 
-    def __init__(self, plan: CampaignPlan, *, database_url: str, result: SimulationResult) -> None:
+    def __init__(
+        self,
+        plan: CampaignPlan,
+        *,
+        database_url: str,
+        result: SimulationResult,
+        folder: Path,
+        min_group_size: int,
+    ) -> None:
         self.plan = plan
         self.database_url = database_url
         self.result = result
         self.started = time.monotonic()
+        self.directory = DirectoryRun(
+            build_staff_list(plan.staff, participants=plan.participants, seed=plan.seed),
+            folder=folder,
+            min_group_size=min_group_size,
+        )
 
     def elapsed(self) -> float:
         """Return seconds since the run started."""
@@ -724,7 +744,12 @@ class CampaignRun:
     def run(self) -> None:
         """Start the bot, announce and open the campaign, replay the plan, close and check."""
         clock = ManualClock(datetime.now(UTC))
-        standin = SlackStandIn(bot_token=BOT_TOKEN, users=self.plan.users())
+        emails = self.directory.staff_list.profile_emails()
+        users: dict[str, dict[str, Any]] = {
+            user_id: {**fields, "profile": {"email": emails[user_id]}}
+            for user_id, fields in self.plan.users().items()
+        }
+        standin = SlackStandIn(bot_token=BOT_TOKEN, users=users)
         staff = [member.user_id for member in self.plan.staff]
         with LocalBot(
             database_url=self.database_url,
@@ -735,6 +760,7 @@ class CampaignRun:
         ) as bot:
             assert bot.process is not None
             campaign = self._create_campaign(bot, clock=clock)
+            self.directory.load(bot.process.db, api_url=standin.api_url, clock=clock)
             self.lifecycle = Lifecycle(
                 bot=bot,
                 campaign=campaign,
@@ -762,11 +788,13 @@ class CampaignRun:
                 self.boards.check(now=clock.now())
                 self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(self.plan))
                 self._check_topics(replay, counter=counter)
+                self._check_participation(replay, clock=clock, counter=counter)
             except LifecycleFailed as error:
                 raise SimulationFailed(str(error)) from None
             finally:
                 self.result.problems.extend(self.lifecycle.problems)
                 self.result.problems.extend(self.boards.problems)
+                self.result.problems.extend(self.directory.problems)
                 self.result.lifecycle = self.lifecycle.counts()
                 self.result.boards = self.boards.counts()
                 self.result.digest = self.lifecycle.last_digest()
@@ -842,6 +870,51 @@ class CampaignRun:
                 f"ideas by topic id (None for no topic): database {stored}, expected {expected}"
             )
 
+    def _import_paper_ideas(self, replay: Replay, *, clock: ManualClock) -> None:
+        """Enter the paper forms' ideas as `staffvoice ideas import` does, and expect them."""
+        assert replay.bot.process is not None
+        by_topic = self.directory.import_paper_ideas(
+            replay.bot.process.db,
+            campaign=replay.campaign,
+            timezone=replay.bot.process.settings.timezone,
+            now=clock.now(),
+        )
+        replay.expected.add_offline_ideas(sum(by_topic.values()))
+        replay.expected_topics.update(by_topic)
+
+    def _check_participation(
+        self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter
+    ) -> None:
+        """Check that the bot posted the paper ideas, then compare the participation report."""
+        assert replay.bot.process is not None
+        paper_ids = self.directory.paper_idea_ids
+        # The bot's retry loop posts them every 30 s of real time, long before the close.
+        wait_until(
+            lambda: None not in counter.recorded_messages(paper_ids).values(),
+            timeout=SETTLE_TIMEOUT_SECONDS,
+            describe=lambda: "the bot did not post the ideas entered from paper forms",
+        )
+        posted = {
+            message["ts"]: str(message.get("text", ""))
+            for message in replay.bot.standin.messages(CHANNEL_ID)
+        }
+        unmarked = [
+            idea_id
+            for idea_id, ts in counter.recorded_messages(paper_ids).items()
+            if not posted.get(str(ts), "").startswith(PAPER_MESSAGE_START)
+        ]
+        if unmarked:
+            self.result.problems.append(
+                f"ideas {unmarked} from paper forms are not shown as {PAPER_MESSAGE_START!r}"
+            )
+        self.directory.check(
+            replay.bot.process.db,
+            campaign_id=replay.campaign.id,
+            ledger=replay.expected,
+            timezone=replay.bot.process.settings.timezone,
+            now=clock.now(),
+        )
+
     def _run_days(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
         replay_started = time.monotonic()
         print(f"Replaying {CAMPAIGN_DAYS} days in channel {CHANNEL_ID}:")
@@ -862,6 +935,8 @@ class CampaignRun:
         replay.find_idea_messages(day_plan.ideas, timeout=SETTLE_TIMEOUT_SECONDS)
         self._wait_for_recorded_messages(replay, counter, day_plan.ideas)
         replay.choose_topics(day_plan.ideas)
+        if day == PAPER_IDEAS_DAY:
+            self._import_paper_ideas(replay, clock=clock)
 
         self._move_clock(clock, day_start + timedelta(hours=ENGAGEMENT_HOUR))
         replay.send_all(day_plan.engagement)
@@ -1031,8 +1106,9 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     if result.exit_code == 0:
         print(
             "Result: OK, the expected, database and summary totals agree, every idea has "
-            "the topic its author chose, each lifecycle message arrived once, and the team "
-            "boards hold what was sent and sent each answer and digest once."
+            "the topic its author chose, each lifecycle message arrived once, the team "
+            "boards hold what was sent and sent each answer and digest once, and the "
+            "participation report counts by group the people who took part."
         )
         return
     print("Result: FAILED")
@@ -1064,8 +1140,10 @@ def simulate(
     started = time.monotonic()
     plan = build_plan(staff=staff, seed=seed)
     temporary_path = None
+    # The run's folder, for its database unless one is given, and the CSV files it imports.
+    folder = Path(tempfile.mkdtemp(prefix="staffvoice-simulate-"))
     if database_url is None:
-        temporary_path = Path(tempfile.mkdtemp(prefix="staffvoice-simulate-")) / "staffvoice.db"
+        temporary_path = folder / "staffvoice.db"
         database_url = f"sqlite:///{temporary_path}"
     result = SimulationResult(database_url=database_url)
     counts = plan.action_counts()
@@ -1077,7 +1155,13 @@ def simulate(
     )
     if temporary_path is not None:
         print(f"Database: {temporary_path}")
-    run = CampaignRun(plan, database_url=database_url, result=result)
+    run = CampaignRun(
+        plan,
+        database_url=database_url,
+        result=result,
+        folder=folder,
+        min_group_size=settings.staffvoice_min_group_size,
+    )
     with _quiet_bot_logs(settings):
         try:
             run.run()

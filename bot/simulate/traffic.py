@@ -221,6 +221,11 @@ class Ledger:
     def __init__(self) -> None:
         self.idea_count = 0
         self.named_authors: set[str] = set()
+        # Everyone who posted a named idea, replied or cast a vote, even if later taken
+        # back: the participation report counts a person from their first contribution.
+        self.contributors: set[str] = set()
+        # The author of each anonymous idea, which the report counts by group only.
+        self.anonymous_authors: list[str] = []
         self.votes: set[tuple[str, int]] = set()
         self._votes_by_user: dict[str, set[int]] = {}
         self.reactions: dict[tuple[str, int], str] = {}
@@ -233,9 +238,15 @@ class Ledger:
         pair = (action.user_id, action.idea if action.idea is not None else -1)
         if kind in (ActionKind.IDEA_COMMAND, ActionKind.IDEA_FORM):
             self.idea_count += 1
-            if not action.anonymous:
+            if action.anonymous:
+                self.anonymous_authors.append(action.user_id)
+            else:
                 self.named_authors.add(action.user_id)
-        elif kind is ActionKind.REACTION_ADDED:
+                self.contributors.add(action.user_id)
+        elif kind in (ActionKind.REACTION_ADDED, ActionKind.VOTE_BUTTON, ActionKind.THREAD_REPLY):
+            # A reaction or press that changes nothing comes from someone who had voted already.
+            self.contributors.add(action.user_id)
+        if kind is ActionKind.REACTION_ADDED:
             self.reactions[pair] = action.reaction or VOTE_REACTION
             self._set_vote(pair, voted=True)
         elif kind is ActionKind.REACTION_REMOVED:
@@ -254,6 +265,10 @@ class Ledger:
             assert action.comment is not None
             self.live_comments.pop(action.comment, None)
             self.edited_comments.discard(action.comment)
+
+    def add_offline_ideas(self, count: int) -> None:
+        """Count ideas entered from paper or email, which have no author in the chat."""
+        self.idea_count += count
 
     def _set_vote(self, pair: tuple[str, int], *, voted: bool) -> None:
         user, idea = pair

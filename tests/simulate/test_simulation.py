@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.core.records import CampaignRecord, CampaignSummary
-from bot.simulate import boards, campaign, lifecycle
+from bot.simulate import boards, campaign, directory, lifecycle
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     EVENT_KINDS,
@@ -257,13 +257,14 @@ def test_simulation_totals_agree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert result.expected is not None
     assert result.expected == result.database
     assert result.expected == result.summary
-    assert result.expected.ideas == len(plan.ideas)
+    assert result.expected.ideas == len(plan.ideas) + len(directory.PAPER_IDEAS)
     assert result.expected.votes > 400
     assert result.requests[campaign.REDELIVERY_LABEL] > 0
     assert result.requests["reaction_added" + campaign.AFTER_CLOSE_SUFFIX] == 6
     assert "Campaign closed" in output
     assert campaign.parse_totals(output) == result.expected
     assert "Result: OK" in output
+    assert "Participation by directorate" in output
     # The lifecycle around the traffic: announcement, interest, notices and report.
     assert result.requests[lifecycle.ANNOUNCE_LABEL] == 1
     assert result.requests[lifecycle.REMIND_LABEL] > 0
