@@ -202,17 +202,18 @@ class DirectoryRun:
             expected_groups = self._expected_groups(
                 dimension, headcounts[dimension], people, ledger, listed
             )
-            shown = {
+            reported_groups = {
                 group.name: ExpectedGroup(
                     group.headcount, group.participants, group.anonymous_ideas
                 )
                 for group in breakdown.groups
             }
-            if shown != expected_groups:
+            if reported_groups != expected_groups:
                 differences = [
-                    f"{name}: report {shown.get(name)}, expected {expected_groups.get(name)}"
-                    for name in sorted(set(shown) | set(expected_groups))
-                    if shown.get(name) != expected_groups.get(name)
+                    f"{name}: report {reported_groups.get(name)}, "
+                    f"expected {expected_groups.get(name)}"
+                    for name in sorted(set(reported_groups) | set(expected_groups))
+                    if reported_groups.get(name) != expected_groups.get(name)
                 ]
                 self.problems.append(
                     f"participation by {breakdown.label.lower()} differs: " + "; ".join(differences)
@@ -220,7 +221,7 @@ class DirectoryRun:
             small = sorted(
                 name
                 for name, count in headcounts[dimension].items()
-                if count < self.min_group_size and name in shown
+                if count < self.min_group_size and name in reported_groups
             )
             if small:
                 self.problems.append(

@@ -4,7 +4,7 @@ At 3,000 staff the list has eight directorates and eleven localities across Norf
 Agenda for Change pay bands run from 2 to 9, with most staff in Bands 3 to 6 and a handful
 in 8c to 9, and each directorate has the NHS staff groups that work in it. Medical and
 dental staff are paid on medical scales rather than AfC bands, so their grade, such as
-Consultant, stands in the band column, as in an HR export. Some groups have fewer than 11
+Consultant, is in the band column, as in an HR export. Some groups have fewer than 11
 people, so the small-group rule has something to hide: the Research and Innovation
 directorate, Healthcare Scientists, Bands 8c, 8d and 9, and the Wells-next-the-Sea locality.
 
