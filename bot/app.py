@@ -139,7 +139,10 @@ def build_process(
         publisher=publisher,
         names=DisplayNames(client),
         min_group_size=settings.staffvoice_min_group_size,
+        anon_key=settings.anon_key,
     )
+    if settings.anon_key is None:
+        logger.info("Anonymous posting is off because STAFFVOICE_ANON_KEY is not set")
     register_all(bolt, context)
     runtime.install(
         runtime.JobRuntime(

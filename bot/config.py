@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.anonymity import MIN_KEY_LENGTH
+
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # A Slack user id: U, or W for Enterprise Grid, then upper-case letters and digits,
 # at most 128 characters in all to fit the database's id columns.
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     staffvoice_outbox_rate: float = 1.0
     # Groups with fewer people than this are reported only within "other groups".
     staffvoice_min_group_size: int = 11
+    # Key of the author hashes of anonymous posts; anonymous posting is off without it.
+    staffvoice_anon_key: SecretStr | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -125,6 +129,18 @@ class Settings(BaseSettings):
             raise ValueError("expected a whole number of people from 2 to 1000, such as 11")
         return value
 
+    @field_validator("staffvoice_anon_key")
+    @classmethod
+    def _check_anon_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        if value is not None and len(value.get_secret_value()) < MIN_KEY_LENGTH:
+            raise ValueError(
+                f"expected at least {MIN_KEY_LENGTH} characters; make a key with"
+                ' python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return value
+
     @field_validator("staffvoice_managers")
     @classmethod
     def _check_managers(cls, value: str) -> str:
@@ -147,6 +163,12 @@ class Settings(BaseSettings):
         """Return the Slack user ids in STAFFVOICE_MANAGERS, without repeats."""
         user_ids = self.staffvoice_managers.split(",") if self.staffvoice_managers else []
         return tuple(dict.fromkeys(user_ids))
+
+    @property
+    def anon_key(self) -> str | None:
+        """Return STAFFVOICE_ANON_KEY, or None when anonymous posting is off."""
+        key = self.staffvoice_anon_key
+        return key.get_secret_value() if key is not None else None
 
     @property
     def socket_mode(self) -> bool:

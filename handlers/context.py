@@ -25,3 +25,5 @@ class HandlerContext:
     names: DisplayNames
     # Groups with fewer people are reported only within "Other groups".
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    # STAFFVOICE_ANON_KEY; None turns anonymous ideas and comments off.
+    anon_key: str | None = None

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 BOT_TOKEN = "xoxb-0000-local-stand-in"
 SIGNING_SECRET = "local-signing-secret-for-tests"
+# STAFFVOICE_ANON_KEY of the local bot unless a test turns anonymous posting off.
+ANON_KEY = "local-anonymity-key-for-tests-0123456789"
 SERVER_POLL_SECONDS = 0.05
 
 
@@ -49,8 +51,10 @@ class LocalBot:
         threads: int = 16,
         outbox_rate: float | None = None,
         managers: Sequence[str] = (),
+        anon_key: str | None = ANON_KEY,
     ) -> None:
         self.database_url = database_url
+        self._anon_key = anon_key
         self._outbox_rate = outbox_rate
         self._managers = tuple(managers)
         self.standin = standin or SlackStandIn(bot_token=BOT_TOKEN)
@@ -90,6 +94,7 @@ class LocalBot:
             slack_app_token=None,
             slack_api_url=self.standin.api_url,
             database_url=self.database_url,
+            staffvoice_anon_key=self._anon_key,
             _env_file=None,
             **overrides,
         )

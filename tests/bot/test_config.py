@@ -29,3 +29,32 @@ def test_outbox_rate_invalid(monkeypatch: pytest.MonkeyPatch, value: str) -> Non
         load_settings(_env_file=None)
 
     assert str(raised.value).startswith("STAFFVOICE_OUTBOX_RATE is invalid: ")
+
+
+def test_anon_key_unset_turns_anonymity_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAFFVOICE_ANON_KEY", "")
+
+    settings = load_settings(_env_file=None)
+
+    assert settings.anon_key is None
+
+
+def test_anon_key_too_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAFFVOICE_ANON_KEY", "x" * 31)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None)
+
+    message = str(raised.value)
+    assert message.startswith("STAFFVOICE_ANON_KEY is invalid: expected at least 32 characters")
+    assert "x" * 31 not in message
+
+
+def test_anon_key_hidden_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "k" * 40
+    monkeypatch.setenv("STAFFVOICE_ANON_KEY", key)
+
+    settings = load_settings(_env_file=None)
+
+    assert settings.anon_key == key
+    assert key not in repr(settings)
