@@ -1,0 +1,1 @@
+"""Checks run on a post before it is published: personal data and concerns that belong elsewhere."""
