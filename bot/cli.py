@@ -418,7 +418,12 @@ def _roles(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Granted {role} to {user_id}." if granted else f"{user_id} already has {role}.")
             return 0
         revoked = roles.revoke_role(
-            db, platform="slack", user_id=user_id, role=role, revoked_by="cli"
+            db,
+            platform="slack",
+            user_id=user_id,
+            role=role,
+            revoked_by="cli",
+            now=SystemClock().now(),
         )
     finally:
         db.dispose()

@@ -10,6 +10,9 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from bot.core import audit
 from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.records import Person, RoleRecord
 from storage import roles as role_store
@@ -82,22 +85,42 @@ def grant_role(
             granted_by=granted_by,
             now=now,
         )
+        if added:
+            _record_change(
+                session,
+                actor=granted_by,
+                action=audit.ROLE_GRANT,
+                platform=platform,
+                user_id=user_id,
+                role=role,
+                now=now,
+            )
     if added:
         logger.info("Granted %s to %s user %s, by %s", role, platform, user_id, granted_by)
     return added
 
 
 def revoke_role(
-    db: Database, *, platform: str, user_id: str, role: str, revoked_by: str | None = None
+    db: Database, *, platform: str, user_id: str, role: str, revoked_by: str, now: datetime
 ) -> bool:
     """Revoke a role from a person, returning False when they did not have it.
 
-    revoked_by only goes to the log, because the table keeps no revoked rows.
+    The audit log keeps who revoked it and when, because the roles table keeps no revoked rows.
     """
     role = validate_role(role)
     user_id = validate_user_id(user_id)
     with db.transaction() as session:
         removed = role_store.remove_role(session, platform=platform, user_id=user_id, role=role)
+        if removed:
+            _record_change(
+                session,
+                actor=revoked_by,
+                action=audit.ROLE_REVOKE,
+                platform=platform,
+                user_id=user_id,
+                role=role,
+                now=now,
+            )
     if removed:
         logger.info("Revoked %s from %s user %s, by %s", role, platform, user_id, revoked_by)
     return removed
@@ -160,6 +183,15 @@ def seed_managers(db: Database, *, platform: str, user_ids: Iterable[str], now: 
                 now=now,
             ):
                 granted.append(user_id)
+                _record_change(
+                    session,
+                    actor=SEEDED_BY,
+                    action=audit.ROLE_GRANT,
+                    platform=platform,
+                    user_id=user_id,
+                    role=MANAGER,
+                    now=now,
+                )
         manager_count = len(role_store.list_roles(session, platform=platform, role=MANAGER))
     for user_id in granted:
         logger.info("Granted %s to %s user %s, by %s", MANAGER, platform, user_id, SEEDED_BY)
@@ -178,3 +210,23 @@ def seed_managers(db: Database, *, platform: str, user_ids: Iterable[str], now: 
             SEEDED_BY,
         )
     return len(granted)
+
+
+def _record_change(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    platform: str,
+    user_id: str,
+    role: str,
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        subject=audit.user_subject(user_id),
+        detail={"role": role, "platform": platform},
+        now=now,
+    )

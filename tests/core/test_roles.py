@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core import roles
+from bot.core import audit, roles
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, PermissionDenied, StaffvoiceError
 from bot.core.records import Person, RoleRecord
@@ -82,18 +82,33 @@ def test_revoke_role(db: Database, clock: ManualClock) -> None:
     grant(db, clock, "U0ANN", "manager")
     grant(db, clock, "U0ANN", "lead")
 
-    assert roles.revoke_role(db, platform="slack", user_id="U0ANN", role="manager")
-    assert not roles.revoke_role(db, platform="slack", user_id="U0ANN", role="manager")
+    assert roles.revoke_role(
+        db, platform="slack", user_id="U0ANN", role="manager", revoked_by="cli", now=clock.now()
+    )
+    assert not roles.revoke_role(
+        db, platform="slack", user_id="U0ANN", role="manager", revoked_by="cli", now=clock.now()
+    )
 
     assert not roles.is_manager(db, ANN)
     assert roles.has_role(db, ANN, "lead")
+    # One entry per change, newest first; the repeated revoke changed nothing.
+    entries = [(row.action, row.subject, row.detail["role"]) for row in audit.list_audit(db)]
+    assert entries == [
+        ("role_revoke", "user:U0ANN", "manager"),
+        ("role_grant", "user:U0ANN", "lead"),
+        ("role_grant", "user:U0ANN", "manager"),
+    ]
 
 
 def test_revoke_role_never_held(db: Database, clock: ManualClock) -> None:
     grant(db, clock, "U0ANN", "manager")
 
-    assert not roles.revoke_role(db, platform="slack", user_id="U0BOB", role="manager")
-    assert not roles.revoke_role(db, platform="teams", user_id="U0ANN", role="manager")
+    assert not roles.revoke_role(
+        db, platform="slack", user_id="U0BOB", role="manager", revoked_by="cli", now=clock.now()
+    )
+    assert not roles.revoke_role(
+        db, platform="teams", user_id="U0ANN", role="manager", revoked_by="cli", now=clock.now()
+    )
     assert roles.is_manager(db, ANN)
 
 
@@ -156,7 +171,9 @@ def test_require_manager_names_action(db: Database) -> None:
 
 def test_require_manager_after_revoke(db: Database, clock: ManualClock) -> None:
     grant(db, clock, "U0ANN", "manager")
-    roles.revoke_role(db, platform="slack", user_id="U0ANN", role="manager")
+    roles.revoke_role(
+        db, platform="slack", user_id="U0ANN", role="manager", revoked_by="cli", now=clock.now()
+    )
 
     with pytest.raises(PermissionDenied):
         roles.require_manager(db, ANN)
@@ -176,7 +193,9 @@ def test_revoke_rejects_unknown_role(db: Database, clock: ManualClock) -> None:
     grant(db, clock, "U0ANN", "manager")
 
     with pytest.raises(InvalidInput) as raised:
-        roles.revoke_role(db, platform="slack", user_id="U0ANN", role="owner")
+        roles.revoke_role(
+            db, platform="slack", user_id="U0ANN", role="owner", revoked_by="cli", now=clock.now()
+        )
 
     assert "'owner' is not a role" in raised.value.user_message
     assert roles.is_manager(db, ANN)
@@ -238,8 +257,12 @@ def test_grant_and_revoke_logged(
 
     grant(db, clock, "U0ANN", "lead", granted_by="U0BOB")
     grant(db, clock, "U0ANN", "lead", granted_by="U0BOB")
-    roles.revoke_role(db, platform="slack", user_id="U0ANN", role="lead", revoked_by="cli")
-    roles.revoke_role(db, platform="slack", user_id="U0ANN", role="lead", revoked_by="cli")
+    roles.revoke_role(
+        db, platform="slack", user_id="U0ANN", role="lead", revoked_by="cli", now=clock.now()
+    )
+    roles.revoke_role(
+        db, platform="slack", user_id="U0ANN", role="lead", revoked_by="cli", now=clock.now()
+    )
 
     messages = [record.getMessage() for record in caplog.records]
     assert messages == [
