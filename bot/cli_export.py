@@ -45,6 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             timezone=settings.timezone,
             now=SystemClock().now(),
             min_group_size=settings.staffvoice_min_group_size,
+            actor="cli",
             force=args.force,
             progress=_print_progress,
         )

@@ -110,6 +110,7 @@ def campaign_export_command(
             timezone=ctx.timezone,
             now=ctx.clock.now(),
             min_group_size=ctx.min_group_size,
+            actor=manager.user_id,
         )
         for path in result.paths:
             upload_to_direct_message(

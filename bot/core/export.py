@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.core import audit
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.export_tables import (
     DATE,
@@ -84,14 +85,16 @@ def export_campaign(
     timezone: ZoneInfo,
     now: datetime,
     min_group_size: int,
+    actor: str,
     force: bool = False,
     progress: ProgressCallback | None = None,
 ) -> ExportResult:
-    """Write a campaign's export files in out_dir and return them.
+    """Write a campaign's export files in out_dir, record it in the audit log, and return them.
 
-    Raises InvalidInput for an unknown format, files that exist when force is
-    False, or an output folder that cannot be written; NotFound for an
-    unknown campaign. Nothing is left in out_dir when it raises.
+    actor is the user id of the manager who requested it, or "cli". Raises
+    InvalidInput for an unknown format, files that exist when force is False,
+    or an output folder that cannot be written; NotFound for an unknown
+    campaign. Nothing is left in out_dir when it raises.
     """
     if export_format not in FORMATS:
         raise InvalidInput(
@@ -140,6 +143,20 @@ def export_campaign(
         ) from error
     except BaseException:
         _remove(temporary)
+        raise
+    try:
+        with db.transaction() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action=audit.EXPORT,
+                subject=f"campaign:{campaign_id}",
+                detail={"format": export_format, **row_counts},
+                now=now,
+            )
+    except BaseException:
+        # Files without an audit entry are removed, so every export that stays is recorded.
+        _remove(paths)
         raise
     logger.info(
         "Exported campaign %s as %s: %s",

@@ -31,6 +31,7 @@ def main(argv: list[str]) -> int:
         timezone=ZoneInfo("Europe/London"),
         now=datetime.now(UTC),
         min_group_size=11,
+        actor="cli",
         force=True,
         progress=lambda title, written, total: print(
             f"{title}: {written:,} of {total:,} rows", file=sys.stderr, flush=True

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from bot.core import audit
 from bot.core.campaigns import create_campaign, open_campaign
 from bot.core.clock import ManualClock
 from bot.core.comments import add_comment, delete_comment
@@ -113,6 +114,7 @@ def export(db: Database, clock: ManualClock, campaign_id: int, out_dir: Path, **
         timezone=LONDON,
         now=clock.now(),
         min_group_size=MIN_GROUP_SIZE,
+        actor="cli",
         **options,  # type: ignore[arg-type]
     )
 
@@ -172,6 +174,10 @@ def test_csv_export_contents(db: Database, clock: ManualClock, tmp_path: Path) -
         "participation": len(groups),
         "daily": 1,
     }
+    [entry] = audit.list_audit(db)
+    assert (entry.actor, entry.action) == ("cli", "export")
+    assert entry.subject == f"campaign:{campaign_id}"
+    assert entry.detail == {"format": "csv", **result.row_counts}
 
 
 def test_xlsx_export_types(sqlite_db: Database, clock: ManualClock, tmp_path: Path) -> None:
