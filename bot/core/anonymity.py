@@ -46,6 +46,16 @@ def find_author(key: str, item_hash: str, people: Iterable[Person]) -> Person | 
     return None
 
 
+def hash_matches(stored_hash: str | None, *, key: str | None, person: Person) -> bool:
+    """Return whether stored_hash is the person's author hash under key.
+
+    False when either is None: a named post, or anonymous posting turned off.
+    """
+    if stored_hash is None or key is None:
+        return False
+    return hmac.compare_digest(stored_hash, author_hash(key, person))
+
+
 def require_key(key: str | None) -> str:
     """Return the anonymity key, raising InvalidInput when anonymous posting is off."""
     if key is None:
