@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.anonymity import MIN_KEY_LENGTH
+from bot.core.checks.concerns import load_concern_phrases, read_phrases_file
+from bot.core.checks.post_checks import PostChecks
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # A Slack user id: U, or W for Enterprise Grid, then upper-case letters and digits,
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     staffvoice_min_group_size: int = 11
     # Key of the author hashes of anonymous posts; anonymous posting is off without it.
     staffvoice_anon_key: SecretStr | None = None
+    # Who staff should contact about a concern, named when a post reads like one.
+    staffvoice_speak_up_contact: str = ""
+    # A UTF-8 file of concern phrases, one a line, added to the built-in list.
+    staffvoice_concern_phrases_file: str = ""
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -141,6 +148,17 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("staffvoice_concern_phrases_file")
+    @classmethod
+    def _check_concern_phrases_file(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                read_phrases_file(Path(value))
+            except ValueError as error:
+                raise ValueError(f"{error}; name a readable text file, one phrase a line") from None
+        return value
+
     @field_validator("staffvoice_managers")
     @classmethod
     def _check_managers(cls, value: str) -> str:
@@ -169,6 +187,15 @@ class Settings(BaseSettings):
         """Return STAFFVOICE_ANON_KEY, or None when anonymous posting is off."""
         key = self.staffvoice_anon_key
         return key.get_secret_value() if key is not None else None
+
+    @property
+    def post_checks(self) -> PostChecks:
+        """Return the checks run on posts, with the concern phrases and the speak-up contact."""
+        path = self.staffvoice_concern_phrases_file
+        return PostChecks(
+            phrases=load_concern_phrases(Path(path) if path else None),
+            speak_up_contact=self.staffvoice_speak_up_contact.strip() or None,
+        )
 
     @property
     def socket_mode(self) -> bool:

@@ -14,13 +14,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.checks.concerns import ConcernPhrases
 from bot.core.checks.findings import Finding, findings_from_json, findings_to_json
-from bot.core.checks.personal_data import find_personal_data
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.events import claim_event
 from bot.core.ideas import submit_idea
@@ -42,19 +40,6 @@ ALREADY_DECIDED = (
     "This draft was already posted, withdrawn or replaced by an edit, or it expired after "
     "24 hours, so there is nothing left to do with it."
 )
-
-
-@dataclass(frozen=True)
-class PostChecks:
-    """The checks run on every post, and the Freedom to Speak Up contact named to authors."""
-
-    phrases: ConcernPhrases = field(default_factory=ConcernPhrases.build)
-    speak_up_contact: str | None = None
-
-    def scan(self, *texts: str | None) -> tuple[Finding, ...]:
-        """Return personal data and concerns found in the texts, personal data first."""
-        joined = "\n".join(text for text in texts if text)
-        return find_personal_data(joined) + self.phrases.find(joined)
 
 
 @dataclass(frozen=True)

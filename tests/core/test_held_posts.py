@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from bot.core.campaigns import create_campaign, open_campaign
 from bot.core.checks.findings import NHS_NUMBER, WHISTLEBLOWING, Finding
+from bot.core.checks.post_checks import PostChecks
 from bot.core.clock import ManualClock
 from bot.core.errors import NotFound, PermissionDenied
 from bot.core.held_posts import (
     IDEA,
-    PostChecks,
     get_held_post,
     hide_thread_reply,
     hold_post,
