@@ -135,7 +135,13 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
     result = change_vote(
         ctx.db, voter, idea_id=idea_id, change=VoteChange.TOGGLE, now=ctx.clock.now()
     )
-    if result.notify_closed:
+    if result.rejected_hidden:
+        respond(
+            text="This idea was hidden by a moderator, so it takes no votes.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    elif result.notify_closed:
         respond(
             text=_closed_text(ctx, get_idea(ctx.db, idea_id)),
             response_type="ephemeral",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Idea, ScheduledRun
+from storage.visibility import visible_idea
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ def list_new_ideas(
     return list(
         session.scalars(
             select(Idea)
-            .where(Idea.board_id == board_id, Idea.created_at >= start, Idea.created_at < end)
+            .where(
+                Idea.board_id == board_id,
+                visible_idea(),
+                Idea.created_at >= start,
+                Idea.created_at < end,
+            )
             .order_by(Idea.created_at, Idea.id)
             .limit(limit)
         )
@@ -48,7 +54,12 @@ def list_waiting_ideas(
     return list(
         session.scalars(
             select(Idea)
-            .where(Idea.board_id == board_id, Idea.status.is_(None), Idea.created_at < before)
+            .where(
+                Idea.board_id == board_id,
+                visible_idea(),
+                Idea.status.is_(None),
+                Idea.created_at < before,
+            )
             .order_by(Idea.created_at, Idea.id)
             .limit(limit)
         )
@@ -64,7 +75,7 @@ def board_totals(session: Session, board_id: int, *, before: datetime) -> BoardT
             func.count(Idea.id).filter(Idea.status.is_(None)),
             func.coalesce(func.sum(Idea.vote_count), 0),
             func.coalesce(func.sum(Idea.comment_count), 0),
-        ).where(Idea.board_id == board_id, Idea.created_at < before)
+        ).where(Idea.board_id == board_id, visible_idea(), Idea.created_at < before)
     ).one()
     return BoardTotals(
         idea_count=int(row[0]),

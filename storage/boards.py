@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Board, BoardVoteNotice, Comment, Idea, Vote
 from storage.upsert import insert_if_absent
+from storage.visibility import visible_comment, visible_idea
 
 
 def add_board(session: Session, **values: Any) -> Board:
@@ -79,8 +80,12 @@ def update_board(session: Session, board_id: int, *, where: Any = None, **values
 
 
 def board_ideas(session: Session, board_id: int) -> list[Idea]:
-    """Return a board's ideas in the order they were posted."""
-    return list(session.scalars(select(Idea).where(Idea.board_id == board_id).order_by(Idea.id)))
+    """Return a board's visible ideas in the order they were posted."""
+    return list(
+        session.scalars(
+            select(Idea).where(Idea.board_id == board_id, visible_idea()).order_by(Idea.id)
+        )
+    )
 
 
 def count_board_activity(
@@ -89,7 +94,10 @@ def count_board_activity(
     """Return the ideas, comments (not deleted) and standing votes a board got in [since, until)."""
     ideas = session.scalar(
         select(func.count(Idea.id)).where(
-            Idea.board_id == board_id, Idea.created_at >= since, Idea.created_at < until
+            Idea.board_id == board_id,
+            visible_idea(),
+            Idea.created_at >= since,
+            Idea.created_at < until,
         )
     )
     comments = session.scalar(
@@ -97,7 +105,8 @@ def count_board_activity(
         .join(Idea, Idea.id == Comment.idea_id)
         .where(
             Idea.board_id == board_id,
-            Comment.deleted_at.is_(None),
+            visible_idea(),
+            visible_comment(),
             Comment.created_at >= since,
             Comment.created_at < until,
         )
@@ -105,7 +114,12 @@ def count_board_activity(
     votes = session.scalar(
         select(func.count(Vote.id))
         .join(Idea, Idea.id == Vote.idea_id)
-        .where(Idea.board_id == board_id, Vote.created_at >= since, Vote.created_at < until)
+        .where(
+            Idea.board_id == board_id,
+            visible_idea(),
+            Vote.created_at >= since,
+            Vote.created_at < until,
+        )
     )
     return int(ideas or 0), int(comments or 0), int(votes or 0)
 

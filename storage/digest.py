@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Comment, Idea, Vote
+from storage.visibility import visible_comment, visible_idea
 
 
 @dataclass(frozen=True)
@@ -39,19 +40,23 @@ def activity_counts(
 ) -> ActivityCounts:
     """Count a campaign's ideas, comments and votes created at or after start and before end.
 
-    Deleted comments and withdrawn votes are not counted, because a withdrawn
+    Hidden or withdrawn ideas, hidden or deleted comments and withdrawn
+    votes are not counted, because a withdrawn
     vote leaves no row and a deleted comment keeps only a tombstone.
     """
-    campaign_ideas = select(Idea.id).where(Idea.campaign_id == campaign_id)
+    campaign_ideas = select(Idea.id).where(Idea.campaign_id == campaign_id, visible_idea())
     ideas = session.scalar(
         select(func.count(Idea.id)).where(
-            Idea.campaign_id == campaign_id, Idea.created_at >= start, Idea.created_at < end
+            Idea.campaign_id == campaign_id,
+            visible_idea(),
+            Idea.created_at >= start,
+            Idea.created_at < end,
         )
     )
     comments = session.scalar(
         select(func.count(Comment.id)).where(
             Comment.idea_id.in_(campaign_ideas),
-            Comment.deleted_at.is_(None),
+            visible_comment(),
             Comment.created_at >= start,
             Comment.created_at < end,
         )
@@ -77,7 +82,12 @@ def top_vote_gains(
     query = (
         select(Idea, gained)
         .join(Vote, Vote.idea_id == Idea.id)
-        .where(Idea.campaign_id == campaign_id, Vote.created_at >= start, Vote.created_at < end)
+        .where(
+            Idea.campaign_id == campaign_id,
+            visible_idea(),
+            Vote.created_at >= start,
+            Vote.created_at < end,
+        )
         .group_by(Idea.id)
         .order_by(gained.desc(), Idea.vote_count.desc(), Idea.id)
         .limit(limit)

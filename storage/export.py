@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from storage.database import SQLITE_BUSY_TIMEOUT_SECONDS, Database
 from storage.models import Board, Comment, Idea, Topic
+from storage.visibility import visible_comment, visible_idea
 
 FETCH_SIZE = 1000
 
@@ -69,10 +70,13 @@ def _visible_ideas(campaign_id: int) -> Any:
 
     Ideas on boards in private channels are left out, because only the
     channel's members may read them and an export has no member to check.
+    Hidden and withdrawn ideas are left out too.
     """
     private_boards = select(Board.id).where(Board.private.is_(True))
-    return (Idea.campaign_id == campaign_id) & or_(
-        Idea.board_id.is_(None), Idea.board_id.not_in(private_boards)
+    return (
+        (Idea.campaign_id == campaign_id)
+        & visible_idea()
+        & or_(Idea.board_id.is_(None), Idea.board_id.not_in(private_boards))
     )
 
 
@@ -109,7 +113,7 @@ def stream_ideas(session: Session, campaign_id: int) -> Iterator[Any]:
 
 def _comments_query(campaign_id: int) -> Any:
     idea_ids = select(Idea.id).where(_visible_ideas(campaign_id))
-    return (Comment.idea_id.in_(idea_ids)) & Comment.deleted_at.is_(None)
+    return (Comment.idea_id.in_(idea_ids)) & visible_comment()
 
 
 def count_comments(session: Session, campaign_id: int) -> int:
@@ -120,7 +124,8 @@ def count_comments(session: Session, campaign_id: int) -> int:
 
 
 def stream_comments(session: Session, campaign_id: int) -> Iterator[Any]:
-    """Yield the comments on a campaign's ideas that are not deleted, oldest first, in batches."""
+    """Yield the comments on a campaign's ideas that are neither deleted nor hidden, oldest first,
+    in batches."""
     query = (
         select(Comment.id, Comment.idea_id, Comment.created_at, Comment.user_id, Comment.text)
         .where(_comments_query(campaign_id))

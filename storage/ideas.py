@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Campaign, Idea
+from storage.visibility import visible_idea
 
 
 def add_idea(
@@ -67,9 +68,13 @@ def get_idea_by_message(
     )
 
 
-def list_ideas(session: Session, *, campaign_id: int | None = None) -> list[Idea]:
-    """Return ideas in the order they were posted, optionally of one campaign."""
+def list_ideas(
+    session: Session, *, campaign_id: int | None = None, visible_only: bool = False
+) -> list[Idea]:
+    """Return ideas in the order they were posted, optionally of one campaign or visible only."""
     query = select(Idea).order_by(Idea.id)
+    if visible_only:
+        query = query.where(visible_idea())
     if campaign_id is not None:
         query = query.where(Idea.campaign_id == campaign_id)
     return list(session.scalars(query))

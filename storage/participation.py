@@ -36,6 +36,7 @@ from storage.models import (
     Vote,
 )
 from storage.upsert import insert_if_absent
+from storage.visibility import visible_comment, visible_idea
 
 # The staff list's four group columns, by the dimension names reports use.
 GROUP_COLUMNS = ("directorate", "band", "staff_group", "locality")
@@ -257,7 +258,11 @@ def freeze_headcounts(
 
 
 class ReportScope:
-    """The participant snapshots and ideas a report covers, as SQL conditions."""
+    """The participant snapshots and ideas a report covers, as SQL conditions.
+
+    The ideas exclude hidden and withdrawn ones. The snapshots are kept, so a
+    person whose only idea was hidden still counts as having taken part.
+    """
 
     def __init__(
         self,
@@ -273,16 +278,18 @@ class ReportScope:
             self.snapshots: ColumnElement[bool] = ParticipantGroup.scope == campaign_scope(
                 campaign_id
             )
-            self.ideas: ColumnElement[bool] = Idea.campaign_id == campaign_id
+            self.ideas: ColumnElement[bool] = and_(Idea.campaign_id == campaign_id, visible_idea())
         elif board_id is not None:
             self.snapshots = ParticipantGroup.scope == board_scope(board_id)
-            self.ideas = Idea.board_id == board_id
+            self.ideas = and_(Idea.board_id == board_id, visible_idea())
         else:
             assert starts_at is not None and ends_at is not None
             self.snapshots = and_(
                 ParticipantGroup.first_at >= starts_at, ParticipantGroup.first_at < ends_at
             )
-            self.ideas = or_(Idea.campaign_id.is_not(None), Idea.board_id.is_not(None))
+            self.ideas = and_(
+                or_(Idea.campaign_id.is_not(None), Idea.board_id.is_not(None)), visible_idea()
+            )
 
     def within(self, moment: Any) -> ColumnElement[bool]:
         """Return the condition that a timestamp column falls in the window, or TRUE."""
@@ -403,8 +410,8 @@ def activity_by_bucket(
 ) -> list[tuple[int, int, int]]:
     """Count new participants, ideas, comments and votes per time bucket, in one query.
 
-    Returns (kind, bucket number, count) rows. Only comments that are not
-    deleted and votes that stand count.
+    Returns (kind, bucket number, count) rows. Only visible ideas, comments
+    that are neither deleted nor hidden, and votes that stand count.
     """
     people = participants_subquery(scope)
     scope_ideas = select(Idea.id).where(scope.ideas)
@@ -413,7 +420,7 @@ def activity_by_bucket(
         select(literal(IDEA), Idea.created_at).where(scope.ideas, scope.within(Idea.created_at)),
         select(literal(COMMENT), Comment.created_at).where(
             Comment.idea_id.in_(scope_ideas),
-            Comment.deleted_at.is_(None),
+            visible_comment(),
             scope.within(Comment.created_at),
         ),
         select(literal(VOTE), Vote.created_at).where(

@@ -16,6 +16,7 @@ from bot.core.statuses import FINAL_STATUSES
 from storage import boards as board_store
 from storage.database import Database
 from storage.models import Idea
+from storage.visibility import visible_idea
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def list_workspace_boards(
         counts = dict(
             session.execute(
                 select(Idea.board_id, func.count(Idea.id))
-                .where(Idea.board_id.is_not(None))
+                .where(Idea.board_id.is_not(None), visible_idea())
                 .group_by(Idea.board_id)
             ).all()
         )

@@ -28,6 +28,7 @@ from storage import campaigns as campaign_store
 from storage import roles as role_store
 from storage.database import Database
 from storage.models import Board, Idea
+from storage.visibility import visible_idea
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ def _board_in_channel(session: Session, person: Person, channel_id: str) -> Boar
 
 
 def _idea_count(session: Session, board_id: int) -> int:
-    return int(session.scalar(select(func.count(Idea.id)).where(Idea.board_id == board_id)) or 0)
+    query = select(func.count(Idea.id)).where(Idea.board_id == board_id, visible_idea())
+    return int(session.scalar(query) or 0)
 
 
 def _reject_campaign_channel(

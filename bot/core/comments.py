@@ -127,6 +127,10 @@ def delete_comment(
             return False
         if not comment_store.mark_comment_deleted(session, comment.id, now=now):
             return False
-        idea_store.change_comment_count(session, idea_id, delta=-1)
+        # A hidden comment stopped counting when it was hidden. The refresh
+        # reads the row after the UPDATE above locked it, so a hide cannot slip in between.
+        session.refresh(comment)
+        if comment.hidden_at is None:
+            idea_store.change_comment_count(session, idea_id, delta=-1)
     logger.debug("Deleted comment %s on idea %s", message_id, idea_id)
     return True

@@ -62,6 +62,7 @@ def idea_record(
         status_reply=idea.status_reply,
         created_at=idea.created_at,
         source=idea.source,
+        hidden=idea.hidden_at is not None,
     )
 
 
@@ -351,7 +352,8 @@ def export_ideas(db: Database, *, campaign_id: int | None = None) -> list[dict[s
     """Return every idea as a plain dict for scripts: author is None when anonymous.
 
     Ideas on boards in private channels are left out: only the channel's
-    members may read them, and an export has no member to check.
+    members may read them, and an export has no member to check. Hidden and
+    withdrawn ideas are left out too.
     """
     with db.transaction() as session:
         private_boards = {board.id for board in board_store.list_boards(session) if board.private}
@@ -371,6 +373,6 @@ def export_ideas(db: Database, *, campaign_id: int | None = None) -> list[dict[s
                 "status": idea.status,
                 "status_reply": idea.status_reply,
             }
-            for idea in idea_store.list_ideas(session, campaign_id=campaign_id)
+            for idea in idea_store.list_ideas(session, campaign_id=campaign_id, visible_only=True)
             if idea.board_id not in private_boards
         ]

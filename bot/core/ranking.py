@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from bot.core.records import RankedIdea
 from storage.models import Idea
+from storage.visibility import visible_idea
 
 
 def top_ideas(session: Session, campaign_id: int, *, limit: int = 10) -> tuple[RankedIdea, ...]:
     """Return a campaign's leading ideas in rank order; ties share no rank."""
     query = (
         select(Idea)
-        .where(Idea.campaign_id == campaign_id)
+        .where(Idea.campaign_id == campaign_id, visible_idea())
         .order_by(Idea.vote_count.desc(), Idea.comment_count.desc(), Idea.id)
         .limit(limit)
     )

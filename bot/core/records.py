@@ -72,6 +72,8 @@ class IdeaRecord:
     created_at: datetime | None = None
     # "chat", or "paper" / "email" for an idea entered from a paper form or an email.
     source: str = "chat"
+    # True while a moderator has it hidden: its message shows only a notice.
+    hidden: bool = False
 
     @property
     def voting_closed(self) -> bool:
@@ -131,6 +133,8 @@ class VoteResult:
     vote_count: int
     rejected_closed: bool = False
     notify_closed: bool = False
+    # True when the idea is hidden by a moderator or withdrawn, so it takes no votes.
+    rejected_hidden: bool = False
     # True while the idea's campaign hides vote counts, so replies must not state vote_count.
     counts_hidden: bool = False
 

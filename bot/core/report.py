@@ -35,6 +35,7 @@ from bot.core.summary import count_participants
 from storage import campaigns as campaign_store
 from storage.database import Database
 from storage.models import Campaign, Comment, Idea, Topic, Vote
+from storage.visibility import visible_comment, visible_idea
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def campaign_report(
 def _idea_counts(session: Session, campaign_id: int) -> list[_IdeaCounts]:
     rows = session.execute(
         select(Idea.id, Idea.topic_id, Idea.created_at, Idea.vote_count, Idea.comment_count)
-        .where(Idea.campaign_id == campaign_id)
+        .where(Idea.campaign_id == campaign_id, visible_idea())
         .order_by(Idea.id)
     )
     return [
@@ -172,7 +173,7 @@ def _active_voter_counter(session: Session, campaign_id: int) -> Callable[[datet
     latest_votes = (
         select(func.max(Vote.created_at).label("voted_at"))
         .join(Idea, Idea.id == Vote.idea_id)
-        .where(Idea.campaign_id == campaign_id)
+        .where(Idea.campaign_id == campaign_id, visible_idea())
         .group_by(Vote.platform, Vote.team_id, Vote.user_id)
         .subquery()
     )
@@ -297,16 +298,16 @@ def _busiest_days(
 ) -> tuple[DayActivity, ...]:
     """Return the campaign days with the most new ideas, comments and votes, busiest first.
 
-    Days with equal activity are listed earliest first. Only standing votes and
-    comments that are not deleted count.
+    Days with equal activity are listed earliest first. Only standing votes, visible
+    ideas and comments that are neither deleted nor hidden count.
     """
-    campaign_ideas = select(Idea.id).where(Idea.campaign_id == campaign_id)
+    campaign_ideas = select(Idea.id).where(Idea.campaign_id == campaign_id, visible_idea())
     events = union_all(
         select(literal_column(str(_IDEA)).label("kind"), Idea.created_at.label("at")).where(
-            Idea.campaign_id == campaign_id
+            Idea.campaign_id == campaign_id, visible_idea()
         ),
         select(literal_column(str(_COMMENT)), Comment.created_at).where(
-            Comment.idea_id.in_(campaign_ideas), Comment.deleted_at.is_(None)
+            Comment.idea_id.in_(campaign_ideas), visible_comment()
         ),
         select(literal_column(str(_VOTE)), Vote.created_at).where(Vote.idea_id.in_(campaign_ideas)),
     ).subquery()
@@ -361,7 +362,7 @@ def _campaign_totals(session: Session, campaign_id: int) -> CampaignTotals:
             func.count(Idea.id),
             func.coalesce(func.sum(Idea.vote_count), 0),
             func.coalesce(func.sum(Idea.comment_count), 0),
-        ).where(Idea.campaign_id == campaign_id)
+        ).where(Idea.campaign_id == campaign_id, visible_idea())
     ).one()
     return CampaignTotals(
         idea_count=int(idea_count),

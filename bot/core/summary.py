@@ -12,6 +12,7 @@ from bot.core.records import CampaignSummary
 from storage import campaigns as campaign_store
 from storage.database import Database
 from storage.models import Comment, Idea, Vote
+from storage.visibility import visible_comment, visible_idea
 
 TOP_IDEAS = 10
 
@@ -20,17 +21,18 @@ def count_participants(session: Session, campaign_id: int) -> int:
     """Count distinct people who voted, commented or posted a named idea in a campaign.
 
     The authors of anonymous ideas are not stored, so they count only through
-    their votes, comments or named ideas.
+    their votes, comments or named ideas. Hidden and withdrawn ideas and
+    comments do not count.
     """
-    campaign_ideas = select(Idea.id).where(Idea.campaign_id == campaign_id)
+    campaign_ideas = select(Idea.id).where(Idea.campaign_id == campaign_id, visible_idea())
     voters = select(Vote.platform, Vote.team_id, Vote.user_id).where(
         Vote.idea_id.in_(campaign_ideas)
     )
     commenters = select(Comment.platform, Comment.team_id, Comment.user_id).where(
-        Comment.idea_id.in_(campaign_ideas), Comment.deleted_at.is_(None)
+        Comment.idea_id.in_(campaign_ideas), visible_comment()
     )
     authors = select(Idea.platform, Idea.team_id, Idea.author_id).where(
-        Idea.campaign_id == campaign_id, Idea.author_id.is_not(None)
+        Idea.campaign_id == campaign_id, Idea.author_id.is_not(None), visible_idea()
     )
     people = union(voters, commenters, authors).subquery()
     return int(session.scalar(select(func.count()).select_from(people)) or 0)
@@ -47,7 +49,7 @@ def campaign_summary(db: Database, campaign_id: int) -> CampaignSummary:
                 func.count(Idea.id),
                 func.coalesce(func.sum(Idea.vote_count), 0),
                 func.coalesce(func.sum(Idea.comment_count), 0),
-            ).where(Idea.campaign_id == campaign_id)
+            ).where(Idea.campaign_id == campaign_id, visible_idea())
         ).one()
         return CampaignSummary(
             campaign=campaign_record(campaign),

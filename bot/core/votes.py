@@ -51,6 +51,8 @@ def change_vote(
 ) -> VoteResult:
     """Apply a vote change and return the idea's exact count afterwards.
 
+    On a hidden or withdrawn idea nothing changes and the result's
+    rejected_hidden says so.
     On an idea whose campaign or board has closed nothing changes; the result
     says so, and says whether this voter has yet to be told (they are told
     once per campaign or board).
@@ -64,6 +66,14 @@ def change_vote(
         if not claim_event(session, platform=voter.platform, event_id=event_id, now=now):
             return VoteResult(
                 idea_id=idea_id, counted=False, changed=False, vote_count=idea.vote_count
+            )
+        if idea.hidden_at is not None or idea.withdrawn_at is not None:
+            return VoteResult(
+                idea_id=idea_id,
+                counted=False,
+                changed=False,
+                vote_count=idea.vote_count,
+                rejected_hidden=True,
             )
         if _is_closed(session, idea, now):
             if idea.campaign_id is not None:

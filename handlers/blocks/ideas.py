@@ -22,6 +22,9 @@ def vote_label(count: int) -> str:
     return "1 vote" if count == 1 else f"{count} votes"
 
 
+# The whole message of an idea a moderator hid: no text, no author and no Vote button.
+HIDDEN_IDEA_NOTICE = "This idea was hidden by a moderator."
+
 # The source shown after "from" on an idea entered from a paper form or an email.
 SOURCE_LABELS = {"paper": "a paper form", "email": "an email"}
 
@@ -41,7 +44,15 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
     With closed, the message shows the final count in place of the Vote button.
     While open, an idea of a campaign that hides counts shows no count at all.
     A board idea also shows its lead's answer, when it has one, and the status menu.
+    A hidden idea shows only a notice, so every redraw keeps it hidden.
     """
+    if idea.hidden:
+        return HIDDEN_IDEA_NOTICE, [
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"_{HIDDEN_IDEA_NOTICE}_"}],
+            }
+        ]
     counts_hidden = idea.hide_counts and not closed
     blocks: Blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": True}}
