@@ -207,7 +207,11 @@ def _bar_label(group: GroupParticipation) -> str:
     if group.rate is None:
         # People outside the staff list have no headcount, so only the number taking part shows.
         return f"{group.participants:,} took part, no headcount"
-    return f"{group.participants:,} of {group.headcount:,} ({group.rate:.0%})"
+    listed = group.participants - group.not_in_directory
+    label = f"{listed:,} of {group.headcount:,} ({group.rate:.0%})"
+    if group.not_in_directory:
+        label += f" + {group.not_in_directory:,} not on list"
+    return label
 
 
 def _short(name: str) -> str:

@@ -80,8 +80,9 @@ PARTICIPATION_COLUMNS = (
     Column("Dimension", TEXT, 14),
     Column("Group", TEXT, 36),
     Column("Headcount", INTEGER, 11),
-    Column("Participants", INTEGER, 12),
+    Column("Participants on the staff list", INTEGER, 14),
     Column("Rate", RATE, 8),
+    Column("Participants not on the staff list", INTEGER, 14),
     Column("Anonymous ideas", INTEGER, 16),
 )
 DAILY_COLUMNS = (
@@ -181,6 +182,7 @@ def participation_table(report: ParticipationReport) -> Table:
             report.headcount,
             report.participants_in_directory,
             report.rate,
+            report.participants - report.participants_in_directory,
             report.anonymous_ideas,
         )
     ]
@@ -191,8 +193,9 @@ def participation_table(report: ParticipationReport) -> Table:
                     breakdown.label,
                     group.name,
                     group.headcount,
-                    group.participants,
+                    group.participants - group.not_in_directory,
                     group.rate,
+                    group.not_in_directory,
                     group.anonymous_ideas,
                 )
             )

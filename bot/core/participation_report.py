@@ -327,13 +327,25 @@ def dimension_breakdown(
 
     A group of the staff list is named only with a headcount of at least
     min_group_size, and "Not in directory" only with that many participants.
-    When the groups folded together would still make "Other groups" smaller
-    than min_group_size, the smallest named groups join it too, so its figures
-    never stand for one small group on its own. Groups are listed by name,
-    then "Not in directory" and "Other groups". The rate of "Other groups"
-    counts only its people on the staff list, because people not in the
-    directory have no headcount to compare with.
+    When the staff-list groups folded together would still make "Other
+    groups" fewer than min_group_size people, the smallest named groups join
+    it too, so its figures never stand for one small group on its own; people
+    outside the staff list do not make it larger, since they are not among the
+    people a small group's figures could single out. Participants counted
+    under a group with no headcount (a value the current list does not have,
+    such as a blank one given with a paper idea) count as people not in the
+    directory, so no rate compares them with a headcount they are not part
+    of. Groups are listed by name, then "Not in directory" and "Other
+    groups". The rate of "Other groups" counts only its people on the staff
+    list.
     """
+    unmatched = sum(
+        count for name, count in participants.items() if headcounts.get(name, 0) == 0
+    )
+    participants = {
+        name: count for name, count in participants.items() if headcounts.get(name, 0) > 0
+    }
+    not_in_directory += unmatched
     names = sorted(set(headcounts) | set(participants))
     named = [name for name in names if headcounts.get(name, 0) >= min_group_size]
     folded = [name for name in names if headcounts.get(name, 0) < min_group_size]
@@ -341,7 +353,7 @@ def dimension_breakdown(
     unlisted_folded = 0 if unlisted_shown else not_in_directory
 
     def pool_size() -> int:
-        return sum(headcounts.get(name, 0) for name in folded) + unlisted_folded
+        return sum(headcounts.get(name, 0) for name in folded)
 
     # Anonymous ideas recorded under a group the list no longer has join "Other groups".
     known = set(names) | {OTHER_GROUPS, NOT_IN_DIRECTORY}

@@ -253,8 +253,9 @@ class DirectoryRun:
         """Work out one dimension's rows as the small-group rule shows them.
 
         Groups under the minimum size are counted in "Other groups", and so are people not
-        in the directory when they are fewer than that. While "Other groups" would still
-        hold fewer people than the minimum, the smallest named group joins it too.
+        in the directory when they are fewer than that. While the staff-list groups in "Other
+        groups" would still hold fewer people than the minimum, the smallest named group
+        joins it too.
         """
         minimum = self.min_group_size
         participants: Counter[str] = Counter(
@@ -270,14 +271,18 @@ class DirectoryRun:
             name = _name(person.group(dimension))
             anonymous[name if headcounts.get(name, 0) >= minimum else OTHER_GROUPS] += 1
 
+        # People counted under a group with no headcount count as outside the list.
+        for name in [name for name in participants if name != NOT_IN_DIRECTORY]:
+            if headcounts.get(name, 0) == 0:
+                participants[NOT_IN_DIRECTORY] += participants.pop(name)
         names = set(headcounts) | (set(participants) - {NOT_IN_DIRECTORY})
         named = {name for name in names if headcounts.get(name, 0) >= minimum}
         unlisted = ExpectedGroup(0, participants[NOT_IN_DIRECTORY], anonymous[NOT_IN_DIRECTORY])
         unlisted_shown = unlisted.participants >= minimum
 
         def pooled() -> int:
-            folded = sum(headcounts.get(name, 0) for name in names - named)
-            return folded + (0 if unlisted_shown else unlisted.participants)
+            # Only staff-list groups can be singled out, so only their people count here.
+            return sum(headcounts.get(name, 0) for name in names - named)
 
         while named and 0 < pooled() < minimum:
             named.remove(min(named, key=lambda name: (headcounts.get(name, 0), name)))

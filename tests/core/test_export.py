@@ -161,7 +161,8 @@ def test_csv_export_contents(db: Database, clock: ManualClock, tmp_path: Path) -
     assert ("Directorate", OTHER_GROUPS) in groups
     assert not any(SMALL_GROUP in row["Group"] for row in participation)
     medicine = participation[groups.index(("Directorate", "Medicine"))]
-    assert (medicine["Headcount"], medicine["Participants"]) == ("12", "2")
+    assert (medicine["Headcount"], medicine["Participants on the staff list"]) == ("12", "2")
+    assert medicine["Participants not on the staff list"] == "0"
     assert medicine["Rate (%)"] == "16.7"
 
     daily = read_csv(daily_path)

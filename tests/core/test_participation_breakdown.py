@@ -38,7 +38,21 @@ def test_other_groups_large_enough_keeps_named_groups() -> None:
 def test_few_people_not_in_directory_are_not_named() -> None:
     groups = _groups({"Nursing": 40, "Medical": 30}, {"Nursing": 5}, unlisted=3)
     assert "Not in directory" not in groups
-    # Three people outside the list would stand alone, so Medical joins them.
-    assert groups[OTHER_GROUPS].participants == 3
-    assert groups[OTHER_GROUPS].headcount == 30
+    # People outside the list single out no group of it, so the named groups stay.
+    assert set(groups) == {"Nursing", "Medical", OTHER_GROUPS}
+    assert (groups[OTHER_GROUPS].headcount, groups[OTHER_GROUPS].participants) == (0, 3)
+
+
+def test_people_outside_the_list_do_not_make_a_small_group_large() -> None:
+    groups = _groups({"Estates": 4, "Nursing": 40, "Medical": 30}, {"Estates": 3}, unlisted=10)
+    # Ten people outside the list must not let Estates' 4 stand alone as Other groups.
+    assert groups[OTHER_GROUPS].headcount == 4 + 30
     assert set(groups) == {"Nursing", OTHER_GROUPS}
+
+
+def test_group_without_headcount_counts_as_outside_the_list() -> None:
+    # A paper idea's blank staff group is no group of the list: it has no headcount.
+    groups = _groups({"Nursing": 40, "Medical": 30}, {"Nursing": 5, "Not recorded": 2})
+    assert groups[OTHER_GROUPS].headcount == 0
+    assert groups[OTHER_GROUPS].not_in_directory == 2
+    assert all(g.rate is None or g.rate <= 1 for g in groups.values())

@@ -15,6 +15,8 @@ from tests.handlers.test_report_blocks import _report
 
 def report_with(headcounts: dict[str, int], participants: dict[str, int]) -> ParticipationReport:
     """Return a report whose every dimension has these groups, folded by the core's rule."""
+    # A one-person group makes the small groups together at least 11 in the tests below.
+    headcounts = {**headcounts, "Pharmacy": 1}
     breakdown = dimension_breakdown(
         "directorate",
         headcounts=headcounts,
@@ -56,15 +58,15 @@ def test_small_group_shown_only_within_other_groups() -> None:
     _, blocks = participation_message(report, live=True)
     text = joined(blocks)
     assert "Estates" not in text
-    other = "• Other groups: 5 of 10 (50%), and 3 people not on the staff list · 1 anonymous idea"
+    other = "• Other groups: 5 of 11 (45%), and 3 people not on the staff list · 1 anonymous idea"
     assert other in text
     assert "• Surgery: 4 of 40 (10%)" in text
-    assert "9 of 50 staff took part (18%)" in text
+    assert "9 of 51 staff took part (18%)" in text
 
 
 def test_live_report_lists_lowest_rate_first() -> None:
     report = report_with(
-        {"Surgery": 40, "Medicine": 20, "Estates": 9}, {"Surgery": 4, "Medicine": 10}
+        {"Surgery": 40, "Medicine": 20, "Estates": 10}, {"Surgery": 4, "Medicine": 10}
     )
     live = joined(participation_message(report, live=True)[1])
     final = joined(participation_message(report, live=False)[1])
@@ -88,7 +90,7 @@ def test_final_report_groups_only_for_managers() -> None:
 
     _, channel = final_report_message(report)
     _, managers = final_report_message(report, by_group=True)
-    assert "9 of 50 staff took part" in joined(channel)
+    assert "9 of 51 staff took part" in joined(channel)
     assert "Surgery" not in joined(channel)
     assert "• Surgery: 4 of 40 (10%)" in joined(managers)
     assert "Estates" not in joined(managers)

@@ -30,12 +30,12 @@ def _person(number: int, directorate: str) -> ListedPerson:
 
 def _report(by_directorate: dict[str, int], *, not_in_directory: int) -> ParticipationReport:
     """Build a report with the product's own folding of small groups, as the bot would."""
-    headcounts = {"directorate": {"Mental Health": 3, "Medical": 1}}
+    headcounts = {"directorate": {"Mental Health": 3, "Medical": 1, "Pharmacy": 1}}
     participants = {"directorate": by_directorate}
     for dimension in DIMENSIONS[1:]:
         column = {"band": "Band 5", "staff_group": "Allied Health Professionals"}
         name = column.get(dimension, "Norwich")
-        headcounts[dimension] = {name: 4}
+        headcounts[dimension] = {name: 5}
         participants[dimension] = {name: sum(by_directorate.values())}
     return ParticipationReport(
         title="Campaign 1",
@@ -44,7 +44,7 @@ def _report(by_directorate: dict[str, int], *, not_in_directory: int) -> Partici
         starts_on=date(2027, 1, 1),
         ends_on=date(2027, 1, 20),
         min_group_size=MIN_GROUP_SIZE,
-        headcount=4,
+        headcount=5,
         headcount_taken_at=None,
         participants=sum(by_directorate.values()) + not_in_directory,
         participants_in_directory=sum(by_directorate.values()),
@@ -75,6 +75,9 @@ def _directory_run(tmp_path: Path) -> tuple[DirectoryRun, Ledger]:
         _person(2, "Mental Health"),
         _person(3, "Mental Health"),
         _person(4, "Medical"),
+        # With Pharmacy, the small groups together reach the minimum of 2, so Mental
+        # Health keeps its own line.
+        _person(5, "Pharmacy"),
     )
     staff = StaffList(people=people, not_listed={"U9": "agency@example.org"})
     ledger = Ledger()
@@ -91,6 +94,7 @@ def test_check_accepts_matching_report(tmp_path: Path) -> None:
     assert run.problems == []
     names = [group.name for group in report.dimensions[0].groups]
     assert "Medical" not in names
+    assert "Mental Health" in names
     assert NOT_IN_DIRECTORY not in names
 
 
