@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -146,7 +147,13 @@ def preview_submission(
         ack(response_action="errors", errors={block: error.user_message})
         return
     metadata = json.dumps(
-        {"campaign": campaign_id, "dimension": dimension, "groups": names, "note": note},
+        {
+            "campaign": campaign_id,
+            "dimension": dimension,
+            "groups": names,
+            "note": note,
+            "key": uuid.uuid4().hex,
+        },
         ensure_ascii=False,
     )
     if len(metadata) > MAX_PRIVATE_METADATA:
@@ -172,6 +179,7 @@ def send_submission(
         dimension=str(chosen["dimension"]),
         groups=tuple(str(name) for name in chosen["groups"]),
         note=chosen.get("note"),
+        request_key=chosen.get("key"),
     )
     try:
         sent = group_reminders.send_group_reminder(

@@ -25,7 +25,8 @@ from bot.core.records import CampaignRecord, Person
 from storage import campaigns as campaign_store
 from storage import staff as store
 from storage.database import Database
-from storage.models import Campaign
+from storage.models import Campaign, ScheduledRun
+from storage.upsert import insert_if_absent
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class ReminderRequest:
     dimension: str
     groups: tuple[str, ...]
     note: str | None = None
+    # Made once per preview, so a second press of Send (a double click, a retried
+    # request) sends nothing more.
+    request_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,13 @@ def send_group_reminder(
     the preview are left out. Raises InvalidInput as count_recipients does.
     """
     with db.transaction() as session:
+        if request.request_key is not None and not insert_if_absent(
+            session, ScheduledRun, key=f"group-reminder-request:{request.request_key}", ran_at=now
+        ):
+            raise InvalidInput(
+                "This reminder was sent already, so nothing more was sent. Send "
+                f"`/campaign remind {request.campaign_id}` for another one."
+            )
         recipients = _recipients(
             session, request, platform=by.platform, min_group_size=min_group_size
         )

@@ -16,10 +16,12 @@ from bot.simulate.local_bot import BOT_TOKEN, HttpResult, LocalBot
 from bot.simulate.slack_standin import APP_ID, BOT_ID, TEAM_DOMAIN, TEAM_ID, SlackStandIn
 from handlers.blocks.group_reminder import group_value, groups_block_id
 from handlers.ids import GroupReminderIds
+from storage.models import GroupReminder
 from tests.e2e.support import (
     CAMPAIGN_CHANNEL,
     SlackSender,
     bot_db,
+    count_rows,
     load_payload,
     open_campaign_now,
     post_idea,
@@ -145,5 +147,16 @@ def test_remind_modal_flow(fast_bot: LocalBot) -> None:
             assert "not taken part" not in body
         assert reminder_dms(bot, ESTATES[0]) == []
         assert all(reminder_dms(bot, user_id) == [] for user_id in NURSING)
+
+        # A second press of Send, as a double click makes, sends nothing more.
+        again = submit_view(
+            slack,
+            callback=GroupReminderIds.CONFIRM_CALLBACK.value,
+            metadata=preview["view"]["private_metadata"],
+            values={},
+        )
+        assert "was sent already" in " ".join(text_fields(again["view"]["blocks"]))
+        assert count_rows(bot_db(bot), GroupReminder) == 1
+        assert len(reminder_dms(bot, ESTATES[1])) == 1
     finally:
         slack.close()
