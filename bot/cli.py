@@ -11,7 +11,14 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from bot import cli_export, cli_ideas_import, cli_participation, cli_staff
+from bot import (
+    cli_audit,
+    cli_export,
+    cli_ideas_import,
+    cli_participation,
+    cli_privacy,
+    cli_staff,
+)
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.clock import SystemClock
@@ -161,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_participation.add_parser(commands)
 
+    cli_audit.add_parser(commands)
+
+    cli_privacy.add_parser(commands)
+
     simulate = commands.add_parser(
         "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
     )
@@ -225,6 +236,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cli_staff.run(args, settings)
     if args.command == "participation":
         return cli_participation.run(args, settings)
+    if args.command == "audit":
+        return cli_audit.run(args, settings)
+    if args.command == "privacy":
+        return cli_privacy.run(args, settings)
     if args.command == "simulate":
         from bot.simulate.campaign import run_simulation
 
