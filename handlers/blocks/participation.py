@@ -76,7 +76,15 @@ def totals_text(report: ParticipationReport) -> str:
     if report.anonymous_ideas:
         extras.append(_count(report.anonymous_ideas, "anonymous idea"))
     if report.offline_ideas:
-        extras.append(f"{_count(report.offline_ideas, 'idea')} from paper or email")
+        which = (
+            "The idea from paper or email counts"
+            if report.offline_ideas == 1
+            else f"Each of the {report.offline_ideas:,} ideas from paper or email counts"
+        )
+        took_part += (
+            f" {which} as one person here, so these figures can be higher than the count of "
+            "people in Slack."
+        )
     extra = f" Also {' and '.join(extras)}." if extras else ""
     return f"{took_part}\n{activity}{extra}"
 

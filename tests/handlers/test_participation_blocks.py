@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -95,3 +96,11 @@ def test_final_report_groups_only_for_managers() -> None:
     assert "• Surgery: 4 of 40 (10%)" in joined(managers)
     assert "Estates" not in joined(managers)
     assert len(managers) <= MAX_BLOCKS
+
+
+def test_paper_ideas_explained_beside_the_totals() -> None:
+    report = replace(
+        report_with({"Surgery": 40, "Estates": 10}, {"Surgery": 4, "Estates": 5}), offline_ideas=6
+    )
+    text = joined(participation_message(report, live=False)[1])
+    assert "Each of the 6 ideas from paper or email counts as one person here" in text
