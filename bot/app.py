@@ -140,6 +140,7 @@ def build_process(
         names=DisplayNames(client),
         min_group_size=settings.staffvoice_min_group_size,
         anon_key=settings.anon_key,
+        checks=settings.post_checks,
     )
     if settings.anon_key is None:
         logger.info("Anonymous posting is off because STAFFVOICE_ANON_KEY is not set")

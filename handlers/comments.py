@@ -6,9 +6,13 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.core.comments import add_comment, delete_comment, edit_comment
+from bot.core.held_posts import hide_thread_reply
 from bot.core.records import Person
+from handlers import held_posts
 from handlers.context import PLATFORM, HandlerContext
 from handlers.lookup import find_idea_for_message
 
@@ -24,9 +28,9 @@ def register(app: App, ctx: HandlerContext) -> None:
 
     @app.event("message")
     def handle_message_event(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
     ) -> None:
-        message_event(ctx, event=event, body=body, bot_user_id=context.bot_user_id)
+        message_event(ctx, event=event, body=body, bot_user_id=context.bot_user_id, client=client)
 
 
 def message_event(
@@ -35,8 +39,15 @@ def message_event(
     event: dict[str, Any],
     body: dict[str, Any],
     bot_user_id: str | None = None,
+    client: WebClient | None = None,
 ) -> None:
-    """Store, update or remove the comment a thread reply event stands for."""
+    """Store, update or remove the comment a thread reply event stands for.
+
+    A reply with personal data is stored hidden without its text, and its
+    author and the managers are asked to have it deleted. A new reply that
+    reads like a concern is stored as usual, and its author gets a private
+    note on where such concerns go.
+    """
     subtype = event.get("subtype")
     if subtype in NEW_REPLY_SUBTYPES:
         message, action = event, "add"
@@ -70,11 +81,45 @@ def message_event(
         )
         return
     text = message.get("text") or ""
+    findings = ctx.checks.scan(text)
+    personal = tuple(finding for finding in findings if finding.is_personal_data)
+    if personal:
+        hide_thread_reply(
+            ctx.db,
+            commenter,
+            idea_id=idea.id,
+            message_id=ts,
+            author_message=held_posts.thread_reply_author_message(personal, idea_id=idea.id),
+            manager_message=held_posts.thread_reply_manager_message(personal, idea_id=idea.id),
+            now=now,
+            event_id=event_id,
+        )
+        return
     if action == "add":
-        add_comment(
+        added = add_comment(
             ctx.db, commenter, idea_id=idea.id, message_id=ts, text=text, now=now, event_id=event_id
         )
+        if added and findings and client is not None:
+            _send_concern_note(
+                client,
+                channel_id=event.get("channel", ""),
+                thread_ts=thread_ts,
+                user_id=user_id,
+                text=held_posts.concern_note(findings, contact=ctx.checks.speak_up_contact),
+            )
     else:
         edit_comment(
             ctx.db, commenter, idea_id=idea.id, message_id=ts, text=text, now=now, event_id=event_id
+        )
+
+
+def _send_concern_note(
+    client: WebClient, *, channel_id: str, thread_ts: str, user_id: str, text: str
+) -> None:
+    """Tell the author of a reply, visible to them alone, where concerns go; forward nothing."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=thread_ts, text=text)
+    except SlackApiError as error:
+        logger.warning(
+            "Concern note for a reply in %s failed: %s", channel_id, error.response.get("error")
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from bot.core.checks.post_checks import PostChecks
 from bot.core.clock import Clock
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from handlers.people import DisplayNames
@@ -27,3 +28,5 @@ class HandlerContext:
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     # STAFFVOICE_ANON_KEY; None turns anonymous ideas and comments off.
     anon_key: str | None = None
+    # The personal-data and concern checks run before a post is published.
+    checks: PostChecks = field(default_factory=PostChecks)
