@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 
+# Per-request debug lines from these libraries would drown the bot's own, and they
+# carry whole request bodies: idea texts and user ids.
+QUIET_LIBRARIES = ("slack_bolt", "slack_sdk", "apscheduler", "waitress", "alembic")
+
 
 def configure_logging(level: str) -> None:
     """Send log records to stderr with time, level and logger name."""
@@ -11,6 +15,5 @@ def configure_logging(level: str) -> None:
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Per-request debug lines from these libraries would drown the bot's own.
-    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress", "alembic"):
+    for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))

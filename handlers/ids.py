@@ -83,3 +83,32 @@ class GroupReminderIds(StrEnum):
     GROUPS_ACTION = "group-reminder-groups-input"
     NOTE_BLOCK = "group-reminder-note"
     NOTE_ACTION = "group-reminder-note-input"
+
+
+class OwnPostIds(StrEnum):
+    """Identifiers of anonymous comments and of the author's list of anonymous posts."""
+
+    COMMENT_SHORTCUT = "own-posts-comment-anonymously"
+    COMMENT_CALLBACK = "own-posts-comment-submit"
+    COMMENT_BLOCK = "own-posts-comment-text"
+    COMMENT_ACTION = "own-posts-comment-text-input"
+    WITHDRAW_IDEA_ACTION = "own-posts-withdraw-idea"
+    WITHDRAW_COMMENT_ACTION = "own-posts-withdraw-comment"
+
+
+class ModerationIds(StrEnum):
+    """Identifiers of reports, the moderation queue and messages relayed to authors."""
+
+    REPORT_SHORTCUT = "moderation-report"
+    REPORT_CALLBACK = "moderation-report-submit"
+    REASON_BLOCK = "moderation-report-reason"
+    REASON_ACTION = "moderation-report-reason-input"
+    HIDE_ACTION = "moderation-hide"
+    RESTORE_ACTION = "moderation-restore"
+    DISMISS_ACTION = "moderation-dismiss"
+    MESSAGE_AUTHOR_ACTION = "moderation-message-author"
+    MESSAGE_CALLBACK = "moderation-message-submit"
+    MESSAGE_BLOCK = "moderation-message-text"
+    MESSAGE_ACTION = "moderation-message-text-input"
+    REPLY_ACTION = "moderation-reply"
+    REPLY_CALLBACK = "moderation-reply-submit"

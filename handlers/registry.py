@@ -13,6 +13,7 @@ from handlers import (
     errors,
     group_reminders,
     ideas,
+    own_posts,
     statuses,
     votes,
 )
@@ -23,6 +24,8 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     """Register every feature's listeners and the shared error handler."""
     ideas.register(app, ctx)
     votes.register(app, ctx)
+    # Before comments: both listen to message events, and Bolt runs the first match.
+    own_posts.register(app, ctx)
     comments.register(app, ctx)
     campaigns.register(app, ctx)
     group_reminders.register(app, ctx)

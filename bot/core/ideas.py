@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.core.anonymity import author_hash, hash_matches
 from bot.core.boards import board_record
 from bot.core.campaigns import campaign_record
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -186,6 +187,7 @@ def submit_idea(
     topic_id: int | None = None,
     now: datetime,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    anon_key: str | None = None,
 ) -> SubmittedIdea:
     """Store an idea in an open campaign, on the channel's open board, or in the standing list.
 
@@ -196,7 +198,9 @@ def submit_idea(
     campaign the idea goes to raises InvalidInput with field "topic", and
     nothing is stored. In a campaign or on a board, the same transaction
     snapshots a named author's groups, or counts an anonymous idea by groups
-    of at least min_group_size people.
+    of at least min_group_size people. An anonymous idea stores the author's
+    hash under anon_key, so its author can manage it; the chat adapters post
+    anonymously only when there is a key.
     """
     text, detail = validate_idea_text(text, detail=detail)
     with db.transaction() as session:
@@ -226,6 +230,8 @@ def submit_idea(
             created_at=now,
             topic_id=topic.id if topic else None,
         )
+        if anonymous and anon_key is not None:
+            idea.author_hash = author_hash(anon_key, author)
         destination = {
             "campaign_id": campaign.id if campaign else None,
             "board_id": board.id if board else None,
@@ -251,12 +257,18 @@ def submit_idea(
 
 
 def choose_idea_topic(
-    db: Database, chooser: Person, *, idea_id: int, topic_id: int, now: datetime
+    db: Database,
+    chooser: Person,
+    *,
+    idea_id: int,
+    topic_id: int,
+    now: datetime,
+    anon_key: str | None = None,
 ) -> IdeaRecord:
     """Set the topic an idea answers, on the request of its author, and return the idea.
 
-    Raises PermissionDenied for anyone but the stored author, so an anonymous
-    idea, which stores no author, cannot have its topic chosen this way.
+    Raises PermissionDenied for anyone but the author: the stored author of a
+    named idea, or the person whose hash under anon_key an anonymous idea stores.
     Raises InvalidInput once the campaign has closed or for a topic of another
     campaign; nothing changes then.
     """
@@ -269,7 +281,7 @@ def choose_idea_topic(
             and idea.author_id == chooser.user_id
             and idea.platform == chooser.platform
             and idea.team_id == chooser.team_id
-        )
+        ) or hash_matches(idea.author_hash, key=anon_key, person=chooser)
         if not is_author:
             raise PermissionDenied(
                 f"Only the person who posted idea {idea_id} can choose its topic, "

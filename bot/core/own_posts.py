@@ -68,6 +68,15 @@ class CommentTarget:
 
 
 @dataclass(frozen=True)
+class WithdrawnIdea:
+    """A withdrawn idea and the channel message that showed it, if it was posted."""
+
+    id: int
+    channel_id: str | None
+    message_id: str | None
+
+
+@dataclass(frozen=True)
 class WithdrawnComment:
     """A withdrawn anonymous comment and the thread message that showed it."""
 
@@ -168,10 +177,12 @@ def list_own_posts(db: Database, person: Person, *, key: str) -> OwnPosts:
     return OwnPosts(ideas=ideas, comments=tuple(comments))
 
 
-def withdraw_idea(db: Database, person: Person, *, key: str, idea_id: int, now: datetime) -> bool:
+def withdraw_idea(
+    db: Database, person: Person, *, key: str, idea_id: int, now: datetime
+) -> WithdrawnIdea | None:
     """Withdraw the person's anonymous idea: clear its text and mark it withdrawn.
 
-    Returns False when it was withdrawn already. Raises NotFound for no such
+    Returns None when it was withdrawn already. Raises NotFound for no such
     idea and PermissionDenied when the person did not post it.
     """
     with db.transaction() as session:
@@ -182,10 +193,11 @@ def withdraw_idea(db: Database, person: Person, *, key: str, idea_id: int, now: 
             raise PermissionDenied(
                 f"Only the person who posted idea {idea_id} can withdraw it, so it was not changed."
             )
-        withdrawn = own_post_store.mark_idea_withdrawn(session, idea_id, now=now)
-    if withdrawn:
-        logger.info("Idea %s withdrawn by its anonymous author", idea_id)
-    return withdrawn
+        if not own_post_store.mark_idea_withdrawn(session, idea_id, now=now):
+            return None
+        result = WithdrawnIdea(id=idea.id, channel_id=idea.channel_id, message_id=idea.message_id)
+    logger.info("Idea %s withdrawn by its anonymous author", idea_id)
+    return result
 
 
 def withdraw_comment(
