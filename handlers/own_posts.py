@@ -167,7 +167,7 @@ def comment_submission(
 def direct_message(
     ctx: HandlerContext, *, event: dict[str, Any], body: dict[str, Any], client: WebClient
 ) -> None:
-    """Answer a direct message: list the sender's anonymous posts, or explain what to send."""
+    """Reply to a direct message: list the sender's anonymous posts, or explain what to send."""
     user_id = event["user"]
     words = " ".join((event.get("text") or "").lower().split())
     if words not in LIST_WORDS:

@@ -23,7 +23,7 @@ from storage.models import Idea
 logger = logging.getLogger(__name__)
 
 # A comment is posted as one section block, and Slack allows 3,000 characters of section
-# text; escaping takes a little room, so the limit keeps below it.
+# text. Escaping &, < and > lengthens the text, so the limit stays below that.
 MAX_COMMENT_LENGTH = 2500
 
 
@@ -40,7 +40,7 @@ class OwnIdea:
 
 @dataclass(frozen=True)
 class OwnComment:
-    """An anonymous comment as its author's list shows it, with the idea it answers."""
+    """An anonymous comment as its author's list shows it, with the id of its idea."""
 
     id: int
     idea_id: int
@@ -60,7 +60,7 @@ class OwnPosts:
 
 @dataclass(frozen=True)
 class CommentTarget:
-    """Where an anonymous comment on an idea is posted: the idea message's thread."""
+    """The thread of an idea message, in which an anonymous comment on the idea is posted."""
 
     idea_id: int
     channel_id: str

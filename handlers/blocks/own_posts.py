@@ -10,7 +10,7 @@ from handlers.mrkdwn import escape, excerpt
 
 Blocks = list[dict[str, Any]]
 
-# Slack allows at most 50 blocks in a message (Block Kit reference); the list keeps room
+# Slack allows at most 50 blocks in a message (Block Kit reference). The list keeps room
 # for its heading and the note on what was left out.
 MAX_LISTED_POSTS = 45
 ANONYMOUS_COMMENT_LABEL = "Anonymous"
