@@ -38,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "import",
         help="load the staff list CSV (UTF-8 or Windows-1252), all or nothing",
         description="Load the staff list, one row a person. Accepted column headers, "
-        f"compared ignoring case, spaces and underscores: {aliases}.",
+        f"compared ignoring case, spaces, underscores and hyphens: {aliases}.",
     )
     load.add_argument("file", metavar="FILE.csv", type=Path, help="the staff list as CSV")
     load.add_argument(

@@ -331,16 +331,20 @@ def merge_small_groups(
 ) -> list[GroupHeadcount]:
     """Name each group of at least min_group_size people; sum the rest as OTHER_GROUPS.
 
-    A None group is named NOT_RECORDED and follows the same rule.
+    A None group is named NOT_RECORDED and follows the same rule. As in the
+    participation report, while OTHER_GROUPS would hold fewer than
+    min_group_size people the smallest named group joins it, so it never
+    stands for one small group.
     """
-    named: list[GroupHeadcount] = []
-    other = 0
-    for group, count in counts:
-        if count >= min_group_size:
-            named.append(GroupHeadcount(name=group or NOT_RECORDED, headcount=count))
-        else:
-            other += count
-    named.sort(key=lambda item: (item.name == NOT_RECORDED, -item.headcount, item.name))
+    groups = [(group or NOT_RECORDED, count) for group, count in counts]
+    named = [(name, count) for name, count in groups if count >= min_group_size]
+    other = sum(count for _, count in groups if count < min_group_size)
+    while named and 0 < other < min_group_size:
+        smallest = min(named, key=lambda item: (item[1], item[0]))
+        named.remove(smallest)
+        other += smallest[1]
+    result = [GroupHeadcount(name=name, headcount=count) for name, count in named]
+    result.sort(key=lambda item: (item.name == NOT_RECORDED, -item.headcount, item.name))
     if other:
-        named.append(GroupHeadcount(name=OTHER_GROUPS, headcount=other))
-    return named
+        result.append(GroupHeadcount(name=OTHER_GROUPS, headcount=other))
+    return result

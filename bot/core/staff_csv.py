@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from bot.core.errors import InvalidInput
@@ -45,6 +46,9 @@ BAND = re.compile(r"^(?:afc\s*)?(?:band\s*)?(\d)\s*([a-d]?)$", re.IGNORECASE)
 VALID_BANDS = frozenset({"1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9"})
 # Text that starts like an AfC band ("Band 10", "8", "8e") but is none of them.
 AFC_LIKE = re.compile(r"^(?:afc\s*)?(?:band\b|\d)", re.IGNORECASE)
+# A short word then a number ("Bnad 5", "Bande 6"): a band mistyped when the word is close
+# to "band". Grades such as "ST3" or "Foundation Year 1" are not.
+WORD_AND_NUMBER = re.compile(r"^([a-z]{2,6})\s*(\d)", re.IGNORECASE)
 
 READ_CHUNK_BYTES = 1 << 20
 
@@ -187,6 +191,9 @@ def normalise_band(text: str) -> str | None:
         band = match.group(1) + match.group(2).lower()
         return f"Band {band}" if band in VALID_BANDS else None
     if AFC_LIKE.match(cleaned):
+        return None
+    word = WORD_AND_NUMBER.match(cleaned)
+    if word is not None and SequenceMatcher(None, word.group(1).lower(), "band").ratio() >= 0.6:
         return None
     return cleaned
 
