@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         db.dispose()
-    print(format_report(report))
+    print(format_report(report, timezone=settings.timezone))
     return 0
 
 
@@ -105,7 +106,7 @@ def _group_row(group: GroupParticipation) -> list[str]:
     ]
 
 
-def format_report(report: ParticipationReport) -> str:
+def format_report(report: ParticipationReport, *, timezone: ZoneInfo) -> str:
     """Return the report as text: totals, one table per dimension, and the daily trend."""
     lines = [
         f"Participation: {report.title}",
@@ -118,7 +119,7 @@ def format_report(report: ParticipationReport) -> str:
         )
     else:
         headcount_note = (
-            f" (headcount as at {report.headcount_taken_at:%Y-%m-%d %H:%M} UTC)"
+            f" (headcount as at {report.headcount_taken_at.astimezone(timezone):%Y-%m-%d %H:%M %Z})"
             if report.headcount_taken_at is not None
             else " (headcount from today's staff list)"
         )
