@@ -115,6 +115,7 @@ def post_anyway(ctx: HandlerContext, *, body: dict[str, Any], respond: Respond) 
         held_id=_held_id(body),
         now=ctx.clock.now(),
         min_group_size=ctx.min_group_size,
+        anon_key=ctx.anon_key,
     )
     channel_id = submitted.idea.channel_id
     reply = publish_and_describe(ctx, submitted, channel_id=channel_id)

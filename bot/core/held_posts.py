@@ -154,6 +154,7 @@ def post_held_idea(
     held_id: int,
     now: datetime,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    anon_key: str | None = None,
 ) -> SubmittedIdea:
     """Store a held idea as its author chose to post it anyway, flagged for the managers.
 
@@ -183,6 +184,7 @@ def post_held_idea(
             topic_id=payload.get("topic_id"),
             now=now,
             min_group_size=min_group_size,
+            anon_key=anon_key,
         )
     except InvalidInput:
         hold_post(db, author, kind=draft.kind, payload=payload, findings=draft.findings, now=now)

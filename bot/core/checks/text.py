@@ -35,3 +35,18 @@ def _ascii_digit(character: str) -> str:
     if character.isascii() or not character.isdecimal():
         return character
     return str(unicodedata.decimal(character))
+
+
+# Bidi embeddings, overrides and isolates, the zero-width space and the byte
+# order mark. Joiners (U+200C, U+200D) are kept because emoji sequences and
+# some scripts need them.
+_UNSAFE_FOR_DISPLAY = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\ufeff]")
+
+
+def clean_user_text(text: str) -> str:
+    """Remove characters that change how the rest of a post is displayed.
+
+    A right-to-left override in an idea would show the following text
+    reversed, so a post could read differently from what was stored and checked.
+    """
+    return _UNSAFE_FOR_DISPLAY.sub("", text)
