@@ -151,6 +151,7 @@ def build_process(
             clock=clock,
             publisher=publisher,
             min_group_size=settings.staffvoice_min_group_size,
+            retention_days=settings.staffvoice_retention_days,
         )
     )
     scheduler = CampaignScheduler(db=db, clock=clock, timezone=settings.timezone)

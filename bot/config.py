@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.anonymity import MIN_KEY_LENGTH
 from bot.core.checks.concerns import load_concern_phrases, read_phrases_file
 from bot.core.checks.post_checks import PostChecks
+from bot.core.retention import MIN_RETENTION_DAYS
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # A Slack user id: U, or W for Enterprise Grid, then upper-case letters and digits,
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     staffvoice_anon_key: SecretStr | None = None
     # Who staff should contact about a concern, named when a post reads like one.
     staffvoice_speak_up_contact: str = ""
+    # Days after a campaign closes until its contributions are anonymised; None keeps them.
+    staffvoice_retention_days: int | None = None
     # A UTF-8 file of concern phrases, one a line, added to the built-in list.
     staffvoice_concern_phrases_file: str = ""
 
@@ -157,6 +160,21 @@ class Settings(BaseSettings):
                 read_phrases_file(Path(value))
             except ValueError as error:
                 raise ValueError(f"{error}; name a readable text file, one phrase a line") from None
+        return value
+
+    @field_validator("staffvoice_retention_days", mode="before")
+    @classmethod
+    def _check_retention_days(cls, value: object) -> object:
+        # .env.example ships the line empty; an empty value keeps contributions.
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError(f"expected a whole number of days, at least {MIN_RETENTION_DAYS}")
+        if value is not None and int(str(value)) < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"expected at least {MIN_RETENTION_DAYS} days, so that reports and follow-up "
+                "of a closed campaign can still name people"
+            )
         return value
 
     @field_validator("staffvoice_managers")

@@ -19,6 +19,8 @@ class JobRuntime:
     publisher: ChatPublisher
     # Groups with fewer people are reported only within "Other groups".
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    # Days after a campaign's close until its contributions are anonymised; None keeps them.
+    retention_days: int | None = None
 
 
 _runtime: JobRuntime | None = None

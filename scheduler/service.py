@@ -34,7 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import campaigns, digest, reminders
 from bot.core.clock import Clock
-from scheduler import boards, jobs
+from scheduler import boards, jobs, retention
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -180,6 +180,7 @@ class CampaignScheduler:
             ("delivery-retry", jobs.retry_deliveries, RETRY_SECONDS),
             ("idea-refresh", jobs.refresh_stale_idea_messages, STALE_REFRESH_SECONDS),
             ("event-cleanup", jobs.forget_old_events, EVENT_CLEANUP_SECONDS),
+            ("retention", retention.anonymise_expired_campaigns, retention.RETENTION_SECONDS),
         ]
         for job_id, func, seconds in periodic:
             self._scheduler.add_job(

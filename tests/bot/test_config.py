@@ -58,3 +58,18 @@ def test_anon_key_hidden_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert settings.anon_key == key
     assert key not in repr(settings)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", None), ("90", 90)])
+def test_retention_days_read(monkeypatch: pytest.MonkeyPatch, value: str, expected: object) -> None:
+    monkeypatch.setenv("STAFFVOICE_RETENTION_DAYS", value)
+
+    assert load_settings(_env_file=None).staffvoice_retention_days == expected
+
+
+@pytest.mark.parametrize("value", ["29", "ninety", "-30"])
+def test_retention_days_invalid(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("STAFFVOICE_RETENTION_DAYS", value)
+
+    with pytest.raises(ConfigError, match="STAFFVOICE_RETENTION_DAYS is invalid: expected"):
+        load_settings(_env_file=None)
