@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -13,7 +14,12 @@ from bot.core.checks.explain import PERSONAL_DATA_REASON, describe_findings, spe
 from bot.core.checks.findings import Finding
 from bot.core.errors import NotFound
 from bot.core.held_posts import (
+    COMMENT,
     IDEA,
+    HeldDraft,
+    find_comment_id,
+    find_held_draft,
+    flag_overridden,
     get_held_post,
     hold_post,
     post_held_idea,
@@ -189,3 +195,59 @@ def _held_id(body: dict[str, Any]) -> int:
     if not str(value).isdigit():
         raise NotFound("This button no longer refers to a draft. Send your idea again.")
     return int(value)
+
+
+def held_comment_error(findings: tuple[Finding, ...], *, contact: str | None) -> str:
+    """Return the form error for an anonymous comment the checks stopped, with its choices."""
+    personal = tuple(finding for finding in findings if finding.is_personal_data)
+    concerns = tuple(finding for finding in findings if not finding.is_personal_data)
+    parts = []
+    if personal:
+        parts.append(f"This contains {describe_findings(personal)}. {PERSONAL_DATA_REASON}")
+    if concerns:
+        parts.append(f"This reads like {describe_findings(concerns)}. {speak_up_guidance(contact)}")
+    parts.append(
+        "To post it anyway, press Post again without changes, and managers will see it "
+        "flagged. To withdraw it, close the form."
+    )
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class CommentCheck:
+    """The outcome of the checks on an anonymous comment from the form."""
+
+    # The form error to show, or None when the comment may be posted.
+    error: str | None = None
+    # The held draft the author sent again unchanged, so it is posted past the checks.
+    posted_anyway: HeldDraft | None = None
+
+
+def check_comment(ctx: HandlerContext, author: Person, *, idea_id: int, text: str) -> CommentCheck:
+    """Run the checks on an anonymous comment, holding it the first time they find something.
+
+    The form has no buttons, so sending the same text again posts it anyway;
+    closing the form withdraws it, and the draft expires.
+    """
+    findings = ctx.checks.scan(text)
+    if not findings:
+        return CommentCheck()
+    now = ctx.clock.now()
+    draft = {"idea_id": idea_id, "text": text}
+    previous = find_held_draft(ctx.db, author, kind=COMMENT, payload=draft, now=now)
+    if previous is None:
+        hold_post(ctx.db, author, kind=COMMENT, payload=draft, findings=findings, now=now)
+        return CommentCheck(error=held_comment_error(findings, contact=ctx.checks.speak_up_contact))
+    take_held_post(ctx.db, author, held_id=previous.id, now=now)
+    return CommentCheck(posted_anyway=previous)
+
+
+def flag_comment(ctx: HandlerContext, draft: HeldDraft, *, idea_id: int, message_id: str) -> None:
+    """Flag the comment posted from a held draft for the managers' moderation queue."""
+    comment_id = find_comment_id(ctx.db, idea_id=idea_id, message_id=message_id)
+    if comment_id is None:
+        logger.warning("Comment %s on idea %s posted anyway was not stored", message_id, idea_id)
+        return
+    flag_overridden(
+        ctx.db, item_kind=COMMENT, item_id=comment_id, findings=draft.findings, now=ctx.clock.now()
+    )

@@ -27,7 +27,7 @@ from bot.core.own_posts import (
     withdraw_idea,
 )
 from bot.core.records import Person
-from handlers import errors
+from handlers import errors, held_posts
 from handlers.blocks.own_posts import (
     WITHDRAWN_COMMENT_NOTICE,
     WITHDRAWN_IDEA_NOTICE,
@@ -147,6 +147,10 @@ def comment_submission(
     except InvalidInput as error:
         ack(response_action="errors", errors={OwnPostIds.COMMENT_BLOCK.value: error.user_message})
         return
+    check = held_posts.check_comment(ctx, _person(body), idea_id=target.idea_id, text=text)
+    if check.error is not None:
+        ack(response_action="errors", errors={OwnPostIds.COMMENT_BLOCK.value: check.error})
+        return
     ack()
     fallback, blocks = anonymous_comment_message(text)
     response = client.chat_postMessage(
@@ -162,6 +166,10 @@ def comment_submission(
         text=text,
         now=ctx.clock.now(),
     )
+    if check.posted_anyway is not None:
+        held_posts.flag_comment(
+            ctx, check.posted_anyway, idea_id=target.idea_id, message_id=message_id
+        )
 
 
 def direct_message(

@@ -134,3 +134,22 @@ def hide_reply_for_check(
         comment.hidden_by = CHECK_ACTOR
     session.flush()
     return comment, was_visible
+
+
+def list_held_posts(
+    session: Session, *, kind: str, platform: str, team_id: str, user_id: str, now: datetime
+) -> list[HeldPost]:
+    """Return one author's unexpired drafts of a kind, oldest first."""
+    return list(
+        session.scalars(
+            select(HeldPost)
+            .where(
+                HeldPost.kind == kind,
+                HeldPost.platform == platform,
+                HeldPost.team_id == team_id,
+                HeldPost.user_id == user_id,
+                HeldPost.expires_at > now,
+            )
+            .order_by(HeldPost.id)
+        )
+    )

@@ -25,6 +25,7 @@ from bot.core.ideas import submit_idea
 from bot.core.outbox import OutboundMessage, enqueue_in
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from bot.core.records import Person, SubmittedIdea
+from storage import comments as comment_store
 from storage import held_posts as held_store
 from storage import ideas as idea_store
 from storage import roles as role_store
@@ -274,3 +275,31 @@ def hide_thread_reply(
         len(managers),
     )
     return comment_id
+
+
+def find_held_draft(
+    db: Database, author: Person, *, kind: str, payload: dict[str, Any], now: datetime
+) -> HeldDraft | None:
+    """Return the author's unexpired draft of this kind with exactly this payload, or None.
+
+    A form that shows findings as a field error has no buttons, so sending the
+    same draft again is how its author chooses to post anyway.
+    """
+    with db.transaction() as session:
+        rows = held_store.list_held_posts(
+            session,
+            kind=kind,
+            platform=author.platform,
+            team_id=author.team_id,
+            user_id=author.user_id,
+            now=now,
+        )
+        drafts = [_draft_of(row) for row in rows]
+    return next((draft for draft in drafts if draft.payload == payload), None)
+
+
+def find_comment_id(db: Database, *, idea_id: int, message_id: str) -> int | None:
+    """Return the id of the comment stored for a thread message, or None."""
+    with db.transaction() as session:
+        comment = comment_store.get_comment(session, idea_id=idea_id, message_id=message_id)
+        return comment.id if comment is not None else None
