@@ -14,7 +14,15 @@ from bot.core import campaigns, roles
 from bot.core.errors import InvalidInput
 from bot.core.records import Person
 from bot.core.schedule import START_FORMAT, is_past_wall_time
-from handlers import announcements, errors, group_reminders, participation, replies, report_files
+from handlers import (
+    announcements,
+    errors,
+    group_reminders,
+    moderation,
+    participation,
+    replies,
+    report_files,
+)
 from handlers.blocks.announcement import created_confirmation
 from handlers.blocks.campaigns_modal import (
     FINAL_REMINDER_ACTION,
@@ -120,6 +128,9 @@ def campaign_command(
         )
         if report is not None:
             report_files.send_report_chart(client, respond, manager=manager, report=report)
+        return
+    if action == "moderate" and len(words) == 1:
+        moderation.show_queue(ctx, ack=ack, respond=respond, manager=manager)
         return
     if action == "export":
         report_files.campaign_export_command(

@@ -13,6 +13,7 @@ from handlers import (
     errors,
     group_reminders,
     ideas,
+    moderation,
     own_posts,
     statuses,
     votes,
@@ -33,4 +34,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     boards.register(app, ctx)
     statuses.register(app, ctx)
     channel_events.register(app, ctx)
+    moderation.register(app, ctx)
     errors.register(app)

@@ -147,6 +147,8 @@ CAMPAIGN_HELP = (
     "activity as files to your direct messages (XLSX unless you give csv). "
     "`/campaign remind ID` sends a direct message to the staff of chosen groups who have not "
     "taken part in an open campaign yet, after showing how many people it will reach. "
+    "`/campaign moderate` lists reported and flagged ideas and comments, oldest first, with "
+    "buttons to hide, restore or dismiss each and to message its author. "
     "These commands are for engagement managers."
 )
 

@@ -180,7 +180,7 @@ def report_item(
     cleaned = validate_reason(reason)
     signature = reporter_hash(reporter, anon_key=anon_key)
     with db.transaction() as session:
-        _load(session, ref)
+        load_row(session, ref)
         added = store.add_item(
             session,
             item_kind=ref.kind,
@@ -211,7 +211,7 @@ def moderation_queue(
         entries = []
         for ref, item_rows in list(grouped.items())[:limit]:
             try:
-                item = _moderated_item(session, ref)
+                item = item_in_session(session, ref)
             except NotFound:
                 logger.warning("Queue entry names %s, which does not exist", ref.subject)
                 continue
@@ -231,7 +231,7 @@ def moderation_queue(
 def get_item(db: Database, ref: ItemRef) -> ModeratedItem:
     """Return an idea or comment as moderation shows it, raising NotFound when there is none."""
     with db.transaction() as session:
-        return _moderated_item(session, ref)
+        return item_in_session(session, ref)
 
 
 def hide_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) -> ModerationResult:
@@ -243,7 +243,7 @@ def hide_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) -> 
     """
     roles.require_manager(db, manager, action="hide ideas or comments")
     with db.transaction() as session:
-        row = _load(session, ref)
+        row = load_row(session, ref)
         if isinstance(row, Idea):
             changed = store.set_idea_hidden(session, row.id, hidden_by=manager.user_id, now=now)
         else:
@@ -271,7 +271,7 @@ def hide_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) -> 
                 now=now,
             )
         session.expire_all()
-        item = _moderated_item(session, ref)
+        item = item_in_session(session, ref)
     logger.info(
         "%s hidden by %s (changed %s, %s entries)", ref.subject, manager.user_id, changed, resolved
     )
@@ -285,7 +285,7 @@ def restore_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) 
     """
     roles.require_manager(db, manager, action="restore hidden ideas or comments")
     with db.transaction() as session:
-        row = _load(session, ref)
+        row = load_row(session, ref)
         if isinstance(row, Idea):
             changed = store.clear_idea_hidden(session, row.id)
         else:
@@ -312,7 +312,7 @@ def restore_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) 
                 now=now,
             )
         session.expire_all()
-        item = _moderated_item(session, ref)
+        item = item_in_session(session, ref)
     logger.info("%s restored by %s (changed %s)", ref.subject, manager.user_id, changed)
     return ModerationResult(item=item, action=RESTORE, changed=changed, entry_count=resolved)
 
@@ -321,7 +321,7 @@ def dismiss_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) 
     """Close an item's open queue entries without acting on the item."""
     roles.require_manager(db, manager, action="dismiss reports")
     with db.transaction() as session:
-        _load(session, ref)
+        load_row(session, ref)
         resolved = store.resolve_items(
             session,
             item_kind=ref.kind,
@@ -340,7 +340,7 @@ def dismiss_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) 
                 detail={"entries": resolved},
                 now=now,
             )
-        item = _moderated_item(session, ref)
+        item = item_in_session(session, ref)
     logger.info("%s dismissed by %s (%s entries)", ref.subject, manager.user_id, resolved)
     return ModerationResult(item=item, action=DISMISS, changed=bool(resolved), entry_count=resolved)
 
@@ -353,7 +353,8 @@ def parse_ref(value: str) -> ItemRef:
     return ItemRef(kind, int(number))
 
 
-def _load(session: Session, ref: ItemRef) -> Idea | Comment:
+def load_row(session: Session, ref: ItemRef) -> Idea | Comment:
+    """Return the idea or comment row of a reference, raising NotFound when there is none."""
     row: Idea | Comment | None
     if ref.kind == IDEA:
         row = idea_store.get_idea(session, ref.item_id)
@@ -366,8 +367,9 @@ def _load(session: Session, ref: ItemRef) -> Idea | Comment:
     return row
 
 
-def _moderated_item(session: Session, ref: ItemRef) -> ModeratedItem:
-    row = _load(session, ref)
+def item_in_session(session: Session, ref: ItemRef) -> ModeratedItem:
+    """Return an idea or comment as moderation shows it, read in the caller's session."""
+    row = load_row(session, ref)
     if isinstance(row, Idea):
         return ModeratedItem(
             ref=ref,
