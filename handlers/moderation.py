@@ -149,7 +149,13 @@ def report_submission(
     ack()
     reporter = _person(body)
     moderation.report_item(
-        ctx.db, reporter, ref, reason=reason, now=ctx.clock.now(), anon_key=ctx.anon_key
+        ctx.db,
+        reporter,
+        ref,
+        reason=reason,
+        now=ctx.clock.now(),
+        anon_key=ctx.anon_key,
+        notifier=RENDERER,
     )
     client.chat_postMessage(channel=reporter.user_id, text=REPORT_THANKS)
 

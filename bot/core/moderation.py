@@ -12,16 +12,19 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.core import audit, roles
+from bot.core import audit, outbox, roles
 from bot.core.anonymity import author_hash
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.outbox import OutboundMessage
 from bot.core.records import Person
 from storage import comments as comment_store
 from storage import ideas as idea_store
 from storage import moderation as store
+from storage import roles as role_store
 from storage.database import Database
 from storage.models import Comment, Idea
 
@@ -108,6 +111,16 @@ class ModerationResult:
     entry_count: int
 
 
+class ReportNotifier(Protocol):
+    """Builds the direct message that tells a manager about a newly reported item."""
+
+    def report_notice(
+        self, item: ModeratedItem, *, recipient: str, dedupe_key: str
+    ) -> OutboundMessage:
+        """Build one manager's notice of a reported item, without the reporter or reason."""
+        ...
+
+
 def validate_reason(reason: str | None) -> str:
     """Return the report's reason stripped, raising InvalidInput when empty or too long."""
     cleaned = (reason or "").strip()
@@ -170,12 +183,17 @@ def report_item(
     reason: str | None,
     now: datetime,
     anon_key: str | None,
+    notifier: ReportNotifier | None = None,
 ) -> bool:
     """Add a report of an idea or comment to the queue; return False for a repeat.
 
     A repeat report by the same person of the same item is accepted and not
-    stored again. Raises InvalidInput for a missing or too long reason, and
-    NotFound for an unknown item.
+    stored again. When the report puts the item in the queue, with no other
+    open entry, each manager gets a direct message through notifier at once,
+    because a report may be about personal data or abuse that should not wait
+    for the next digest. Further reports of a queued item notify nobody.
+    Raises InvalidInput for a missing or too long reason, and NotFound for an
+    unknown item.
     """
     cleaned = validate_reason(reason)
     signature = reporter_hash(reporter, anon_key=anon_key)
@@ -190,6 +208,8 @@ def report_item(
             reporter_hash=signature,
             now=now,
         )
+        if added and notifier is not None:
+            _notify_managers(session, ref, platform=reporter.platform, notifier=notifier, now=now)
     if added:
         logger.info("Report of %s added to the moderation queue", ref.subject)
     return added
@@ -343,6 +363,25 @@ def dismiss_item(db: Database, manager: Person, ref: ItemRef, *, now: datetime) 
         item = item_in_session(session, ref)
     logger.info("%s dismissed by %s (%s entries)", ref.subject, manager.user_id, resolved)
     return ModerationResult(item=item, action=DISMISS, changed=bool(resolved), entry_count=resolved)
+
+
+def _notify_managers(
+    session: Session, ref: ItemRef, *, platform: str, notifier: ReportNotifier, now: datetime
+) -> None:
+    entries = store.list_items_of(session, item_kind=ref.kind, item_id=ref.item_id)
+    if sum(1 for entry in entries if entry.status == OPEN) != 1:
+        return
+    item = item_in_session(session, ref)
+    # The count of entries grows with every report, so an item reported again
+    # after a dismissal notifies the managers again.
+    dedupe_key = f"moderation-report:{ref.subject}:{len(entries)}"
+    messages = [
+        notifier.report_notice(
+            item, recipient=role.user_id, dedupe_key=f"{dedupe_key}:{role.user_id}"
+        )
+        for role in role_store.list_roles(session, platform=platform, role=roles.MANAGER)
+    ]
+    outbox.enqueue_in(session, messages, now=now)
 
 
 def parse_ref(value: str) -> ItemRef:

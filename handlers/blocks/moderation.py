@@ -246,7 +246,20 @@ def action_confirmation(result: ModerationResult) -> tuple[str, Blocks]:
 
 
 class SlackRelayRenderer:
-    """Builds the direct messages of relayed messages as Block Kit."""
+    """Builds the direct messages of reports and relayed messages as Block Kit."""
+
+    def report_notice(
+        self, item: ModeratedItem, *, recipient: str, dedupe_key: str
+    ) -> OutboundMessage:
+        """Build a manager's notice of a newly reported item, pointing to the queue."""
+        text = (
+            f"Staff reported {item.ref.kind} {item.ref.item_id} in {_where(item)}. "
+            "Send `/campaign moderate` to see the moderation queue."
+        )
+        blocks: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        return OutboundMessage(
+            platform=PLATFORM, recipient=recipient, text=text, dedupe_key=dedupe_key, blocks=blocks
+        )
 
     def relay_to_author(
         self, note: RelayNote, *, recipient: str, dedupe_key: str

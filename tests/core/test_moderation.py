@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.core import moderation
 from bot.core.campaigns import create_campaign, open_campaign
@@ -23,11 +24,13 @@ from bot.core.report import campaign_report
 from bot.core.roles import grant_role
 from bot.core.summary import campaign_summary
 from bot.core.votes import VoteChange, change_vote
+from handlers.blocks.moderation import SlackRelayRenderer
 from storage import comments as comment_store
 from storage import export as export_store
 from storage import ideas as idea_store
 from storage import moderation as moderation_store
 from storage.database import Database
+from storage.models import OutboxMessage
 
 LONDON = ZoneInfo("Europe/London")
 MANAGER = Person("slack", "T1", "UMANAGER")
@@ -98,6 +101,34 @@ def test_report_stored_once_per_person(db: Database, clock: ManualClock) -> None
     assert len(queue) == 1
     assert queue[0].report_count == 2
     assert queue[0].reasons == ("Names a patient", "Rude")
+
+
+def test_first_report_notifies_managers(sqlite_db: Database, clock: ManualClock) -> None:
+    _, idea_id, _, _ = seed(sqlite_db, clock)
+    ref = ItemRef("idea", idea_id)
+
+    def notify(reporter: str) -> None:
+        moderation.report_item(
+            sqlite_db,
+            person(reporter),
+            ref,
+            reason="Rude",
+            now=clock.now(),
+            anon_key=None,
+            notifier=SlackRelayRenderer(),
+        )
+
+    def recipients() -> list[str]:
+        with sqlite_db.transaction() as session:
+            return list(session.scalars(select(OutboxMessage.recipient)))
+
+    notify("U7")
+    notify("U8")
+    assert recipients() == [MANAGER.user_id]
+
+    moderation.dismiss_item(sqlite_db, MANAGER, ref, now=clock.now())
+    notify("U9")
+    assert recipients() == [MANAGER.user_id, MANAGER.user_id]
 
 
 def test_report_reason_checked(sqlite_db: Database, clock: ManualClock) -> None:
