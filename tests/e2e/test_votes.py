@@ -191,7 +191,9 @@ def test_vote_burst_throttled(bot: LocalBot, slack: SlackSender, campaign: Campa
 
     started, burst_end = _send_burst(bot, slack, ts)
 
-    assert burst_end - started < 1.0
+    # Votes are acknowledged without waiting for the 5-second message refresh; half that
+    # interval leaves room for a loaded machine and still fails if any vote waited for it.
+    assert burst_end - started < REFRESH_INTERVAL_SECONDS / 2
     wait_until(
         lambda: stored_votes(bot_db(bot), idea.id)[1] == BURST_SIZE,
         timeout=10,
