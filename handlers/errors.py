@@ -71,17 +71,20 @@ def register(app: App) -> None:
 def listener_error(error: Exception, *, body: dict[str, Any], client: WebClient) -> None:
     """Log a listener's error with the request's ids and tell the user what happened."""
     ids = request_ids(body)
+    # The user id stays out of the log: beside a request on an anonymous post it would
+    # say who wrote it. The reference in the reply lets the person point to the entry.
+    logged = {key: value for key, value in ids.items() if key != "user"}
     if isinstance(error, StaffvoiceError):
-        logger.warning("Request %s failed with %s", ids, error.code)
+        logger.warning("Request %s failed with %s", logged, error.code)
         text = error.user_message
     else:
         reference = uuid.uuid4().hex[:8]
-        logger.error("Request %s failed, reference %s", ids, reference, exc_info=error)
+        logger.error("Request %s failed, reference %s", logged, reference, exc_info=error)
         text = replies.apology(reference)
     try:
         _tell_user(body, ids, client=client, text=text)
     except (SlackApiError, OSError):
-        logger.exception("Could not tell the user about the failed request %s", ids)
+        logger.exception("Could not tell the user about the failed request %s", logged)
 
 
 def _tell_user(
