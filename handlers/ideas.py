@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.boards import board_in_channel
+from bot.core.checks.text import clean_user_text
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
 from bot.core.ideas import (
@@ -20,7 +21,7 @@ from bot.core.ideas import (
     validate_new_idea_topic,
 )
 from bot.core.records import Person, SubmittedIdea
-from handlers import errors, idea_topics, replies
+from handlers import errors, held_posts, idea_topics, replies
 from handlers.blocks.ideas import Blocks, idea_modal
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import IdeaIds, IdeaTopicIds
@@ -47,6 +48,7 @@ COMMAND_WORDS = {
 def register(app: App, ctx: HandlerContext) -> None:
     """Register the /idea command, the idea modal's submission and the topic menu."""
     idea_topics.register(app, ctx)
+    held_posts.register(app, ctx)
 
     @app.command("/idea")
     def handle_idea_command(
@@ -67,7 +69,7 @@ def idea_command(
     ctx: HandlerContext, *, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
     """Post the idea typed after /idea, open the idea modal, or show help."""
-    text = (command.get("text") or "").strip()
+    text = clean_user_text(command.get("text") or "").strip()
     if not text:
         ack()
         campaign = campaign_for_new_idea(
@@ -98,6 +100,11 @@ def idea_command(
         user_id=command["user_id"],
         display_name=ctx.names.get(command["user_id"], fallback=command.get("user_name")),
     )
+    draft = {"text": text, "anonymous": False, "channel_id": command.get("channel_id")}
+    held = held_posts.hold_idea_if_flagged(ctx, author, payload=draft)
+    if held is not None:
+        respond(text=held[0], blocks=held[1], response_type="ephemeral")
+        return
     submitted = submit_idea(
         ctx.db, author, text=text, channel_id=command.get("channel_id"), now=ctx.clock.now()
     )
@@ -115,8 +122,9 @@ def idea_submission(
 ) -> None:
     """Store and post an idea sent from the modal; invalid input is shown inline."""
     values = view["state"]["values"]
-    text = _input_value(values, IdeaIds.TEXT_BLOCK, IdeaIds.TEXT_ACTION) or ""
+    text = clean_user_text(_input_value(values, IdeaIds.TEXT_BLOCK, IdeaIds.TEXT_ACTION) or "")
     detail = _input_value(values, IdeaIds.DETAIL_BLOCK, IdeaIds.DETAIL_ACTION)
+    detail = clean_user_text(detail) if detail is not None else None
     selected = (
         values.get(IdeaIds.ANONYMOUS_BLOCK, {})
         .get(IdeaIds.ANONYMOUS_ACTION, {})
@@ -124,7 +132,7 @@ def idea_submission(
         or []
     )
     anonymous = any(option.get("value") == IdeaIds.ANONYMOUS_OPTION for option in selected)
-    channel_id = view.get("private_metadata") or None
+    channel_id, held_id = held_posts.read_modal_metadata(view.get("private_metadata"))
     topic_value = _selected_value(values, IdeaTopicIds.MODAL_BLOCK, IdeaTopicIds.MODAL_ACTION)
     topic_id = int(topic_value) if isinstance(topic_value, str) and topic_value.isdigit() else None
     if topic_value is not None and topic_id is None:
@@ -170,6 +178,20 @@ def idea_submission(
         user_id=user["id"],
         display_name=None if anonymous else ctx.names.get(user["id"], fallback=user.get("name")),
     )
+    draft = {
+        "text": text.strip(),
+        "detail": detail,
+        "anonymous": anonymous,
+        "channel_id": channel_id,
+        "topic_id": topic_id,
+    }
+    held = held_posts.hold_idea_if_flagged(ctx, author, payload=draft)
+    if held is not None:
+        held_posts.replace_held_draft(ctx, author, held_id=held_id)
+        _tell_privately(
+            client, user_id=user["id"], channel_id=channel_id, text=held[0], blocks=held[1]
+        )
+        return
     # A topic that stopped belonging to the campaign since the check above raises
     # InvalidInput here, after the acknowledgement; errors.reported tells the author.
     submitted = submit_idea(
@@ -183,6 +205,7 @@ def idea_submission(
         now=ctx.clock.now(),
         min_group_size=ctx.min_group_size,
     )
+    held_posts.replace_held_draft(ctx, author, held_id=held_id)
     reply, blocks = idea_topics.reply_with_topic_choice(
         submitted, publish_and_describe(ctx, submitted, channel_id=channel_id)
     )
