@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.anonymity import ANONYMITY_OFF_MESSAGE
 from bot.core.boards import board_in_channel
 from bot.core.checks.text import clean_user_text
 from bot.core.delivery import deliver_idea
@@ -30,6 +31,8 @@ from handlers.publisher import post_failure_hint
 logger = logging.getLogger(__name__)
 
 HELP_WORDS = {"help", "?"}
+# "/idea anon TEXT" posts TEXT anonymously.
+ANONYMOUS_WORDS = {"anon", "anonymous"}
 # Words that read as a command rather than an idea when they make up the whole
 # text, alone or with a number ("/idea delete 3"). Such text is not posted.
 COMMAND_WORDS = {
@@ -83,6 +86,13 @@ def idea_command(
     if text.lower() in HELP_WORDS:
         ack(text=replies.IDEA_HELP)
         return
+    anonymous = False
+    first, _, rest = text.partition(" ")
+    if first.lower() in ANONYMOUS_WORDS and rest.strip():
+        if ctx.anon_key is None:
+            ack(text=ANONYMITY_OFF_MESSAGE)
+            return
+        anonymous, text = True, rest.strip()
     command_word = _command_word(text)
     if command_word is not None:
         ack(text=replies.unknown_subcommand(command_word))
@@ -98,15 +108,24 @@ def idea_command(
         platform=PLATFORM,
         team_id=command["team_id"],
         user_id=command["user_id"],
-        display_name=ctx.names.get(command["user_id"], fallback=command.get("user_name")),
+        display_name=None
+        if anonymous
+        else ctx.names.get(command["user_id"], fallback=command.get("user_name")),
     )
-    draft = {"text": text, "anonymous": False, "channel_id": command.get("channel_id")}
+    draft = {"text": text, "anonymous": anonymous, "channel_id": command.get("channel_id")}
     held = held_posts.hold_idea_if_flagged(ctx, author, payload=draft)
     if held is not None:
         respond(text=held[0], blocks=held[1], response_type="ephemeral")
         return
     submitted = submit_idea(
-        ctx.db, author, text=text, channel_id=command.get("channel_id"), now=ctx.clock.now()
+        ctx.db,
+        author,
+        text=text,
+        anonymous=anonymous,
+        channel_id=command.get("channel_id"),
+        now=ctx.clock.now(),
+        min_group_size=ctx.min_group_size,
+        anon_key=ctx.anon_key,
     )
     reply, blocks = idea_topics.reply_with_topic_choice(
         submitted, publish_and_describe(ctx, submitted, channel_id=command.get("channel_id"))
@@ -132,6 +151,10 @@ def idea_submission(
         or []
     )
     anonymous = any(option.get("value") == IdeaIds.ANONYMOUS_OPTION for option in selected)
+    if anonymous and ctx.anon_key is None:
+        # A form opened before anonymous posting was turned off still has the box.
+        ack(response_action="errors", errors={IdeaIds.ANONYMOUS_BLOCK.value: ANONYMITY_OFF_MESSAGE})
+        return
     channel_id, held_id = held_posts.read_modal_metadata(view.get("private_metadata"))
     topic_value = _selected_value(values, IdeaTopicIds.MODAL_BLOCK, IdeaTopicIds.MODAL_ACTION)
     topic_id = int(topic_value) if isinstance(topic_value, str) and topic_value.isdigit() else None
@@ -204,6 +227,7 @@ def idea_submission(
         topic_id=topic_id,
         now=ctx.clock.now(),
         min_group_size=ctx.min_group_size,
+        anon_key=ctx.anon_key,
     )
     held_posts.replace_held_draft(ctx, author, held_id=held_id)
     reply, blocks = idea_topics.reply_with_topic_choice(
@@ -256,8 +280,8 @@ def _publish(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
 
 def _command_word(text: str) -> str | None:
     words = text.lower().split()
-    if words[0] in ("anon", "anonymous"):
-        # Posting "/idea anon ..." under the author's name would defeat its purpose.
+    if words[0] in ANONYMOUS_WORDS:
+        # "/idea anon" with nothing after it has no idea to post.
         return words[0]
     if words[0] not in COMMAND_WORDS or len(words) > 2:
         return None
