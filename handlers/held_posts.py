@@ -96,7 +96,11 @@ def edit_held_post(
     campaign = campaign_for_new_idea(
         ctx.db, platform=PLATFORM, channel_id=channel_id or None, now=ctx.clock.now()
     )
-    view = idea_modal(channel_id=channel_id, topics=campaign.topics if campaign else ())
+    view = idea_modal(
+        channel_id=channel_id,
+        topics=campaign.topics if campaign else (),
+        allow_anonymous=ctx.anon_key is not None,
+    )
     view = prefill_idea_modal(view, draft)
     view["private_metadata"] = json.dumps({"channel_id": channel_id, "held_id": draft.id})
     client.views_open(trigger_id=body["trigger_id"], view=view)

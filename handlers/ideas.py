@@ -79,7 +79,9 @@ def idea_command(
             ctx.db, platform=PLATFORM, channel_id=command.get("channel_id"), now=ctx.clock.now()
         )
         view = idea_modal(
-            channel_id=command["channel_id"], topics=campaign.topics if campaign else ()
+            channel_id=command["channel_id"],
+            topics=campaign.topics if campaign else (),
+            allow_anonymous=ctx.anon_key is not None,
         )
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return

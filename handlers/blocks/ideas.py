@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -208,9 +209,37 @@ def topic_choice_blocks(text: str, *, idea_id: int, topics: Sequence[TopicRecord
     return blocks
 
 
-def idea_modal(*, channel_id: str, topics: Sequence[TopicRecord] = ()) -> dict[str, Any]:
-    """Build the modal /idea opens when it is sent without text, with a topic menu if topics."""
+_ANONYMOUS_INPUT: dict[str, Any] = {
+    "type": "input",
+    "block_id": IdeaIds.ANONYMOUS_BLOCK,
+    "optional": True,
+    "label": {"type": "plain_text", "text": "Anonymity"},
+    "element": {
+        "type": "checkboxes",
+        "action_id": IdeaIds.ANONYMOUS_ACTION,
+        "options": [
+            {
+                "text": {"type": "plain_text", "text": "Post anonymously"},
+                "description": {
+                    "type": "plain_text",
+                    "text": "Your name is not shown or stored with the idea.",
+                },
+                "value": IdeaIds.ANONYMOUS_OPTION,
+            }
+        ],
+    },
+}
+
+
+def idea_modal(
+    *, channel_id: str, topics: Sequence[TopicRecord] = (), allow_anonymous: bool = True
+) -> dict[str, Any]:
+    """Build the modal /idea opens when it is sent without text, with a topic menu if topics.
+
+    The "post anonymously" box is left out when anonymous posting is off.
+    """
     topic_blocks = _topic_input(topics) if topics else []
+    anonymous_blocks = [copy.deepcopy(_ANONYMOUS_INPUT)] if allow_anonymous else []
     return {
         "type": "modal",
         "callback_id": IdeaIds.MODAL_CALLBACK,
@@ -243,25 +272,6 @@ def idea_modal(*, channel_id: str, topics: Sequence[TopicRecord] = ()) -> dict[s
                     "max_length": MAX_DETAIL_LENGTH,
                 },
             },
-            {
-                "type": "input",
-                "block_id": IdeaIds.ANONYMOUS_BLOCK,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Anonymity"},
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": IdeaIds.ANONYMOUS_ACTION,
-                    "options": [
-                        {
-                            "text": {"type": "plain_text", "text": "Post anonymously"},
-                            "description": {
-                                "type": "plain_text",
-                                "text": "Your name is not shown or stored with the idea.",
-                            },
-                            "value": IdeaIds.ANONYMOUS_OPTION,
-                        }
-                    ],
-                },
-            },
+            *anonymous_blocks,
         ],
     }

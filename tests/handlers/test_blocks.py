@@ -354,6 +354,13 @@ def test_idea_message_topic_line() -> None:
     assert "Topic: Safer &lt;handovers&gt;?" in _texts(blocks)
 
 
+def test_idea_modal_without_anonymity_has_no_box() -> None:
+    modal = idea_modal(channel_id="C0IDEAS", allow_anonymous=False)
+
+    block_ids = [block["block_id"] for block in modal["blocks"]]
+    assert block_ids == [IdeaIds.TEXT_BLOCK, IdeaIds.DETAIL_BLOCK]
+
+
 def test_idea_modal_topic_menu() -> None:
     long_question = "How " + "really " * 20 + "could we do better?"
     modal = idea_modal(channel_id="C0IDEAS", topics=_topics("Short one?", long_question))
