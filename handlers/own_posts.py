@@ -28,9 +28,9 @@ from bot.core.own_posts import (
 )
 from bot.core.records import Person
 from handlers import errors, held_posts
+from handlers.blocks.ideas import WITHDRAWN_IDEA_NOTICE
 from handlers.blocks.own_posts import (
     WITHDRAWN_COMMENT_NOTICE,
-    WITHDRAWN_IDEA_NOTICE,
     anonymous_comment_message,
     comment_modal,
     own_posts_message,
@@ -209,8 +209,8 @@ def withdraw(
         withdrawn = withdraw_comment(ctx.db, person, key=ctx.anon_key, comment_id=post_id, now=now)
         notice = WITHDRAWN_COMMENT_NOTICE
     if withdrawn is not None and withdrawn.channel_id and withdrawn.message_id:
-        # TODO: a later redraw of a withdrawn idea's message (vote refresh, campaign
-        # close) builds it from the row and loses this notice; IdeaRecord needs withdrawn_at.
+        # A later redraw (vote refresh, campaign close) builds the same notice from the
+        # idea's withdrawn_at, so it stays.
         fallback, blocks = withdrawn_message(notice)
         client.chat_update(
             channel=withdrawn.channel_id, ts=withdrawn.message_id, text=fallback, blocks=blocks

@@ -64,6 +64,7 @@ def idea_record(
         created_at=idea.created_at,
         source=idea.source,
         hidden=idea.hidden_at is not None,
+        withdrawn=idea.withdrawn_at is not None,
     )
 
 

@@ -74,6 +74,8 @@ class IdeaRecord:
     source: str = "chat"
     # True while a moderator has it hidden: its message shows only a notice.
     hidden: bool = False
+    # True once its author withdrew it: its message shows only a notice, for good.
+    withdrawn: bool = False
 
     @property
     def voting_closed(self) -> bool:

@@ -25,6 +25,7 @@ def vote_label(count: int) -> str:
 
 # The whole message of an idea a moderator hid: no text, no author and no Vote button.
 HIDDEN_IDEA_NOTICE = "This idea was hidden by a moderator."
+WITHDRAWN_IDEA_NOTICE = "This idea was withdrawn by its author."
 
 # The source shown after "from" on an idea entered from a paper form or an email.
 SOURCE_LABELS = {"paper": "a paper form", "email": "an email"}
@@ -45,13 +46,16 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
     With closed, the message shows the final count in place of the Vote button.
     While open, an idea of a campaign that hides counts shows no count at all.
     A board idea also shows its lead's answer, when it has one, and the status menu.
-    A hidden idea shows only a notice, so every redraw keeps it hidden.
+    A withdrawn or hidden idea shows only a notice, so every redraw keeps it so.
     """
-    if idea.hidden:
-        return HIDDEN_IDEA_NOTICE, [
+    notice = (
+        WITHDRAWN_IDEA_NOTICE if idea.withdrawn else HIDDEN_IDEA_NOTICE if idea.hidden else None
+    )
+    if notice is not None:
+        return notice, [
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"_{HIDDEN_IDEA_NOTICE}_"}],
+                "elements": [{"type": "mrkdwn", "text": f"_{notice}_"}],
             }
         ]
     counts_hidden = idea.hide_counts and not closed

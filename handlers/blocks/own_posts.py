@@ -15,7 +15,6 @@ Blocks = list[dict[str, Any]]
 MAX_LISTED_POSTS = 45
 ANONYMOUS_COMMENT_LABEL = "Anonymous"
 WITHDRAWN_COMMENT_NOTICE = "This comment was withdrawn by its author."
-WITHDRAWN_IDEA_NOTICE = "This idea was withdrawn by its author."
 
 
 def comment_modal(*, idea_id: int) -> dict[str, Any]:

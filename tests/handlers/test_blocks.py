@@ -18,6 +18,7 @@ from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, Ranked
 from bot.core.statuses import MAX_REPLY_LENGTH, StatusChange
 from handlers.blocks.campaigns import launch_message, summary_message, totals_line
 from handlers.blocks.ideas import (
+    WITHDRAWN_IDEA_NOTICE,
     author_label,
     idea_message,
     idea_modal,
@@ -569,3 +570,11 @@ def test_status_saved_reply_only() -> None:
     assert removed.startswith("The reply to idea 7 is removed")
     assert "still marked Planned" in removed
     assert "Nobody is notified about a removed reply" in removed
+
+
+def test_withdrawn_idea_redraws_as_its_notice() -> None:
+    # A vote refresh or the close redraws from the row, and must not bring the text back.
+    text, blocks = idea_message(_idea(withdrawn=True, text="Secret plan"), vote_count=3)
+    assert text == WITHDRAWN_IDEA_NOTICE
+    assert "Secret plan" not in str(blocks)
+    assert "Vote" not in str(blocks)
