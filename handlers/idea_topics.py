@@ -52,15 +52,18 @@ def needs_topic_choice(submitted: SubmittedIdea) -> bool:
     )
 
 
-def reply_with_topic_choice(submitted: SubmittedIdea, text: str) -> tuple[str, Blocks | None]:
+def reply_with_topic_choice(
+    submitted: SubmittedIdea, text: str, *, anonymity_on: bool = False
+) -> tuple[str, Blocks | None]:
     """Return the author's private reply (text, blocks): with a topic menu when one is needed.
 
-    blocks is None when the reply is the text alone.
+    blocks is None when the reply is the text alone. An anonymous idea gets the
+    menu only with anonymity_on, when its author is known again by keyed hash.
     """
     if not needs_topic_choice(submitted):
         return text, None
     assert submitted.campaign is not None
-    if submitted.idea.anonymous:
+    if submitted.idea.anonymous and not anonymity_on:
         note = (
             f"{text}\n\nThe campaign asks which topic each idea answers, but this idea is "
             "anonymous, so the bot has no record of who wrote it and cannot let you choose "
@@ -87,7 +90,12 @@ def topic_choice(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond
     team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
     chooser = Person(platform=PLATFORM, team_id=team_id, user_id=user["id"])
     idea = choose_idea_topic(
-        ctx.db, chooser, idea_id=int(idea_part), topic_id=int(topic_part), now=ctx.clock.now()
+        ctx.db,
+        chooser,
+        idea_id=int(idea_part),
+        topic_id=int(topic_part),
+        now=ctx.clock.now(),
+        anon_key=ctx.anon_key,
     )
     ctx.publisher.redraw_idea(idea.id)
     respond(

@@ -130,7 +130,9 @@ def idea_command(
         anon_key=ctx.anon_key,
     )
     reply, blocks = idea_topics.reply_with_topic_choice(
-        submitted, publish_and_describe(ctx, submitted, channel_id=command.get("channel_id"))
+        submitted,
+        publish_and_describe(ctx, submitted, channel_id=command.get("channel_id")),
+        anonymity_on=ctx.anon_key is not None,
     )
     if blocks is None:
         respond(text=reply, response_type="ephemeral")
@@ -233,7 +235,9 @@ def idea_submission(
     )
     held_posts.replace_held_draft(ctx, author, held_id=held_id)
     reply, blocks = idea_topics.reply_with_topic_choice(
-        submitted, publish_and_describe(ctx, submitted, channel_id=channel_id)
+        submitted,
+        publish_and_describe(ctx, submitted, channel_id=channel_id),
+        anonymity_on=ctx.anon_key is not None,
     )
     _tell_privately(client, user_id=user["id"], channel_id=channel_id, text=reply, blocks=blocks)
 

@@ -353,8 +353,8 @@ def test_command_one_topic_assigned(bot: LocalBot, slack: SlackSender) -> None:
     assert f"Topic: {QUESTIONS[0]}" in texts
 
 
-def test_stale_anonymous_modal_unassigned(bot: LocalBot, slack: SlackSender) -> None:
-    open_topic_campaign(bot, QUESTIONS)
+def test_stale_anonymous_modal_author_chooses_later(bot: LocalBot, slack: SlackSender) -> None:
+    campaign = open_topic_campaign(bot, QUESTIONS)
 
     # A form opened before the campaign had topics carries no topic block.
     answer = submit_with_topic(
@@ -368,8 +368,20 @@ def test_stale_anonymous_modal_unassigned(bot: LocalBot, slack: SlackSender) -> 
     [ephemeral] = wait_until(
         lambda: bot.standin.calls("chat.postEphemeral"), what="the private reply"
     )
-    assert "not assigned to a topic" in ephemeral.params["text"]
-    assert topic_menu(ephemeral.params.get("blocks") or [], IdeaTopicIds.CHOICE_ACTION) is None
+    # The keyed hash knows the author again, so the anonymous author gets the menu too.
+    assert topic_menu(ephemeral.params.get("blocks") or [], IdeaTopicIds.CHOICE_ACTION)
+    value = f"{idea.id}:{campaign.topics[1].id}"
+
+    refused = choose_topic(slack, user="U0BOB", value=value)
+    [refusal] = wait_until(lambda: slack.response_texts(refused.response_token), what="refusal")
+    assert refusal.startswith(f"Only the person who posted idea {idea.id}")
+
+    choose_topic(slack, user="U0ALICE", value=value)
+    wait_until(
+        lambda: idea_row(bot_db(bot), idea.id).topic_id == campaign.topics[1].id,
+        what="the anonymous author's topic",
+    )
+    assert idea_row(bot_db(bot), idea.id).author_id is None
 
 
 def test_unassigned_idea_in_report(
