@@ -27,6 +27,7 @@ from handlers.blocks.moderation import (
     reply_modal,
     report_modal,
 )
+from handlers.blocks.own_posts import anonymous_comment_message, hidden_comment_message
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import ModerationIds
 from handlers.members import WorkspaceMembers
@@ -62,7 +63,7 @@ def register(app: App, ctx: HandlerContext) -> None:
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         with errors.reported(ack=ack, body=body, client=client):
-            moderation_action(ctx, ack=ack, body=body, respond=respond)
+            moderation_action(ctx, ack=ack, body=body, respond=respond, client=client)
 
     @app.action(ModerationIds.MESSAGE_AUTHOR_ACTION.value)
     def handle_message_author_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -177,7 +178,7 @@ def _link(ctx: HandlerContext, item: ModeratedItem) -> str | None:
 
 
 def moderation_action(
-    ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond: Respond
+    ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
     """Hide, restore or dismiss the item of a pressed button, redraw an idea and confirm."""
     ack()
@@ -193,10 +194,25 @@ def moderation_action(
         result = moderation.dismiss_item(ctx.db, manager, ref, now=now)
     if result.changed and result.action != "dismiss" and ref.kind == moderation.IDEA:
         ctx.publisher.redraw_idea(ref.item_id)
-    # TODO: an anonymous comment's thread reply is the bot's own message, so it could show
-    # the hidden notice too. It is left as it is, like a person's own reply.
+    elif result.changed and result.action != "dismiss" and result.item.anonymous:
+        _redraw_anonymous_comment(client, result.item)
     text, blocks = action_confirmation(result)
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+def _redraw_anonymous_comment(client: WebClient, item: ModeratedItem) -> None:
+    """Show a hidden notice in place of an anonymous comment, or its text once restored.
+
+    The bot posted an anonymous comment's thread reply itself, so unlike a
+    person's own reply it can change it.
+    """
+    if item.channel_id is None or item.message_id is None or item.deleted:
+        return
+    if item.hidden:
+        fallback, blocks = hidden_comment_message()
+    else:
+        fallback, blocks = anonymous_comment_message(item.text)
+    client.chat_update(channel=item.channel_id, ts=item.message_id, text=fallback, blocks=blocks)
 
 
 def message_author_submission(

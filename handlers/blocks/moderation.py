@@ -228,6 +228,12 @@ def action_confirmation(result: ModerationResult) -> tuple[str, Blocks]:
                 f"{name} is hidden: its message now says it was hidden by a moderator, and it "
                 "is left out of counts, digests, reports and exports."
             )
+        elif item.anonymous:
+            text = (
+                f"{name} is hidden: its thread reply, which the bot posted for its anonymous "
+                "author, now says it was hidden by a moderator, and it is left out of counts, "
+                "digests, reports and exports."
+            )
         else:
             text = f"{name} is hidden from counts, digests, reports and exports. {COMMENT_STAYS}"
     elif result.action == "restore":

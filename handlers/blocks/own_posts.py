@@ -15,6 +15,7 @@ Blocks = list[dict[str, Any]]
 MAX_LISTED_POSTS = 45
 ANONYMOUS_COMMENT_LABEL = "Anonymous"
 WITHDRAWN_COMMENT_NOTICE = "This comment was withdrawn by its author."
+HIDDEN_COMMENT_NOTICE = "This comment was hidden by a moderator."
 
 
 def comment_modal(*, idea_id: int) -> dict[str, Any]:
@@ -59,6 +60,11 @@ def anonymous_comment_message(text: str) -> tuple[str, Blocks]:
     return f"{ANONYMOUS_COMMENT_LABEL}: {text}", [
         {"type": "section", "text": {"type": "mrkdwn", "text": body, "verbatim": True}}
     ]
+
+
+def hidden_comment_message() -> tuple[str, Blocks]:
+    """Build the thread message that replaces an anonymous comment a moderator hid."""
+    return withdrawn_message(HIDDEN_COMMENT_NOTICE)
 
 
 def withdrawn_message(notice: str) -> tuple[str, Blocks]:

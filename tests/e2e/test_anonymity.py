@@ -74,7 +74,7 @@ def _found(bot: LocalBot, campaign: CampaignRecord, caplog: Any, tmp_path: Path)
     }
 
 
-def _comment_anonymously(slack: SlackSender, *, user: str, idea_message: str, idea_id: int) -> None:
+def comment_anonymously(slack: SlackSender, *, user: str, idea_message: str, idea_id: int) -> None:
     shortcut = {
         "type": "message_action",
         "callback_id": OwnPostIds.COMMENT_SHORTCUT.value,
@@ -132,7 +132,7 @@ def test_anonymous_posts_leave_no_trace(
     assert idea.anonymous
     assert idea.text == "Quiet room on every ward"
     assert idea.message_id is not None
-    _comment_anonymously(slack, user=SECRET_ID, idea_message=idea.message_id, idea_id=idea.id)
+    comment_anonymously(slack, user=SECRET_ID, idea_message=idea.message_id, idea_id=idea.id)
     comment = wait_until(
         lambda: next(iter(comment_rows(bot_db(bot))), None), what="the anonymous comment"
     )

@@ -14,17 +14,20 @@ from bot.simulate.local_bot import LocalBot
 from bot.simulate.slack_standin import APP_ID, BOT_ID, TEAM_ID, channel_name
 from handlers.blocks.ideas import HIDDEN_IDEA_NOTICE
 from handlers.blocks.moderation import NOT_REPORTABLE, REPORT_THANKS
+from handlers.blocks.own_posts import HIDDEN_COMMENT_NOTICE
 from handlers.ids import ModerationIds
 from tests.e2e.support import (
     CAMPAIGN_CHANNEL,
     FORM_CONTENT_TYPE,
     SlackSender,
     bot_db,
+    comment_rows,
     idea_row,
     load_payload,
     post_idea,
     wait_until,
 )
+from tests.e2e.test_anonymity import comment_anonymously
 
 MANAGER_ID = "U0ALICE"
 REPORTER_ID = "U0TOM"
@@ -176,3 +179,38 @@ def test_report_then_hide(bot: LocalBot, slack: SlackSender, campaign: CampaignR
     assert ModerationIds.HIDE_ACTION not in str(updates[-1].params)
     assert "idea-vote" not in str(updates[-1].params["blocks"])
     assert idea_row(bot_db(bot), idea.id).hidden_at is not None
+
+
+def test_hidden_anonymous_comment_shows_notice(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    assert bot.process is not None
+    roles.grant_role(
+        bot_db(bot),
+        platform="slack",
+        user_id=MANAGER_ID,
+        role="manager",
+        granted_by="cli",
+        now=bot.process.clock.now(),
+    )
+    idea = post_idea(slack, "Rename the Tuesday huddle", user="U0BOB")
+    assert idea.message_id is not None
+    comment_anonymously(slack, user="U0CAROL", idea_message=idea.message_id, idea_id=idea.id)
+    [comment] = wait_until(lambda: comment_rows(bot_db(bot)), what="the anonymous comment")
+
+    def comment_updates(text: str) -> list[Any]:
+        return [
+            call
+            for call in bot.standin.calls("chat.update")
+            if call.params.get("ts") == comment.message_id and text in call.params.get("text", "")
+        ]
+
+    # The bot posted the reply itself, so hiding it replaces its text in the thread.
+    _press(
+        slack, action_id=ModerationIds.HIDE_ACTION, value=f"comment:{comment.id}", message_ts="1"
+    )
+    wait_until(lambda: comment_updates(HIDDEN_COMMENT_NOTICE), what="the hidden notice")
+    _press(
+        slack, action_id=ModerationIds.RESTORE_ACTION, value=f"comment:{comment.id}", message_ts="1"
+    )
+    wait_until(lambda: comment_updates("Agreed, and weekends too"), what="the restored text")
