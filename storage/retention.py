@@ -90,7 +90,9 @@ def anonymise_campaign(session: Session, campaign_id: int) -> dict[str, int]:
                     Idea.team_id == team_id,
                     Idea.author_id == user_id,
                 )
-                .values(author_id=pseudonym, author_name=REMOVED_AUTHOR_NAME)
+                # An unknown shown count makes a running bot redraw the message without
+                # the name.
+                .values(author_id=pseudonym, author_name=REMOVED_AUTHOR_NAME, shown_vote_count=None)
             )
         )
         counts["comments"] += _count(

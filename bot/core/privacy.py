@@ -154,6 +154,9 @@ def _erase(
     ideas = privacy_store.named_ideas(session, platform=platform, user_id=user_id)
     for idea in ideas:
         idea.author_name = ERASED_AUTHOR_NAME
+        # A running bot redraws ideas whose shown count is unknown, and so the message
+        # loses the name too.
+        idea.shown_vote_count = None
     staff = privacy_store.staff_rows(session, platform=platform, user_id=user_id, email=email)
     for row in staff:
         # The row stays so that headcounts counted from the staff list hold; it is

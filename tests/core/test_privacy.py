@@ -6,6 +6,8 @@ import pytest
 
 from bot.core import audit, privacy
 from bot.core.clock import ManualClock
+from bot.core.display import stale_idea_ids
+from bot.core.ideas import record_idea_message
 from bot.core.participation_report import participation_report
 from bot.core.summary import campaign_summary
 from storage.database import Database
@@ -40,6 +42,8 @@ def test_export_named_not_anonymous(db: Database, clock: ManualClock) -> None:
 @pytest.mark.database
 def test_erase_keeps_counts(db: Database, clock: ManualClock) -> None:
     campaign_id, named_id, _ = seed_closed_campaign(db, clock)
+    record_idea_message(db, named_id, message_id="100.1", vote_count=2)
+    assert named_id not in stale_idea_ids(db, now=clock.now())
     export_ann(db, clock)
     before_summary = campaign_summary(db, campaign_id)
     before_report = participation_report(
@@ -70,6 +74,8 @@ def test_erase_keeps_counts(db: Database, clock: ManualClock) -> None:
         idea = session.get(Idea, named_id)
         assert idea is not None
         assert (idea.author_name, idea.text) == ("Former member of staff", "Ann's named idea")
+    # The running bot redraws it, so the posted message loses the name too.
+    assert named_id in stale_idea_ids(db, now=clock.now())
     actions = [(row.action, row.subject) for row in audit.list_audit(db)]
     assert actions == [
         ("privacy_erase", audit.erased_label(ANN.user_id)),
