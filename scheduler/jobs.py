@@ -16,6 +16,7 @@ from bot.core import (
     digest,
     display,
     events,
+    held_posts,
     interest,
     ports,
     reminders,
@@ -144,6 +145,18 @@ def forget_old_events() -> None:
     removed = events.forget_old_events(context.db, now=context.clock.now())
     if removed:
         logger.info("Forgot %s processed event ids", removed)
+
+
+def remove_expired_drafts() -> None:
+    """Delete drafts held back by a check that their authors left undecided past expiry.
+
+    A held draft may hold personal data, so it is not kept waiting for the next
+    draft to be held.
+    """
+    context = runtime.current()
+    removed = held_posts.remove_expired_held_posts(context.db, now=context.clock.now())
+    if removed:
+        logger.info("Removed %s expired held drafts", removed)
 
 
 def _campaign_notifier(publisher: ChatPublisher) -> ports.CampaignNotifier:

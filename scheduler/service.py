@@ -43,6 +43,8 @@ SYNC_SECONDS = 30
 RETRY_SECONDS = 30
 STALE_REFRESH_SECONDS = 60
 EVENT_CLEANUP_SECONDS = 3600
+# Held drafts expire after a day; this removes each within 15 minutes of its expiry.
+HELD_DRAFT_CLEANUP_SECONDS = 900
 # A job whose time moved by less than this is left as it is.
 SAME_TIME_TOLERANCE = timedelta(seconds=1)
 
@@ -180,6 +182,7 @@ class CampaignScheduler:
             ("delivery-retry", jobs.retry_deliveries, RETRY_SECONDS),
             ("idea-refresh", jobs.refresh_stale_idea_messages, STALE_REFRESH_SECONDS),
             ("event-cleanup", jobs.forget_old_events, EVENT_CLEANUP_SECONDS),
+            ("held-draft-cleanup", jobs.remove_expired_drafts, HELD_DRAFT_CLEANUP_SECONDS),
             ("retention", retention.anonymise_expired_campaigns, retention.RETENTION_SECONDS),
         ]
         for job_id, func, seconds in periodic:

@@ -19,6 +19,7 @@ from bot.core.held_posts import (
     hide_thread_reply,
     hold_post,
     post_held_idea,
+    remove_expired_held_posts,
     take_held_post,
 )
 from bot.core.ideas import submit_idea
@@ -78,6 +79,16 @@ def test_held_draft_expires(db: Database, clock: ManualClock) -> None:
 
     # Holding a new draft deleted the expired one.
     assert count(db, HeldPost) == 1
+
+
+def test_expired_drafts_removed_without_a_new_one(db: Database, clock: ManualClock) -> None:
+    hold_post(db, ANN, kind=IDEA, payload={}, findings=FINDINGS, now=clock.now())
+    assert remove_expired_held_posts(db, now=clock.now()) == 0
+    clock.advance(timedelta(hours=24))
+
+    # The scheduler's cleanup job calls this, so no draft outlives its day.
+    assert remove_expired_held_posts(db, now=clock.now()) == 1
+    assert count(db, HeldPost) == 0
 
 
 def test_post_anyway_flags_idea(db: Database, clock: ManualClock, campaign_channel: str) -> None:
