@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.core.checks.findings import Finding, findings_from_json, findings_to_json
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.events import claim_event
@@ -159,11 +161,13 @@ def post_held_idea(
 ) -> SubmittedIdea:
     """Store a held idea as its author chose to post it anyway, flagged for the managers.
 
-    The draft is removed first, so a second press finds it gone. When the idea
-    cannot be stored, for example because its topic no longer belongs to the
-    campaign, the draft is held again under a new id and InvalidInput is raised.
+    Removing the draft, storing the idea and flagging it for the managers are
+    one transaction: a second press finds the draft gone and stores nothing,
+    and a failure leaves the draft held. An idea that cannot be stored, for
+    example because its topic no longer belongs to the campaign, raises
+    InvalidInput and the draft stays held.
     """
-    draft = take_held_post(db, author, held_id=held_id, now=now)
+    draft = get_held_post(db, author, held_id=held_id, now=now)
     if draft.kind != IDEA:
         raise InvalidInput("This draft is not an idea, so it cannot be posted as one.")
     payload = draft.payload
@@ -174,25 +178,26 @@ def post_held_idea(
         user_id=author.user_id,
         display_name=None if anonymous else author.display_name,
     )
-    try:
-        submitted = submit_idea(
-            db,
-            poster,
-            text=str(payload.get("text") or ""),
-            detail=payload.get("detail"),
-            anonymous=anonymous,
-            channel_id=payload.get("channel_id"),
-            topic_id=payload.get("topic_id"),
-            now=now,
-            min_group_size=min_group_size,
-            anon_key=anon_key,
-        )
-    except InvalidInput:
-        hold_post(db, author, kind=draft.kind, payload=payload, findings=draft.findings, now=now)
-        raise
-    # NOTE: the idea and its flag are two transactions because submit_idea owns
-    # its own; a crash between them leaves the idea stored but not flagged.
-    flag_overridden(db, item_kind=IDEA, item_id=submitted.idea.id, findings=draft.findings, now=now)
+
+    def release_and_flag(session: Session, idea_id: int) -> None:
+        if not held_store.remove_held_post(session, held_id):
+            raise NotFound(ALREADY_DECIDED)
+        _flag_in(session, item_kind=IDEA, item_id=idea_id, findings=draft.findings, now=now)
+
+    submitted = submit_idea(
+        db,
+        poster,
+        text=str(payload.get("text") or ""),
+        detail=payload.get("detail"),
+        anonymous=anonymous,
+        channel_id=payload.get("channel_id"),
+        topic_id=payload.get("topic_id"),
+        now=now,
+        min_group_size=min_group_size,
+        anon_key=anon_key,
+        also=release_and_flag,
+    )
+    logger.info("Posted held draft %s as idea %s, flagged", held_id, submitted.idea.id)
     return submitted
 
 
@@ -200,15 +205,26 @@ def flag_overridden(
     db: Database, *, item_kind: str, item_id: int, findings: Sequence[Finding], now: datetime
 ) -> None:
     """Mark an idea or comment as posted past the checks and queue it for the managers."""
-    sources = override_sources(findings)
     with db.transaction() as session:
-        held_store.set_checks_overridden(
-            session, item_kind=item_kind, item_id=item_id, checks=",".join(sources)
+        _flag_in(session, item_kind=item_kind, item_id=item_id, findings=findings, now=now)
+
+
+def _flag_in(
+    session: Session,
+    *,
+    item_kind: str,
+    item_id: int,
+    findings: Sequence[Finding],
+    now: datetime,
+) -> None:
+    sources = override_sources(findings)
+    held_store.set_checks_overridden(
+        session, item_kind=item_kind, item_id=item_id, checks=",".join(sources)
+    )
+    for source in sources:
+        held_store.add_check_flag(
+            session, item_kind=item_kind, item_id=item_id, source=source, now=now
         )
-        for source in sources:
-            held_store.add_check_flag(
-                session, item_kind=item_kind, item_id=item_id, source=source, now=now
-            )
     logger.info("Flagged %s %s for moderation: %s", item_kind, item_id, ",".join(sources))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -189,6 +190,7 @@ def submit_idea(
     now: datetime,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     anon_key: str | None = None,
+    also: Callable[[Session, int], None] | None = None,
 ) -> SubmittedIdea:
     """Store an idea in an open campaign, on the channel's open board, or in the standing list.
 
@@ -201,7 +203,9 @@ def submit_idea(
     snapshots a named author's groups, or counts an anonymous idea by groups
     of at least min_group_size people. An anonymous idea stores the author's
     hash under anon_key, so its author can manage it; the chat adapters post
-    anonymously only when there is a key.
+    anonymously only when there is a key. also, when given, runs with the
+    session and the new idea's id before the commit, so its changes and the
+    idea are stored together or not at all.
     """
     text, detail = validate_idea_text(text, detail=detail)
     with db.transaction() as session:
@@ -241,6 +245,8 @@ def submit_idea(
             record_anonymous_idea(session, author, min_group_size=min_group_size, **destination)
         else:
             record_contribution(session, author, now=now, **destination)
+        if also is not None:
+            also(session, idea.id)
         result = SubmittedIdea(
             idea=idea_record(idea, campaign, topic, board),
             campaign=campaign_record(campaign) if campaign else None,

@@ -12,7 +12,7 @@ from bot.core.campaigns import create_campaign, open_campaign
 from bot.core.checks.findings import NHS_NUMBER, WHISTLEBLOWING, Finding
 from bot.core.checks.post_checks import PostChecks
 from bot.core.clock import ManualClock
-from bot.core.errors import NotFound, PermissionDenied
+from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.held_posts import (
     IDEA,
     get_held_post,
@@ -109,6 +109,21 @@ def test_post_anyway_flags_idea(db: Database, clock: ManualClock, campaign_chann
     with pytest.raises(NotFound):
         post_held_idea(db, ANN, held_id=draft.id, now=clock.now())
     assert count(db, Idea) == 1
+
+
+def test_post_anyway_that_fails_keeps_the_draft(
+    db: Database, clock: ManualClock, campaign_channel: str
+) -> None:
+    # A topic of no campaign: storing the idea fails after the draft was looked up.
+    payload = {"text": "Call 07700 900123", "channel_id": campaign_channel, "topic_id": 999}
+    draft = hold_post(db, ANN, kind=IDEA, payload=payload, findings=FINDINGS, now=clock.now())
+
+    with pytest.raises(InvalidInput):
+        post_held_idea(db, ANN, held_id=draft.id, now=clock.now())
+
+    # Nothing half-stored: no idea, no flag, and the same draft with the same buttons.
+    assert (count(db, Idea), count(db, ModerationItem)) == (0, 0)
+    assert get_held_post(db, ANN, held_id=draft.id, now=clock.now()).payload == payload
 
 
 def test_thread_reply_hidden_and_reported(
