@@ -171,12 +171,29 @@ def claim_batch(
     )
 
 
+# A message whose dedupe key starts with this loses its recipient and content once it is
+# sent or given up, such as a manager's question to the unnamed author of an anonymous post.
+FORGET_PREFIX = "forget:"
+FORGOTTEN = ""
+
+
+def _forgotten(column: Any) -> Any:
+    """Return column, or FORGOTTEN for a message that must not keep who received it."""
+    return case((OutboxMessage.dedupe_key.startswith(FORGET_PREFIX), FORGOTTEN), else_=column)
+
+
 def mark_sent(session: Session, outbox_id: int, *, now: datetime, message_id: str) -> bool:
     """Record a message as sent unless it was recorded before; return whether this call did."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=now, message_id=message_id, claimed_at=None)
+        .values(
+            sent_at=now,
+            message_id=_forgotten(message_id),
+            claimed_at=None,
+            recipient=_forgotten(OutboxMessage.recipient),
+            payload=_forgotten(OutboxMessage.payload),
+        )
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -202,6 +219,8 @@ def mark_failed_attempt(
     }
     if retry_at is None:
         values["failed_at"] = now
+        values["recipient"] = _forgotten(OutboxMessage.recipient)
+        values["payload"] = _forgotten(OutboxMessage.payload)
     else:
         values["not_before"] = retry_at
     result = session.execute(

@@ -24,6 +24,7 @@ from bot.core.moderation import ItemRef, ModeratedItem, item_in_session, load_ro
 from bot.core.outbox import OutboundMessage
 from bot.core.records import Person
 from storage import moderation as store
+from storage import outbox as outbox_store
 from storage.database import Database
 from storage.models import Comment, Idea
 
@@ -124,8 +125,13 @@ def message_author(
         note = _store(
             session, ref, manager_id=manager.user_id, direction=TO_AUTHOR, text=cleaned, now=now
         )
+        key = relay_dedupe_key(note.relay_id)
+        # The outbox forgets who received a question about an anonymous post once it
+        # is sent, so no row links the post to its author.
         message = renderer.relay_to_author(
-            note, recipient=author.user_id, dedupe_key=relay_dedupe_key(note.relay_id)
+            note,
+            recipient=author.user_id,
+            dedupe_key=key if named is not None else outbox_store.FORGET_PREFIX + key,
         )
         outbox.enqueue_in(session, [message], now=now)
         audit.record(

@@ -17,8 +17,10 @@ from bot.core.moderation import ItemRef
 from bot.core.records import Person
 from bot.core.roles import grant_role
 from handlers.blocks.moderation import SlackRelayRenderer
+from storage import outbox as outbox_store
 from storage.database import Database
 from storage.models import OutboxMessage, RelayMessage
+from tests.core.privacy_support import tables_containing
 
 KEY = "k" * 40
 MANAGER = Person("slack", "T1", "UMANAGER")
@@ -102,6 +104,16 @@ def test_relay_reaches_anonymous_author(sqlite_db: Database, clock: ManualClock)
         stored = list(session.scalars(select(RelayMessage).order_by(RelayMessage.id)))
         assert [row.direction for row in stored] == ["to_author", "to_manager"]
         assert all(AUTHOR.user_id not in (row.manager_id, row.text) for row in stored)
+
+    # Once sent, the outbox forgets who got the question, so no row names the author.
+    with sqlite_db.transaction() as session:
+        first, second = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        assert outbox_store.mark_sent(session, first.id, now=clock.now(), message_id="D1.1")
+        assert outbox_store.mark_sent(session, second.id, now=clock.now(), message_id="D2.2")
+    sent = outbox_rows(sqlite_db)
+    assert sent[0] == ("", "")
+    assert sent[1][0] == MANAGER.user_id
+    assert tables_containing(sqlite_db, AUTHOR.user_id) == []
 
 
 def test_relay_reply_only_by_author(sqlite_db: Database, clock: ManualClock) -> None:
