@@ -81,7 +81,6 @@ DEFAULT_PHRASES: Mapping[str, tuple[str, ...]] = {
         "raise a concern",
         "raise a concern about my manager",
         "raising a concern",
-        "speak up guardian",
         "fraud",
         "falsified",
         "falsifying records",

@@ -45,6 +45,8 @@ def test_concern_found(text: str, kind: str) -> None:
         "Discover a better coffee machine",
         "Recover faster after night shifts with a rest room",
         "Put the rota online so we can swap shifts",
+        # Naming the guardian is an idea about how concerns are heard, not a concern.
+        "Add a Freedom to Speak Up guardian surgery in each base",
     ],
 )
 def test_ordinary_idea_not_concern(text: str) -> None:
