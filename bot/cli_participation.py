@@ -94,7 +94,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _group_row(group: GroupParticipation) -> list[str]:
-    listed = group.participants - group.not_in_directory
+    listed = group.participants - group.not_in_directory - group.offline
     headcount = "-" if group.name == NOT_IN_DIRECTORY else f"{group.headcount:,}"
     return [
         group.name,
@@ -103,6 +103,7 @@ def _group_row(group: GroupParticipation) -> list[str]:
         f"{group.not_in_directory:,}",
         _percent(group.rate),
         f"{group.anonymous_ideas:,}",
+        f"{group.offline:,}",
     ]
 
 
@@ -127,16 +128,25 @@ def format_report(report: ParticipationReport, *, timezone: ZoneInfo) -> str:
             f"Staff who took part: {report.participants_in_directory:,} of "
             f"{report.headcount:,} ({_percent(report.rate)}){headcount_note}"
         )
-    outside = report.participants - report.participants_in_directory
+    outside = report.participants - report.participants_in_directory - report.offline_ideas
     lines += [
-        f"People who took part: {report.participants:,}, of whom {outside:,} not on the staff list",
+        f"People who took part: {report.participants:,}, of whom {outside:,} not on the staff "
+        f"list and {report.offline_ideas:,} by an idea from paper or email",
         f"Posted ideas: {report.posted:,}   Commented: {report.commented:,}   "
         f"Only voted: {report.only_voted:,}",
         f"Anonymous ideas: {report.anonymous_ideas:,}   "
         f"Ideas from paper or email: {report.offline_ideas:,}",
     ]
     if report.headcount is not None:
-        header = ["Group", "Headcount", "Took part", "Not on list", "Rate", "Anonymous ideas"]
+        header = [
+            "Group",
+            "Headcount",
+            "Took part",
+            "Not on list",
+            "Rate",
+            "Anonymous ideas",
+            "Paper or email",
+        ]
         for breakdown in report.dimensions:
             lines += ["", breakdown.label]
             lines += _table(header, [_group_row(group) for group in breakdown.groups])

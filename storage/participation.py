@@ -44,6 +44,9 @@ GROUP_COLUMNS = ("directorate", "band", "staff_group", "locality")
 ALL = "all"
 # Platform and team of a contributor entered from paper or email.
 OFFLINE = "offline"
+# Kinds of participant that participants_by_group counts apart.
+LISTED = "listed"
+UNLISTED = "unlisted"
 
 
 def campaign_scope(campaign_id: int) -> str:
@@ -347,7 +350,10 @@ def participant_totals(session: Session, scope: ReportScope) -> dict[str, int]:
     row = session.execute(
         select(
             func.count().label("participants"),
-            count_where(people.c.in_directory.is_(True)).label("in_directory"),
+            # People entered from paper or email are not matched to anyone on the list.
+            count_where(
+                and_(people.c.in_directory.is_(True), people.c.platform != OFFLINE)
+            ).label("in_directory"),
             count_where(posted).label("posted"),
             count_where(commented).label("commented"),
             count_where(or_(posted, commented)).label("posted_or_commented"),
@@ -358,23 +364,30 @@ def participant_totals(session: Session, scope: ReportScope) -> dict[str, int]:
 
 def participants_by_group(
     session: Session, scope: ReportScope
-) -> list[tuple[str, bool, str | None, int]]:
+) -> list[tuple[str, str, str | None, int]]:
     """Count participants by each dimension's group, in one query.
 
-    Returns (dimension, in directory, group value or None for blank, count) rows.
+    Returns (dimension, kind, group value or None for blank, count) rows, kind
+    being LISTED (on the staff list), UNLISTED or OFFLINE (from paper or email,
+    with the groups the form gave).
     """
     people = participants_subquery(scope)
+    kind = case(
+        (people.c.platform == OFFLINE, OFFLINE),
+        (people.c.in_directory.is_(True), LISTED),
+        else_=UNLISTED,
+    ).label("kind")
     parts = [
         select(
             literal(column).label("dimension"),
-            people.c.in_directory,
+            kind,
             people.c[column].label("name"),
             func.count(),
-        ).group_by(people.c.in_directory, people.c[column])
+        ).group_by(kind, people.c[column])
         for column in GROUP_COLUMNS
     ]
     rows = session.execute(union_all(*parts))
-    return [(row[0], bool(row[1]), row[2], int(row[3])) for row in rows]
+    return [(row[0], str(row[1]), row[2], int(row[3])) for row in rows]
 
 
 def idea_counts(session: Session, scope: ReportScope) -> tuple[int, int]:

@@ -207,10 +207,12 @@ def _bar_label(group: GroupParticipation) -> str:
     if group.rate is None:
         # People outside the staff list have no headcount, so only the number taking part shows.
         return f"{group.participants:,} took part, no headcount"
-    listed = group.participants - group.not_in_directory
+    listed = group.participants - group.not_in_directory - group.offline
     label = f"{listed:,} of {group.headcount:,} ({group.rate:.0%})"
     if group.not_in_directory:
         label += f" + {group.not_in_directory:,} not on list"
+    if group.offline:
+        label += f" + {group.offline:,} on paper"
     return label
 
 

@@ -83,6 +83,7 @@ PARTICIPATION_COLUMNS = (
     Column("Participants on the staff list", INTEGER, 14),
     Column("Rate", RATE, 8),
     Column("Participants not on the staff list", INTEGER, 14),
+    Column("Ideas from paper or email", INTEGER, 14),
     Column("Anonymous ideas", INTEGER, 16),
 )
 DAILY_COLUMNS = (
@@ -182,7 +183,8 @@ def participation_table(report: ParticipationReport) -> Table:
             report.headcount,
             report.participants_in_directory,
             report.rate,
-            report.participants - report.participants_in_directory,
+            report.participants - report.participants_in_directory - report.offline_ideas,
+            report.offline_ideas,
             report.anonymous_ideas,
         )
     ]
@@ -193,9 +195,10 @@ def participation_table(report: ParticipationReport) -> Table:
                     breakdown.label,
                     group.name,
                     group.headcount,
-                    group.participants - group.not_in_directory,
+                    group.participants - group.not_in_directory - group.offline,
                     group.rate,
                     group.not_in_directory,
+                    group.offline,
                     group.anonymous_ideas,
                 )
             )

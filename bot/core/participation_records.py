@@ -37,6 +37,9 @@ class GroupParticipation:
     # Of participants, those not on the staff list: all of NOT_IN_DIRECTORY's, and
     # those folded into OTHER_GROUPS when NOT_IN_DIRECTORY is too small to show.
     not_in_directory: int = 0
+    # Of participants, contributors of ideas from paper or email, counted by the group the
+    # form gave. They are not matched to anyone on the list, so the rate leaves them out.
+    offline: int = 0
 
 
 @dataclass(frozen=True)

@@ -297,12 +297,19 @@ def _build(
                 },
                 participants={
                     (name if name is not None else NOT_RECORDED): count
-                    for kind, listed, name, count in by_group
-                    if kind == dimension and listed
+                    for kind, who, name, count in by_group
+                    if kind == dimension and who == participation_store.LISTED
                 },
                 not_in_directory=sum(
-                    count for kind, listed, _, count in by_group if kind == dimension and not listed
+                    count
+                    for kind, who, _, count in by_group
+                    if kind == dimension and who == participation_store.UNLISTED
                 ),
+                offline={
+                    (name if name is not None else NOT_RECORDED): count
+                    for kind, who, name, count in by_group
+                    if kind == dimension and who == participation_store.OFFLINE
+                },
                 anonymous={
                     name: count for kind, name, count in anonymous_rows if kind == dimension
                 },
@@ -322,6 +329,7 @@ def dimension_breakdown(
     not_in_directory: int,
     anonymous: Mapping[str, int],
     min_group_size: int,
+    offline: Mapping[str, int] | None = None,
 ) -> DimensionBreakdown:
     """Combine one dimension's counts by group, folding small groups into "Other groups".
 
@@ -337,8 +345,12 @@ def dimension_breakdown(
     directory, so no rate compares them with a headcount they are not part
     of. Groups are listed by name, then "Not in directory" and "Other
     groups". The rate of "Other groups" counts only its people on the staff
-    list.
+    list. Contributors of ideas from paper or email (offline) count in their
+    group's participants but not in its rate, since they cannot be matched to
+    anyone on the list; those of a group with no headcount count in "Other
+    groups".
     """
+    offline = dict(offline or {})
     unmatched = sum(
         count for name, count in participants.items() if headcounts.get(name, 0) == 0
     )
@@ -367,9 +379,10 @@ def dimension_breakdown(
         GroupParticipation(
             name=name,
             headcount=headcounts[name],
-            participants=participants.get(name, 0),
+            participants=participants.get(name, 0) + offline.get(name, 0),
             rate=participants.get(name, 0) / headcounts[name],
             anonymous_ideas=anonymous.get(name, 0),
+            offline=offline.get(name, 0),
         )
         for name in named
     ]
@@ -386,7 +399,8 @@ def dimension_breakdown(
         )
     other_headcount = sum(headcounts.get(name, 0) for name in folded)
     other_listed = sum(participants.get(name, 0) for name in folded)
-    other_participants = other_listed + unlisted_folded
+    other_offline = sum(count for name, count in offline.items() if name not in named)
+    other_participants = other_listed + unlisted_folded + other_offline
     other_anonymous = (
         anonymous.get(OTHER_GROUPS, 0)
         + sum(anonymous.get(name, 0) for name in folded)
@@ -402,6 +416,7 @@ def dimension_breakdown(
                 rate=other_listed / other_headcount if other_headcount else None,
                 anonymous_ideas=other_anonymous,
                 not_in_directory=unlisted_folded,
+                offline=other_offline,
             )
         )
     return DimensionBreakdown(

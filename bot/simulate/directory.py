@@ -178,11 +178,13 @@ class DirectoryRun:
         people: list[dict[str, str | None] | None] = [
             _groups_of(listed.get(user_id)) for user_id in sorted(ledger.contributors)
         ]
-        people.extend(groups if any(groups.values()) else None for groups in self.paper_groups)
+        # Paper contributors match no one on the list: they count as people and in the
+        # groups their forms gave, but not as staff on the list.
         in_directory = sum(1 for groups in people if groups is not None)
+        paper = list(self.paper_groups)
         totals = {
             "headcount": (report.headcount, len(self.staff_list.people)),
-            "participants": (report.participants, len(people)),
+            "participants": (report.participants, len(people) + len(paper)),
             "participants in the directory": (report.participants_in_directory, in_directory),
             "ideas from paper": (report.offline_ideas, len(self.paper_idea_ids)),
             "anonymous ideas": (report.anonymous_ideas, len(ledger.anonymous_authors)),
@@ -200,7 +202,7 @@ class DirectoryRun:
         for breakdown in report.dimensions:
             dimension = breakdown.dimension
             expected_groups = self._expected_groups(
-                dimension, headcounts[dimension], people, ledger, listed
+                dimension, headcounts[dimension], people, ledger, listed, paper=paper
             )
             reported_groups = {
                 group.name: ExpectedGroup(
@@ -249,6 +251,8 @@ class DirectoryRun:
         people: list[dict[str, str | None] | None],
         ledger: Ledger,
         listed: dict[str, ListedPerson],
+        *,
+        paper: list[dict[str, str | None]],
     ) -> dict[str, ExpectedGroup]:
         """Work out one dimension's rows as the small-group rule shows them.
 
@@ -287,10 +291,18 @@ class DirectoryRun:
         while named and 0 < pooled() < minimum:
             named.remove(min(named, key=lambda name: (headcounts.get(name, 0), name)))
 
+        on_paper: Counter[str] = Counter(_name(groups.get(dimension)) for groups in paper)
         rows: dict[str, ExpectedGroup] = {}
-        other = ExpectedGroup(0, 0, anonymous[OTHER_GROUPS])
+        other = ExpectedGroup(
+            0, sum(count for name, count in on_paper.items() if name not in named), 0
+        )
+        other = _add(other, ExpectedGroup(0, 0, anonymous[OTHER_GROUPS]))
         for name in names:
-            group = ExpectedGroup(headcounts.get(name, 0), participants[name], anonymous[name])
+            group = ExpectedGroup(
+                headcounts.get(name, 0),
+                participants[name] + (on_paper[name] if name in named else 0),
+                anonymous[name],
+            )
             if name in named:
                 rows[name] = group
             else:

@@ -65,7 +65,7 @@ def totals_text(report: ParticipationReport) -> str:
             f"*{report.participants_in_directory:,} of {report.headcount:,} staff took part "
             f"({_percent(report.rate)}).*"
         )
-        outside = report.participants - report.participants_in_directory
+        outside = report.participants - report.participants_in_directory - report.offline_ideas
         if outside:
             took_part += f" {_people(outside)} not on the staff list also took part."
     activity = (
@@ -82,8 +82,8 @@ def totals_text(report: ParticipationReport) -> str:
             else f"Each of the {report.offline_ideas:,} ideas from paper or email counts"
         )
         took_part += (
-            f" {which} as one person here, so these figures can be higher than the count of "
-            "people in Slack."
+            f" {which} as one more person who took part, under the groups the form gave, but "
+            "not in the rates: it cannot be matched to anyone on the staff list."
         )
     extra = f" Also {' and '.join(extras)}." if extras else ""
     return f"{took_part}\n{activity}{extra}"
@@ -93,10 +93,12 @@ def _group_line(group: GroupParticipation) -> str:
     if group.name == NOT_IN_DIRECTORY:
         figures = f"{_people(group.participants)} took part"
     else:
-        listed = group.participants - group.not_in_directory
+        listed = group.participants - group.not_in_directory - group.offline
         figures = f"{listed:,} of {group.headcount:,} ({_percent(group.rate)})"
         if group.not_in_directory:
             figures += f", and {_people(group.not_in_directory)} not on the staff list"
+        if group.offline:
+            figures += f", and {_count(group.offline, 'idea')} from paper or email"
     anonymous = (
         f" · {_count(group.anonymous_ideas, 'anonymous idea')}" if group.anonymous_ideas else ""
     )

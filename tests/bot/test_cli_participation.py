@@ -30,8 +30,8 @@ def test_participation_table_hides_small_group(
     assert result.returncode == 0, result.stderr
     assert "Staff who took part: 2 of 22 (9.1%)" in result.stdout
     rows = [line.split() for line in result.stdout.splitlines()]
-    assert ["Surgery", "11", "1", "0", "9.1%", "0"] in rows
-    assert ["Other", "groups", "11", "1", "0", "9.1%", "0"] in rows
+    assert ["Surgery", "11", "1", "0", "9.1%", "0", "0"] in rows
+    assert ["Other", "groups", "11", "1", "0", "9.1%", "0", "0"] in rows
     assert "Estates" not in result.stdout
     assert "Pharmacy" not in result.stdout
 

@@ -11,7 +11,7 @@ from bot.core.campaigns import close_campaign, create_campaign, open_campaign
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput
 from bot.core.idea_import import AUTHOR_NAMES, IdeaImportResult, import_ideas
-from bot.core.participation_records import NOT_IN_DIRECTORY
+from bot.core.participation_records import NOT_IN_DIRECTORY, OTHER_GROUPS
 from bot.core.participation_report import participation_report
 from bot.core.records import CampaignRecord
 from storage.database import Database
@@ -282,9 +282,15 @@ def test_imported_ideas_count_in_participation(
     assert report.participants == 3
     assert report.offline_ideas == 3
     assert report.posted == 3
-    # The idea given without any group is not placed in the directory.
-    assert report.participants_in_directory == 2
-    directorates = {group.name: group.participants for group in report.dimensions[0].groups}
-    assert directorates["Mental Health"] == 1
-    assert directorates["Estates and Facilities"] == 1
-    assert directorates[NOT_IN_DIRECTORY] == 1
+    # Paper contributors match no one on the staff list, so no rate counts them.
+    assert report.participants_in_directory == 0
+    assert report.rate == 0
+    directorates = {
+        group.name: (group.participants, group.offline, group.rate)
+        for group in report.dimensions[0].groups
+    }
+    assert directorates["Mental Health"] == (1, 1, 0)
+    assert directorates["Estates and Facilities"] == (1, 1, 0)
+    # The idea given without any group counts with the groups the list does not have.
+    assert directorates[OTHER_GROUPS][:2] == (1, 1)
+    assert NOT_IN_DIRECTORY not in directorates

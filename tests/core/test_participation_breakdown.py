@@ -56,3 +56,21 @@ def test_group_without_headcount_counts_as_outside_the_list() -> None:
     assert groups[OTHER_GROUPS].headcount == 0
     assert groups[OTHER_GROUPS].not_in_directory == 2
     assert all(g.rate is None or g.rate <= 1 for g in groups.values())
+
+
+def test_paper_ideas_count_as_people_but_not_in_rates() -> None:
+    breakdown = dimension_breakdown(
+        "locality",
+        headcounts={"Norwich": 28, "Cromer": 2},
+        participants={"Norwich": 6},
+        not_in_directory=0,
+        anonymous={},
+        min_group_size=11,
+        offline={"Cromer": 30, "Norwich": 3},
+    )
+    groups = {group.name: group for group in breakdown.groups}
+    # Cromer's 2 people fold Norwich in with them, and 33 paper ideas join 6 on the list.
+    assert set(groups) == {OTHER_GROUPS}
+    other = groups[OTHER_GROUPS]
+    assert (other.headcount, other.participants, other.offline) == (30, 39, 33)
+    assert other.rate == 6 / 30

@@ -103,4 +103,5 @@ def test_paper_ideas_explained_beside_the_totals() -> None:
         report_with({"Surgery": 40, "Estates": 10}, {"Surgery": 4, "Estates": 5}), offline_ideas=6
     )
     text = joined(participation_message(report, live=False)[1])
-    assert "Each of the 6 ideas from paper or email counts as one person here" in text
+    assert "Each of the 6 ideas from paper or email counts as one more person" in text
+    assert "not in the rates" in text
