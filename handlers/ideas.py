@@ -14,6 +14,7 @@ from bot.core.boards import board_in_channel
 from bot.core.checks.text import clean_user_text
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
+from bot.core.held_posts import release_held_in
 from bot.core.ideas import (
     MAX_IDEA_LENGTH,
     campaign_for_new_idea,
@@ -221,6 +222,9 @@ def idea_submission(
         return
     # A topic that stopped belonging to the campaign since the check above raises
     # InvalidInput here, after the acknowledgement; errors.reported tells the author.
+    # A form opened from a held draft replaces it in the idea's own transaction, so a
+    # second submission, or one naming another person's draft, stores nothing.
+    now = ctx.clock.now()
     submitted = submit_idea(
         ctx.db,
         author,
@@ -229,11 +233,13 @@ def idea_submission(
         anonymous=anonymous,
         channel_id=channel_id,
         topic_id=topic_id,
-        now=ctx.clock.now(),
+        now=now,
         min_group_size=ctx.min_group_size,
         anon_key=ctx.anon_key,
+        also=None
+        if held_id is None
+        else lambda session, _idea_id: release_held_in(session, author, held_id=held_id, now=now),
     )
-    held_posts.replace_held_draft(ctx, author, held_id=held_id)
     reply, blocks = idea_topics.reply_with_topic_choice(
         submitted,
         publish_and_describe(ctx, submitted, channel_id=channel_id),

@@ -123,6 +123,19 @@ def take_held_post(db: Database, person: Person, *, held_id: int, now: datetime)
     return draft
 
 
+def release_held_in(session: Session, person: Person, *, held_id: int, now: datetime) -> None:
+    """Remove the author's held draft in the caller's transaction, as an edit replaces it.
+
+    Raises NotFound when it was decided or expired already and PermissionDenied
+    for anyone but its author, so the caller's transaction, such as the edited
+    idea's, stores nothing.
+    """
+    held = held_store.get_held_post(session, held_id)
+    _check_held(held, person, now=now)
+    if not held_store.remove_held_post(session, held_id):
+        raise NotFound(ALREADY_DECIDED)
+
+
 def _check_held(held: HeldPost | None, person: Person, *, now: datetime) -> None:
     if held is None or held.expires_at <= now:
         raise NotFound(ALREADY_DECIDED)

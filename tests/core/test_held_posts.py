@@ -19,6 +19,7 @@ from bot.core.held_posts import (
     hide_thread_reply,
     hold_post,
     post_held_idea,
+    release_held_in,
     remove_expired_held_posts,
     take_held_post,
 )
@@ -162,3 +163,32 @@ def test_thread_reply_hidden_and_reported(
         flags = session.scalars(select(ModerationItem.source)).all()
     assert sorted(recipients) == ["U_BOB", "U_M1", "U_M2"]
     assert flags == ["thread_personal_data"]
+
+
+def test_edit_replaces_its_draft_once(
+    db: Database, clock: ManualClock, campaign_channel: str
+) -> None:
+    payload = {"text": "Call 07700 900123", "channel_id": campaign_channel}
+    draft = hold_post(db, ANN, kind=IDEA, payload=payload, findings=FINDINGS, now=clock.now())
+
+    def edited(person: Person) -> None:
+        submit_idea(
+            db,
+            person,
+            text="Call the ward clerk",
+            channel_id=campaign_channel,
+            now=clock.now(),
+            also=lambda session, _: release_held_in(
+                session, person, held_id=draft.id, now=clock.now()
+            ),
+        )
+
+    # Another person's form naming Ann's draft stores nothing and leaves the draft.
+    with pytest.raises(PermissionDenied):
+        edited(BOB)
+    assert (count(db, Idea), count(db, HeldPost)) == (0, 1)
+    edited(ANN)
+    # A second submission of the same form, as a double click sends, stores nothing more.
+    with pytest.raises(NotFound):
+        edited(ANN)
+    assert (count(db, Idea), count(db, HeldPost)) == (1, 0)
