@@ -89,6 +89,9 @@ def build_outbox_client(settings: Settings) -> WebClient:
     )
 
 
+BOLT_LOGGER = "slack_bolt.App"
+
+
 def _build_bolt_app(settings: Settings, client: WebClient) -> App:
     """Create the Bolt app; its auth.test call at creation checks the token and the API URL."""
     signing_secret = settings.slack_signing_secret
@@ -101,6 +104,10 @@ def _build_bolt_app(settings: Settings, client: WebClient) -> App:
             # Listeners run after the acknowledgement, so slow work never delays it.
             process_before_response=False,
             raise_error_for_unhandled_request=False,
+            # Bolt sets the level of its own loggers from the root logger, which would let
+            # its per-request debug lines (whole request bodies) through at DEBUG; given a
+            # logger under "slack_bolt", they keep the level bot.logs sets for it.
+            logger=logging.getLogger(BOLT_LOGGER),
             listener_executor=ThreadPoolExecutor(
                 max_workers=LISTENER_THREADS, thread_name_prefix="listener"
             ),

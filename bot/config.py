@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.core.anonymity import MIN_KEY_LENGTH
 from bot.core.checks.concerns import load_concern_phrases, read_phrases_file
 from bot.core.checks.post_checks import PostChecks
-from bot.core.retention import MIN_RETENTION_DAYS
+from bot.core.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # A Slack user id: U, or W for Enterprise Grid, then upper-case letters and digits,
@@ -170,6 +170,11 @@ class Settings(BaseSettings):
             return None
         if isinstance(value, str) and not value.strip().isdigit():
             raise ValueError(f"expected a whole number of days, at least {MIN_RETENTION_DAYS}")
+        if value is not None and int(str(value)) > MAX_RETENTION_DAYS:
+            raise ValueError(
+                f"expected at most {MAX_RETENTION_DAYS} days (100 years); leave it empty to "
+                "keep contributions"
+            )
         if value is not None and int(str(value)) < MIN_RETENTION_DAYS:
             raise ValueError(
                 f"expected at least {MIN_RETENTION_DAYS} days, so that reports and follow-up "

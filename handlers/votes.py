@@ -137,7 +137,11 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
     )
     if result.rejected_hidden:
         respond(
-            text="This idea was hidden by a moderator, so it takes no votes.",
+            text=(
+                "This idea was withdrawn by its author, so it takes no votes."
+                if get_idea(ctx.db, idea_id).withdrawn
+                else "This idea was hidden by a moderator, so it takes no votes."
+            ),
             response_type="ephemeral",
             replace_original=False,
         )

@@ -18,6 +18,8 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 MIN_RETENTION_DAYS = 30
+# A hundred years: beyond that a date calculation would overflow, and nothing is due.
+MAX_RETENTION_DAYS = 36_500
 
 
 def anonymise_expired_campaigns(db: Database, *, retention_days: int, now: datetime) -> list[int]:

@@ -67,7 +67,7 @@ def test_retention_days_read(monkeypatch: pytest.MonkeyPatch, value: str, expect
     assert load_settings(_env_file=None).staffvoice_retention_days == expected
 
 
-@pytest.mark.parametrize("value", ["29", "ninety", "-30"])
+@pytest.mark.parametrize("value", ["29", "ninety", "-30", "36501", "99999999999999999999"])
 def test_retention_days_invalid(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("STAFFVOICE_RETENTION_DAYS", value)
 
