@@ -37,7 +37,8 @@ from bot.core.checks.findings import (
 from bot.core.checks.text import normalise_for_scan
 
 # Not inside a longer number, a decimal or a figure with thousands separators.
-_NHS_NUMBER = re.compile(r"(?<![\d.,])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d|[.,]\d)")
+# Groups may be split by up to two spaces, tabs, hyphens or dots, as people type them.
+_NHS_NUMBER = re.compile(r"(?<![\d.,])(\d{3})[ \t.-]{0,2}(\d{3})[ \t.-]{0,2}(\d{4})(?!\d|[.,]\d)")
 _PHONE = re.compile(
     r"(?<![\w+])"
     r"(?:(?:\+|00)44[ -]?(?:\(0\)[ -]?)?\(?|\(?0)"
@@ -54,6 +55,7 @@ _POSTCODE = re.compile(
     re.IGNORECASE,
 )
 _ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
+_FLOOR_AFTER = re.compile(r"\s+floor\b", re.IGNORECASE)
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -62,6 +64,7 @@ _FULL_DATE = re.compile(
     r"(?<![\d/.-])(?:"
     r"(?:0?[1-9]|[12]\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1(?:\d{4}|\d{2})"
     rf"|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+{_MONTHS}\.?,?\s+(?:\d{{4}}|'\d{{2}})"
+    r"|(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
     r")(?![\d/.-]\d)",
     re.IGNORECASE,
 )
@@ -133,10 +136,14 @@ def _is_nhs_number(match: re.Match[str], _text: str) -> bool:
     return is_valid_nhs_number(match.group(1) + match.group(2) + match.group(3))
 
 
-def _is_postcode(match: re.Match[str], _text: str) -> bool:
+def _is_postcode(match: re.Match[str], text: str) -> bool:
     inward = match.group(2)
     letters = inward[1:]
-    return not (letters.islower() and letters in _ORDINAL_SUFFIXES)
+    if letters.lower() in _ORDINAL_SUFFIXES:
+        # "b4 2nd" or "Room B4 2ND floor" is a room and a floor, not a postcode.
+        if letters.islower() or _FLOOR_AFTER.match(text, match.end()):
+            return False
+    return True
 
 
 def _is_birth_date(match: re.Match[str], text: str) -> bool:

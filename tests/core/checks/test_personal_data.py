@@ -42,6 +42,9 @@ def test_nhs_number_check_digit(digits: str, valid: bool) -> None:
         ("NHS no 943 476 5919 was on the wrong wristband", NHS_NUMBER),
         ("Check 943-476-5919 please", NHS_NUMBER),
         ("Mixed 943 476-5919 grouping", NHS_NUMBER),
+        ("Label 943.476.5919 on the form", NHS_NUMBER),
+        ("Label 943  476  5919 spaced twice", NHS_NUMBER),
+        ("Tabs 943\t476\t5919 between", NHS_NUMBER),
         ("Zero width 943\u200b476\u200d5919 inside", NHS_NUMBER),
         ("Hidden \u202e943 476 5919\u202c by an override", NHS_NUMBER),
         ("Word joiner 9\u20604\u20633\ufeff4765919", NHS_NUMBER),
@@ -65,6 +68,7 @@ def test_nhs_number_check_digit(digits: str, valid: bool) -> None:
         ("Mr Patel 01-02-1950 on the list", DATE_OF_BIRTH),
         ("Date of birth 4 May 1961", DATE_OF_BIRTH),
         ("d.o.b. 30/11/48", DATE_OF_BIRTH),
+        ("date of birth 1961-05-04 for Mr Khan", DATE_OF_BIRTH),
     ],
 )
 def test_personal_data_found(text: str, kind: str) -> None:
@@ -126,6 +130,9 @@ ORDINARY_IDEAS = [
     "Year 1 students need a better induction",
     "Save 0.5 WTE by merging the two rotas",
     "Emoji only 👍👍🎉",
+    "Room B4 2ND floor is cold",
+    "Invoice 123.456.7890 is paid",
+    "Meeting on 2027-03-04 at 10",
 ]
 
 
