@@ -18,9 +18,15 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from bot.core.campaigns import campaign_record
+from bot.core.directory import merge_small_groups
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.outbox import OutboundMessage, enqueue_in
-from bot.core.participation_records import DIMENSION_LABELS, DIMENSIONS, NOT_RECORDED
+from bot.core.participation_records import (
+    DIMENSION_LABELS,
+    DIMENSIONS,
+    NOT_RECORDED,
+    OTHER_GROUPS,
+)
 from bot.core.records import CampaignRecord, Person
 from storage import campaigns as campaign_store
 from storage import staff as store
@@ -100,14 +106,16 @@ def reminder_groups(
         _open_campaign(session, campaign_id)
         options: dict[str, list[ReminderGroup]] = {}
         for dimension in DIMENSIONS:
+            rows = store.headcounts(session, dimension, participation_scope=scope)
+            named = _named_groups(
+                [(group, count) for group, count, _ in rows], min_group_size=min_group_size
+            )
             groups = [
                 ReminderGroup(
                     name=group or NOT_RECORDED, headcount=count, participants=participants
                 )
-                for group, count, participants in store.headcounts(
-                    session, dimension, participation_scope=scope
-                )
-                if count >= min_group_size
+                for group, count, participants in rows
+                if (group or NOT_RECORDED) in named
             ]
             groups.sort(key=lambda item: (item.name == NOT_RECORDED, -item.headcount, item.name))
             options[dimension] = groups
@@ -207,13 +215,12 @@ def _recipients(
             field="note",
         )
     scope = participation_scope(request.campaign_id)
-    sizes = {group: count for group, count, _ in store.headcounts(session, request.dimension)}
+    named = _named_groups(
+        [(group, count) for group, count, _ in store.headcounts(session, request.dimension)],
+        min_group_size=min_group_size,
+    )
     stored = [None if name == NOT_RECORDED else name for name in request.groups]
-    small = [
-        name
-        for name, value in zip(request.groups, stored, strict=True)
-        if sizes.get(value, 0) < min_group_size
-    ]
+    small = [name for name in request.groups if name not in named]
     if small:
         raise InvalidInput(
             f"{', '.join(small)}: no longer a group of at least {min_group_size} people on the "
@@ -232,6 +239,19 @@ def _recipients(
             _nobody_reason(session, request, stored=stored, platform=platform), field="groups"
         )
     return recipients
+
+
+def _named_groups(counts: list[tuple[str | None, int]], *, min_group_size: int) -> set[str]:
+    """Return the groups reports name, as merge_small_groups folds the rest into Other groups.
+
+    The form offers only these, so a reminder's reach cannot be compared with a
+    report to work out the figures of a group the report keeps within Other groups.
+    """
+    return {
+        group.name
+        for group in merge_small_groups(counts, min_group_size=min_group_size)
+        if group.name != OTHER_GROUPS
+    }
 
 
 def _nobody_reason(

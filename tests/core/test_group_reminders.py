@@ -36,6 +36,11 @@ OTHERS = [
     "p0@x.nhs.uk,Pharmacy,6,Allied Health Professionals,North,U0P00",
     "p1@x.nhs.uk,Pharmacy,6,Allied Health Professionals,North,U0P01",
 ]
+# Chaplaincy: 9, so Pharmacy and Chaplaincy together make the 11 of "Other groups" and
+# Nursing keeps its own line.
+CHAPLAINCY = [
+    f"c{n}@x.nhs.uk,Chaplaincy,4,Additional Clinical Services,North,U0C{n:02d}" for n in range(9)
+]
 LEAVER = "gone@x.nhs.uk,Estates,3,Estates and Ancillary,North,U0GONE"
 
 
@@ -61,9 +66,11 @@ class RecordingNotifier:
 def campaign(db: Database, clock: ManualClock, tmp_path: Path) -> CampaignRecord:
     """An open campaign, a staff list with a leaver, and two Estates participants."""
     path = tmp_path / "staff.csv"
-    path.write_text("\n".join([HEADER, *ESTATES, *NURSING, *OTHERS, LEAVER]), encoding="utf-8")
+    path.write_text(
+        "\n".join([HEADER, *ESTATES, *NURSING, *OTHERS, *CHAPLAINCY, LEAVER]), encoding="utf-8"
+    )
     import_staff(db, path, now=clock.now())
-    path.write_text("\n".join([HEADER, *ESTATES, *NURSING, *OTHERS]), encoding="utf-8")
+    path.write_text("\n".join([HEADER, *ESTATES, *NURSING, *OTHERS, *CHAPLAINCY]), encoding="utf-8")
     import_staff(db, path, now=clock.now())
     record = create_campaign(
         db,
