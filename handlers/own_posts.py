@@ -15,8 +15,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.core.anonymity import ANONYMITY_OFF_MESSAGE
-from bot.core.errors import InvalidInput
+from bot.core.errors import InvalidInput, NotFound
 from bot.core.own_posts import (
+    CommentTarget,
     WithdrawnComment,
     WithdrawnIdea,
     add_anonymous_comment,
@@ -37,16 +38,23 @@ from handlers.blocks.own_posts import (
     withdrawn_message,
 )
 from handlers.context import PLATFORM, HandlerContext
+from handlers.held_posts import CommentCheck
 from handlers.ids import OwnPostIds
 from handlers.lookup import find_idea_for_message
 
 logger = logging.getLogger(__name__)
 
 LIST_WORDS = {"my posts", "posts", "mine", "list"}
+COMMENT_WORD = "comment"
+COMMENT_USAGE = (
+    'To comment anonymously, send "comment", the idea\'s number and your comment, such as '
+    '"comment 12 Weekends too". The number is on the idea message.'
+)
 DIRECT_MESSAGE_HELP = (
     'Send "my posts" to list the ideas and comments you posted anonymously, with a '
-    "button to withdraw each. To comment anonymously on an idea, open the idea message's "
-    "⋮ menu and choose Comment anonymously."
+    'button to withdraw each. To comment anonymously on an idea, send "comment", the '
+    'idea\'s number and your comment (such as "comment 12 Weekends too"), or open the idea '
+    "message's ⋮ menu and choose Comment anonymously."
 )
 NOT_AN_IDEA = (
     "That message is not an idea the bot posted, so it cannot take an anonymous comment. "
@@ -152,6 +160,22 @@ def comment_submission(
         ack(response_action="errors", errors={OwnPostIds.COMMENT_BLOCK.value: check.error})
         return
     ack()
+    _post_anonymous_comment(
+        ctx, _person(body), target=target, text=text, check=check, client=client
+    )
+
+
+def _post_anonymous_comment(
+    ctx: HandlerContext,
+    person: Person,
+    *,
+    target: CommentTarget,
+    text: str,
+    check: CommentCheck,
+    client: WebClient,
+) -> str:
+    """Post a checked anonymous comment in the idea's thread, store it, and return its id."""
+    assert ctx.anon_key is not None
     fallback, blocks = anonymous_comment_message(text)
     response = client.chat_postMessage(
         channel=target.channel_id, thread_ts=target.thread_id, text=fallback, blocks=blocks
@@ -159,7 +183,7 @@ def comment_submission(
     message_id = str(response["ts"])
     add_anonymous_comment(
         ctx.db,
-        _person(body),
+        person,
         key=ctx.anon_key,
         idea_id=target.idea_id,
         message_id=message_id,
@@ -170,6 +194,42 @@ def comment_submission(
         held_posts.flag_comment(
             ctx, check.posted_anyway, idea_id=target.idea_id, message_id=message_id
         )
+    return message_id
+
+
+def _comment_by_message(
+    ctx: HandlerContext, person: Person, *, rest: str, channel: str, client: WebClient
+) -> None:
+    """Post "comment IDEA_ID TEXT" from a direct message as an anonymous comment."""
+    assert ctx.anon_key is not None
+    idea_part, _, raw = rest.strip().partition(" ")
+    if not idea_part.isdigit():
+        client.chat_postMessage(channel=channel, text=COMMENT_USAGE)
+        return
+    try:
+        text = validate_comment_text(raw)
+        target = comment_target(ctx.db, idea_id=int(idea_part))
+    except (InvalidInput, NotFound) as error:
+        client.chat_postMessage(channel=channel, text=error.user_message)
+        return
+    # A direct message reaches ideas the person cannot see, such as those of a private
+    # board; only a member of the idea's channel may comment there.
+    if ctx.publisher.is_channel_member(target.channel_id, person.user_id) is not True:
+        client.chat_postMessage(
+            channel=channel,
+            text=f"Idea {target.idea_id} is in a channel you are not a member of, so you "
+            "cannot comment on it.",
+        )
+        return
+    check = held_posts.check_comment(ctx, person, idea_id=target.idea_id, text=text)
+    if check.error is not None:
+        client.chat_postMessage(channel=channel, text=check.error)
+        return
+    _post_anonymous_comment(ctx, person, target=target, text=text, check=check, client=client)
+    client.chat_postMessage(
+        channel=channel,
+        text=f"Your comment is posted anonymously in the thread of idea {target.idea_id}.",
+    )
 
 
 def direct_message(
@@ -177,14 +237,20 @@ def direct_message(
 ) -> None:
     """Reply to a direct message: list the sender's anonymous posts, or explain what to send."""
     user_id = event["user"]
-    words = " ".join((event.get("text") or "").lower().split())
-    if words not in LIST_WORDS:
+    raw = (event.get("text") or "").strip()
+    words = " ".join(raw.lower().split())
+    first, _, rest = raw.partition(" ")
+    is_comment = first.lower() == COMMENT_WORD
+    if words not in LIST_WORDS and not is_comment:
         client.chat_postMessage(channel=event["channel"], text=DIRECT_MESSAGE_HELP)
         return
     if ctx.anon_key is None:
         client.chat_postMessage(channel=event["channel"], text=ANONYMITY_OFF_MESSAGE)
         return
     person = Person(platform=PLATFORM, team_id=body.get("team_id", ""), user_id=user_id)
+    if is_comment:
+        _comment_by_message(ctx, person, rest=rest, channel=event["channel"], client=client)
+        return
     text, blocks = own_posts_message(list_own_posts(ctx.db, person, key=ctx.anon_key))
     client.chat_postMessage(channel=event["channel"], text=text, blocks=blocks)
 

@@ -176,3 +176,46 @@ def test_anonymous_posts_leave_no_trace(
     assert SECRET_NAME not in found
     assert NAMED_ID in found
     assert NAMED_NAME in found
+
+
+def _direct_message(slack: SlackSender, *, user: str, text: str) -> None:
+    slack.send_event(
+        "message_reply",
+        {
+            **slack.reply_event(user=user, text=text, thread_ts=None),
+            "channel": direct_message_channel(user),
+            "channel_type": "im",
+        },
+    )
+
+
+def _replies_to(bot: LocalBot, user: str) -> list[str]:
+    return [
+        str(call.params.get("text"))
+        for call in bot.standin.calls("chat.postMessage")
+        if call.params.get("channel") == direct_message_channel(user)
+    ]
+
+
+def test_comment_by_direct_message(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    idea = post_idea(slack, "Longer lunch breaks", user=NAMED_ID)
+    assert idea.message_id is not None
+    bot.standin.set_channel_members(CAMPAIGN_CHANNEL, [NAMED_ID, SECRET_ID])
+
+    # Someone outside the idea's channel cannot reach its thread through the bot.
+    _direct_message(slack, user="U0OUTSIDER", text=f"comment {idea.id} Let me in")
+    wait_until(lambda: _replies_to(bot, "U0OUTSIDER"), what="the refusal")
+    assert "not a member" in _replies_to(bot, "U0OUTSIDER")[0]
+
+    _direct_message(slack, user=SECRET_ID, text=f"Comment {idea.id} Weekends too")
+    [comment] = wait_until(lambda: comment_rows(bot_db(bot)), what="the anonymous comment")
+    assert (comment.user_id, comment.anonymous, comment.text) == (None, True, "Weekends too")
+    [posted] = [
+        call
+        for call in bot.standin.calls("chat.postMessage")
+        if call.params.get("thread_ts") == idea.message_id
+    ]
+    assert "Anonymous" in str(posted.params.get("text"))
+    assert "posted anonymously" in wait_until(lambda: _replies_to(bot, SECRET_ID), what="ack")[0]
