@@ -180,8 +180,14 @@ def reply_to_manager(
             text=cleaned,
             now=now,
         )
+        key = relay_dedupe_key(note.relay_id)
+        # The reply quotes the post; for an anonymous one the sent copy is not kept, so a
+        # withdrawn post's text does not outlive it in the outbox.
+        anonymous = bool(getattr(row, "anonymous", False))
         message = renderer.relay_to_manager(
-            note, recipient=original.manager_id, dedupe_key=relay_dedupe_key(note.relay_id)
+            note,
+            recipient=original.manager_id,
+            dedupe_key=outbox_store.FORGET_PREFIX + key if anonymous else key,
         )
         outbox.enqueue_in(session, [message], now=now)
     logger.info("Relay %s: reply about %s sent to %s", note.relay_id, ref.subject, note.manager_id)
