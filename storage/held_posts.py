@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -11,6 +12,9 @@ from storage.models import Comment, HeldPost, Idea, ModerationItem
 
 # hidden_by of a comment hidden by a check rather than by a manager.
 CHECK_ACTOR = "check"
+# Held draft ids are drawn from 2**30 up to 2**31 - 1, the largest a PostgreSQL integer holds.
+HELD_ID_FLOOR = 2**30
+HELD_ID_SPAN = 2**31 - 1 - HELD_ID_FLOOR
 
 
 def add_held_post(
@@ -25,8 +29,14 @@ def add_held_post(
     now: datetime,
     expires_at: datetime,
 ) -> HeldPost:
-    """Add a held draft and return it with its id."""
+    """Add a held draft and return it with its id.
+
+    The id is random rather than the next in sequence: SQLite gives a deleted
+    row's id to the next row, so a stale button or form of a decided draft
+    could otherwise act on its author's next one.
+    """
     held = HeldPost(
+        id=_random_id(session),
         kind=kind,
         platform=platform,
         team_id=team_id,
@@ -39,6 +49,14 @@ def add_held_post(
     session.add(held)
     session.flush()
     return held
+
+
+def _random_id(session: Session) -> int:
+    """Return an id no held draft has, from the top half of a 32-bit integer column."""
+    while True:
+        candidate = secrets.randbelow(HELD_ID_SPAN) + HELD_ID_FLOOR
+        if session.get(HeldPost, candidate) is None:
+            return candidate
 
 
 def get_held_post(session: Session, held_id: int) -> HeldPost | None:

@@ -192,3 +192,16 @@ def test_edit_replaces_its_draft_once(
     with pytest.raises(NotFound):
         edited(ANN)
     assert (count(db, Idea), count(db, HeldPost)) == (1, 0)
+
+
+def test_decided_draft_id_not_given_to_the_next(db: Database, clock: ManualClock) -> None:
+    first = hold_post(db, ANN, kind=IDEA, payload={"text": "a"}, findings=FINDINGS, now=clock.now())
+    take_held_post(db, ANN, held_id=first.id, now=clock.now())
+    second = hold_post(
+        db, ANN, kind=IDEA, payload={"text": "b"}, findings=FINDINGS, now=clock.now()
+    )
+
+    # A stale button or form naming the first draft must not act on the second.
+    assert second.id != first.id
+    with pytest.raises(NotFound):
+        get_held_post(db, ANN, held_id=first.id, now=clock.now())
