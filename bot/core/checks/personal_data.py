@@ -37,8 +37,9 @@ from bot.core.checks.findings import (
 from bot.core.checks.text import normalise_for_scan
 
 # Not inside a longer number, a decimal or a figure with thousands separators.
-# Groups may be split by up to two spaces, tabs, hyphens or dots, as people type them.
-_NHS_NUMBER = re.compile(r"(?<![\d.,])(\d{3})[ \t.-]{0,2}(\d{3})[ \t.-]{0,2}(\d{4})(?!\d|[.,]\d)")
+# Groups may be split by up to three spaces, line breaks, hyphens, slashes or dots, as
+# people type them ("943 - 476 - 5919", one group a line).
+_NHS_NUMBER = re.compile(r"(?<![\d.,])(\d{3})[\s./-]{0,3}(\d{3})[\s./-]{0,3}(\d{4})(?!\d|[.,]\d)")
 _PHONE = re.compile(
     r"(?<![\w+])"
     r"(?:(?:\+|00)44[ -]?(?:\(0\)[ -]?)?\(?|\(?0)"
@@ -63,8 +64,10 @@ _MONTHS = (
 _FULL_DATE = re.compile(
     r"(?<![\d/.-])(?:"
     r"(?:0?[1-9]|[12]\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1(?:\d{4}|\d{2})"
-    rf"|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+{_MONTHS}\.?,?\s+(?:\d{{4}}|'\d{{2}})"
-    r"|(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])"
+    rf"|(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+"
+    r"(?:\d{4}|'\d{2})"
+    rf"|{_MONTHS}\.?\s+(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    r"|(?:19|20)\d{2}([/.-])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])"
     r")(?![\d/.-]\d)",
     re.IGNORECASE,
 )

@@ -45,6 +45,9 @@ def test_nhs_number_check_digit(digits: str, valid: bool) -> None:
         ("Label 943.476.5919 on the form", NHS_NUMBER),
         ("Label 943  476  5919 spaced twice", NHS_NUMBER),
         ("Tabs 943\t476\t5919 between", NHS_NUMBER),
+        ("One group a line 943\n476\n5919", NHS_NUMBER),
+        ("Wristband 943/476/5919 today", NHS_NUMBER),
+        ("Spaced 943 - 476 - 5919 out", NHS_NUMBER),
         ("Zero width 943\u200b476\u200d5919 inside", NHS_NUMBER),
         ("Hidden \u202e943 476 5919\u202c by an override", NHS_NUMBER),
         ("Word joiner 9\u20604\u20633\ufeff4765919", NHS_NUMBER),
@@ -69,6 +72,9 @@ def test_nhs_number_check_digit(digits: str, valid: bool) -> None:
         ("Date of birth 4 May 1961", DATE_OF_BIRTH),
         ("d.o.b. 30/11/48", DATE_OF_BIRTH),
         ("date of birth 1961-05-04 for Mr Khan", DATE_OF_BIRTH),
+        ("date of birth: 1961/05/04 Mr Khan", DATE_OF_BIRTH),
+        ("Mr Khan born May 4 1961", DATE_OF_BIRTH),
+        ("Mr Khan born 4th of May 1961", DATE_OF_BIRTH),
     ],
 )
 def test_personal_data_found(text: str, kind: str) -> None:
@@ -133,6 +139,9 @@ ORDINARY_IDEAS = [
     "Room B4 2ND floor is cold",
     "Invoice 123.456.7890 is paid",
     "Meeting on 2027-03-04 at 10",
+    "Meeting May 4 2027 at 10",
+    "Invoice 123/456/7890 is paid",
+    "Swap the rota on 2027/03/04",
 ]
 
 
