@@ -281,5 +281,12 @@ def withdraw(
         client.chat_update(
             channel=withdrawn.channel_id, ts=withdrawn.message_id, text=fallback, blocks=blocks
         )
+    kind = "Idea" if action["action_id"] == OwnPostIds.WITHDRAW_IDEA_ACTION else "Comment"
+    done = (
+        f"{kind} {post_id} is withdrawn: its text is removed from the database and its message."
+        if withdrawn is not None
+        else f"{kind} {post_id} was withdrawn already."
+    )
     text, blocks = own_posts_message(list_own_posts(ctx.db, person, key=ctx.anon_key))
-    respond(text=text, blocks=blocks, replace_original=True)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": done}}, *blocks]
+    respond(text=f"{done} {text}", blocks=blocks, replace_original=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,16 @@ from bot.core.participation_report import participation_report
 from bot.core.records import CampaignRecord
 from bot.logs import QUIET_LIBRARIES
 from bot.simulate.local_bot import LocalBot
-from bot.simulate.slack_standin import BOT_ID, TEAM_ID, direct_message_channel
+from bot.simulate.slack_standin import APP_ID, BOT_ID, TEAM_ID, direct_message_channel
+from handlers.blocks.ideas import WITHDRAWN_IDEA_NOTICE
 from handlers.ids import OwnPostIds
-from storage.models import Base, Comment
+from storage.models import Base, Comment, Idea
 from tests.e2e.support import (
     CAMPAIGN_CHANNEL,
     SlackSender,
     bot_db,
     comment_rows,
+    load_payload,
     post_idea,
     settle,
     wait_until,
@@ -219,3 +222,47 @@ def test_comment_by_direct_message(
     ]
     assert "Anonymous" in str(posted.params.get("text"))
     assert "posted anonymously" in wait_until(lambda: _replies_to(bot, SECRET_ID), what="ack")[0]
+
+
+def _press_as(slack: SlackSender, user: str, *, action_id: str, value: str) -> str:
+    token = uuid.uuid4().hex
+    payload = load_payload("block_actions")
+    payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=TEAM_ID)
+    payload.update(api_app_id=APP_ID, trigger_id=slack.new_trigger_id())
+    payload["container"].update(message_ts="1.1", channel_id=direct_message_channel(user))
+    payload["team"].update(id=TEAM_ID)
+    payload["channel"].update(id=direct_message_channel(user), name="directmessage")
+    payload["message"].update(ts="1.1", bot_id=BOT_ID, app_id=APP_ID)
+    payload["response_url"] = slack.bot.standin.response_url(token)
+    payload["actions"][0].update(action_id=action_id, value=value, action_ts=slack.new_ts())
+    assert slack.send_interaction(payload).status == 200
+    return token
+
+
+def test_withdraw_confirmed_and_message_replaced(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    idea = post_idea(slack, "anon Quiet room on every ward", user=SECRET_ID)
+    assert idea.message_id is not None
+
+    # Someone else's press withdraws nothing.
+    _press_as(slack, NAMED_ID, action_id=OwnPostIds.WITHDRAW_IDEA_ACTION, value=str(idea.id))
+    token = _press_as(
+        slack, SECRET_ID, action_id=OwnPostIds.WITHDRAW_IDEA_ACTION, value=str(idea.id)
+    )
+    [reply] = wait_until(lambda: bot.standin.responses(token), what="the confirmation")
+    assert str(reply.params["text"]).startswith(f"Idea {idea.id} is withdrawn")
+    message_ts = idea.message_id
+    wait_until(
+        lambda: [
+            call
+            for call in bot.standin.calls("chat.update")
+            if call.params.get("ts") == message_ts
+            and call.params.get("text") == WITHDRAWN_IDEA_NOTICE
+        ],
+        what="the idea message replaced by the notice",
+    )
+    with bot_db(bot).transaction() as session:
+        row = session.get(Idea, idea.id)
+        assert row is not None
+        assert (row.text, row.withdrawn_at is not None) == ("", True)
