@@ -269,7 +269,14 @@ def withdraw(
     now = ctx.clock.now()
     withdrawn: WithdrawnIdea | WithdrawnComment | None
     if action["action_id"] == OwnPostIds.WITHDRAW_IDEA_ACTION:
-        withdrawn = withdraw_idea(ctx.db, person, key=ctx.anon_key, idea_id=post_id, now=now)
+        withdrawn = withdraw_idea(
+            ctx.db,
+            person,
+            key=ctx.anon_key,
+            idea_id=post_id,
+            now=now,
+            min_group_size=ctx.min_group_size,
+        )
         notice = WITHDRAWN_IDEA_NOTICE
     else:
         withdrawn = withdraw_comment(ctx.db, person, key=ctx.anon_key, comment_id=post_id, now=now)

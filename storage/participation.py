@@ -181,6 +181,22 @@ def add_anonymous_contribution(
     )
 
 
+def remove_anonymous_contribution(
+    session: Session, *, scope: str, dimension: str, group_name: str
+) -> None:
+    """Take one anonymous idea off a group's count in a scope, when it has any."""
+    session.execute(
+        update(AnonymousContribution)
+        .where(
+            AnonymousContribution.scope == scope,
+            AnonymousContribution.dimension == dimension,
+            AnonymousContribution.group_name == group_name,
+            AnonymousContribution.count > 0,
+        )
+        .values(count=AnonymousContribution.count - 1)
+    )
+
+
 def list_anonymous_contributions(session: Session, *, scope: str) -> list[tuple[str, str, int]]:
     """Return (dimension, group name, count) of the anonymous ideas of a scope."""
     rows = session.execute(
@@ -351,9 +367,9 @@ def participant_totals(session: Session, scope: ReportScope) -> dict[str, int]:
         select(
             func.count().label("participants"),
             # People entered from paper or email are not matched to anyone on the list.
-            count_where(
-                and_(people.c.in_directory.is_(True), people.c.platform != OFFLINE)
-            ).label("in_directory"),
+            count_where(and_(people.c.in_directory.is_(True), people.c.platform != OFFLINE)).label(
+                "in_directory"
+            ),
             count_where(posted).label("posted"),
             count_where(commented).label("commented"),
             count_where(or_(posted, commented)).label("posted_or_commented"),

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.core.anonymity import author_hash, hash_matches
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
+from bot.core.participation import DEFAULT_MIN_GROUP_SIZE, forget_anonymous_idea
 from bot.core.records import Person
 from storage import comments as comment_store
 from storage import ideas as idea_store
@@ -178,7 +179,13 @@ def list_own_posts(db: Database, person: Person, *, key: str) -> OwnPosts:
 
 
 def withdraw_idea(
-    db: Database, person: Person, *, key: str, idea_id: int, now: datetime
+    db: Database,
+    person: Person,
+    *,
+    key: str,
+    idea_id: int,
+    now: datetime,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> WithdrawnIdea | None:
     """Withdraw the person's anonymous idea: clear its text and mark it withdrawn.
 
@@ -195,6 +202,13 @@ def withdraw_idea(
             )
         if not own_post_store.mark_idea_withdrawn(session, idea_id, now=now):
             return None
+        forget_anonymous_idea(
+            session,
+            person,
+            campaign_id=idea.campaign_id,
+            board_id=idea.board_id,
+            min_group_size=min_group_size,
+        )
         result = WithdrawnIdea(id=idea.id, channel_id=idea.channel_id, message_id=idea.message_id)
     logger.info("Idea %s withdrawn by its anonymous author", idea_id)
     return result

@@ -87,27 +87,52 @@ def record_anonymous_idea(
     scope = scope_of(campaign_id=campaign_id, board_id=board_id)
     if scope is None:
         return
-    staff = participation_store.get_current_staff(
-        session, platform=author.platform, user_id=author.user_id
-    )
-    names: dict[str, str]
-    if staff is None:
-        names = dict.fromkeys(DIMENSIONS, NOT_IN_DIRECTORY)
-    else:
-        groups: dict[str, str | None] = {
-            dimension: getattr(staff, dimension) for dimension in DIMENSIONS
-        }
-        headcounts = participation_store.count_group_members(session, groups)
-        names = {}
-        for dimension, value in groups.items():
-            if headcounts[dimension] < min_group_size:
-                names[dimension] = OTHER_GROUPS
-            else:
-                names[dimension] = value if value is not None else NOT_RECORDED
-    for dimension, group_name in names.items():
+    for dimension, group_name in _anonymous_groups(session, author, min_group_size).items():
         participation_store.add_anonymous_contribution(
             session, scope=scope, dimension=dimension, group_name=group_name
         )
+
+
+def forget_anonymous_idea(
+    session: Session,
+    author: Person,
+    *,
+    campaign_id: int | None,
+    board_id: int | None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> None:
+    """Take a withdrawn anonymous idea off the author's group counts, never below zero.
+
+    The groups are worked out again as record_anonymous_idea does; after a move
+    between teams that can be another group than the one the idea was counted in.
+    """
+    scope = scope_of(campaign_id=campaign_id, board_id=board_id)
+    if scope is None:
+        return
+    for dimension, group_name in _anonymous_groups(session, author, min_group_size).items():
+        participation_store.remove_anonymous_contribution(
+            session, scope=scope, dimension=dimension, group_name=group_name
+        )
+
+
+def _anonymous_groups(session: Session, author: Person, min_group_size: int) -> dict[str, str]:
+    """Return the group each dimension counts an anonymous idea of the author under."""
+    staff = participation_store.get_current_staff(
+        session, platform=author.platform, user_id=author.user_id
+    )
+    if staff is None:
+        return dict.fromkeys(DIMENSIONS, NOT_IN_DIRECTORY)
+    groups: dict[str, str | None] = {
+        dimension: getattr(staff, dimension) for dimension in DIMENSIONS
+    }
+    headcounts = participation_store.count_group_members(session, groups)
+    names: dict[str, str] = {}
+    for dimension, value in groups.items():
+        if headcounts[dimension] < min_group_size:
+            names[dimension] = OTHER_GROUPS
+        else:
+            names[dimension] = value if value is not None else NOT_RECORDED
+    return names
 
 
 def record_offline_idea(

@@ -19,9 +19,10 @@ from bot.core.own_posts import (
     withdraw_comment,
     withdraw_idea,
 )
+from bot.core.participation_records import NOT_IN_DIRECTORY
 from bot.core.records import Person
 from storage.database import Database
-from storage.models import Comment, Idea, ParticipantGroup
+from storage.models import AnonymousContribution, Comment, Idea, ParticipantGroup
 from storage.topics import list_topics
 
 LONDON = ZoneInfo("Europe/London")
@@ -112,8 +113,15 @@ def test_comment_listed_and_withdrawn(db: Database, clock: ManualClock, idea_id:
         assert session.get(Comment, comment.id).text == ""  # type: ignore[union-attr]
 
 
+def anonymous_counts(db: Database) -> dict[tuple[str, str], int]:
+    with db.transaction() as session:
+        rows = session.scalars(select(AnonymousContribution))
+        return {(row.dimension, row.group_name): row.count for row in rows}
+
+
 def test_idea_withdrawn_by_author_only(db: Database, clock: ManualClock, idea_id: int) -> None:
     assert [own.id for own in list_own_posts(db, ANN, key=KEY).ideas] == [idea_id]
+    assert anonymous_counts(db)[("directorate", NOT_IN_DIRECTORY)] == 1
     with pytest.raises(PermissionDenied):
         withdraw_idea(db, BOB, key=KEY, idea_id=idea_id, now=clock.now())
     with pytest.raises(NotFound):
@@ -125,6 +133,8 @@ def test_idea_withdrawn_by_author_only(db: Database, clock: ManualClock, idea_id
     assert withdrawn.message_id == "1700000000.000100"
     assert withdraw_idea(db, ANN, key=KEY, idea_id=idea_id, now=clock.now()) is None
     assert list_own_posts(db, ANN, key=KEY).ideas == ()
+    # The withdrawn idea leaves the group counts too, once, however often it is withdrawn.
+    assert set(anonymous_counts(db).values()) == {0}
     with db.transaction() as session:
         idea = session.get(Idea, idea_id)
         assert idea is not None
