@@ -351,9 +351,7 @@ def dimension_breakdown(
     groups".
     """
     offline = dict(offline or {})
-    unmatched = sum(
-        count for name, count in participants.items() if headcounts.get(name, 0) == 0
-    )
+    unmatched = sum(count for name, count in participants.items() if headcounts.get(name, 0) == 0)
     participants = {
         name: count for name, count in participants.items() if headcounts.get(name, 0) > 0
     }
