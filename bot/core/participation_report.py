@@ -337,9 +337,9 @@ def dimension_breakdown(
     min_group_size, and "Not in directory" only with that many participants.
     When the staff-list groups folded together would still make "Other
     groups" fewer than min_group_size people, the smallest named groups join
-    it too, so its figures never stand for one small group on its own; people
-    outside the staff list do not make it larger, since they are not among the
-    people a small group's figures could single out. Participants counted
+    it too. So its figures never stand for one small group on its own. People
+    outside the staff list do not count towards that size, because a small
+    group's figures cannot single them out. Participants counted
     under a group with no headcount (a value the current list does not have,
     such as a blank one given with a paper idea) count as people not in the
     directory, so no rate compares them with a headcount they are not part
