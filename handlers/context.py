@@ -9,10 +9,9 @@ from bot.core.checks.post_checks import PostChecks
 from bot.core.clock import Clock
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from handlers.people import DisplayNames
+from handlers.platform import PLATFORM as PLATFORM
 from handlers.publisher import SlackPublisher
 from storage.database import Database
-
-PLATFORM = "slack"
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,11 @@ from bot.core.errors import DeliveryFailed, RateLimited
 from bot.core.outbox import OutboundMessage
 from handlers.files import upload_to_direct_message
 from handlers.pacing import Pacer
+from handlers.platform import PLATFORM
 from handlers.publisher import post_failure_hint
 
 logger = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 # NOTE: Slack publishes no workspace-wide number for chat.postMessage, so this
 # default follows its documented one message per second. Raise it only after
 # watching how often Slack responds with 429 in the workspace.

@@ -13,10 +13,10 @@ from bot.core.errors import RateLimited
 from bot.core.staff_matching import LookupFailed, LookupResult
 from handlers.outbox_sender import retry_after_seconds
 from handlers.pacing import Pacer
+from handlers.platform import PLATFORM
 
 logger = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 # users.lookupByEmail is a Tier 3 method: Slack publishes "50+ per minute".
 LOOKUPS_PER_MINUTE = 50
 

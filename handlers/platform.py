@@ -1,0 +1,3 @@
+"""The platform name these handlers store with every person, idea and message."""
+
+PLATFORM = "slack"
