@@ -212,8 +212,8 @@ def _comment_by_message(
     except (InvalidInput, NotFound) as error:
         client.chat_postMessage(channel=channel, text=error.user_message)
         return
-    # A direct message reaches ideas the person cannot see, such as those of a private
-    # board; only a member of the idea's channel may comment there.
+    # A direct message can name an idea the person cannot see, such as one on a private
+    # board. So only a member of the idea's channel may comment there.
     if ctx.publisher.is_channel_member(target.channel_id, person.user_id) is not True:
         client.chat_postMessage(
             channel=channel,

@@ -126,8 +126,8 @@ def message_author(
             session, ref, manager_id=manager.user_id, direction=TO_AUTHOR, text=cleaned, now=now
         )
         key = relay_dedupe_key(note.relay_id)
-        # The outbox forgets who received a question about an anonymous post once it
-        # is sent, so no row links the post to its author.
+        # Once the question about an anonymous post is sent, its outbox row loses the
+        # recipient, so no row links the post to its author.
         message = renderer.relay_to_author(
             note,
             recipient=author.user_id,
@@ -181,8 +181,8 @@ def reply_to_manager(
             now=now,
         )
         key = relay_dedupe_key(note.relay_id)
-        # The reply quotes the post; for an anonymous one the sent copy is not kept, so a
-        # withdrawn post's text does not outlive it in the outbox.
+        # The reply quotes the post. For an anonymous post the sent copy is not kept, so
+        # the text of a withdrawn post does not stay in the outbox.
         anonymous = bool(getattr(row, "anonymous", False))
         message = renderer.relay_to_manager(
             note,
