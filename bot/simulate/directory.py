@@ -340,8 +340,16 @@ def _print_directorates(report: ParticipationReport) -> None:
         f"Participation by directorate (groups under {report.min_group_size} people are "
         f"counted in {OTHER_GROUPS!r}):"
     )
-    print(f"  {'Directorate':<{TABLE_NAME_WIDTH}}{'Headcount':>10}{'Took part':>11}{'Rate':>8}")
+    print(
+        f"  {'Directorate':<{TABLE_NAME_WIDTH}}{'Headcount':>10}{'Took part':>11}{'Rate':>8}"
+        f"{'Not on list':>13}{'Paper':>7}"
+    )
     for group in breakdown.groups:
         headcount = str(group.headcount) if group.headcount else "-"
         rate = f"{group.rate:.0%}" if group.rate is not None else "-"
-        print(f"  {group.name:<{TABLE_NAME_WIDTH}}{headcount:>10}{group.participants:>11}{rate:>8}")
+        # The rate counts the people on the list; the two last columns are outside it.
+        listed = group.participants - group.not_in_directory - group.offline
+        print(
+            f"  {group.name:<{TABLE_NAME_WIDTH}}{headcount:>10}{listed:>11}{rate:>8}"
+            f"{group.not_in_directory:>13}{group.offline:>7}"
+        )
