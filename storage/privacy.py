@@ -98,65 +98,35 @@ def replace_user_id(
     def run(name: str, statement: Any) -> None:
         changes[name] = changes.get(name, 0) + _rowcount(session.execute(statement))
 
-    on_platform = (Idea.platform == platform,)
-    run(
-        "ideas",
-        update(Idea).where(*on_platform, Idea.author_id == user_id).values(author_id=pseudonym),
-    )
-    run(
-        "ideas.status_changed_by",
-        update(Idea)
-        .where(*on_platform, Idea.status_changed_by == user_id)
-        .values(status_changed_by=pseudonym),
-    )
-    run(
-        "ideas.hidden_by",
-        update(Idea).where(*on_platform, Idea.hidden_by == user_id).values(hidden_by=pseudonym),
-    )
+    # Each column that names who acted, with the platform column of its row where it has one.
+    columns: list[tuple[str, Any, Any]] = [
+        ("ideas", Idea.author_id, Idea.platform),
+        ("ideas.status_changed_by", Idea.status_changed_by, Idea.platform),
+        ("ideas.hidden_by", Idea.hidden_by, Idea.platform),
+        ("comments", Comment.user_id, Comment.platform),
+        ("comments.hidden_by", Comment.hidden_by, Comment.platform),
+        ("votes", Vote.user_id, Vote.platform),
+        ("participant_groups", ParticipantGroup.user_id, ParticipantGroup.platform),
+        ("roles.granted_by", Role.granted_by, Role.platform),
+        ("campaigns.created_by", Campaign.created_by, Campaign.platform),
+        ("boards.created_by", Board.created_by, Board.platform),
+        ("group_reminders", GroupReminder.created_by, None),
+        ("moderation_items", ModerationItem.resolved_by, None),
+        ("relay_messages", RelayMessage.manager_id, None),
+    ]
+    for name, column, platform_column in columns:
+        statement = update(column.class_).where(column == user_id)
+        if platform_column is not None:
+            statement = statement.where(platform_column == platform)
+        run(name, statement.values({column.key: pseudonym}))
     run(
         "idea_status_changes",
         update(IdeaStatusChange)
         .where(
             IdeaStatusChange.changed_by == user_id,
-            IdeaStatusChange.idea_id.in_(select(Idea.id).where(*on_platform)),
+            IdeaStatusChange.idea_id.in_(select(Idea.id).where(Idea.platform == platform)),
         )
         .values(changed_by=pseudonym),
-    )
-    run(
-        "comments",
-        update(Comment)
-        .where(Comment.platform == platform, Comment.user_id == user_id)
-        .values(user_id=pseudonym),
-    )
-    run(
-        "comments.hidden_by",
-        update(Comment)
-        .where(Comment.platform == platform, Comment.hidden_by == user_id)
-        .values(hidden_by=pseudonym),
-    )
-    run(
-        "votes",
-        update(Vote)
-        .where(Vote.platform == platform, Vote.user_id == user_id)
-        .values(user_id=pseudonym),
-    )
-    run(
-        "participant_groups",
-        update(ParticipantGroup)
-        .where(ParticipantGroup.platform == platform, ParticipantGroup.user_id == user_id)
-        .values(user_id=pseudonym),
-    )
-    run(
-        "roles.granted_by",
-        update(Role)
-        .where(Role.platform == platform, Role.granted_by == user_id)
-        .values(granted_by=pseudonym),
-    )
-    run(
-        "campaigns.created_by",
-        update(Campaign)
-        .where(Campaign.platform == platform, Campaign.created_by == user_id)
-        .values(created_by=pseudonym),
     )
     # An open board that loses its lead is marked as such until a new lead is named.
     run(
@@ -164,28 +134,6 @@ def replace_user_id(
         update(Board)
         .where(Board.platform == platform, Board.lead_id == user_id)
         .values(lead_id=pseudonym, lead_departed_at=func.coalesce(Board.lead_departed_at, now)),
-    )
-    run(
-        "boards.created_by",
-        update(Board)
-        .where(Board.platform == platform, Board.created_by == user_id)
-        .values(created_by=pseudonym),
-    )
-    run(
-        "group_reminders",
-        update(GroupReminder)
-        .where(GroupReminder.created_by == user_id)
-        .values(created_by=pseudonym),
-    )
-    run(
-        "moderation_items",
-        update(ModerationItem)
-        .where(ModerationItem.resolved_by == user_id)
-        .values(resolved_by=pseudonym),
-    )
-    run(
-        "relay_messages",
-        update(RelayMessage).where(RelayMessage.manager_id == user_id).values(manager_id=pseudonym),
     )
     return {name: count for name, count in changes.items() if count}
 
