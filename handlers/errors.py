@@ -71,8 +71,8 @@ def register(app: App) -> None:
 def listener_error(error: Exception, *, body: dict[str, Any], client: WebClient) -> None:
     """Log a listener's error with the request's ids and tell the user what happened."""
     ids = request_ids(body)
-    # The user id stays out of the log: beside a request on an anonymous post it would
-    # say who wrote it. The reference in the reply lets the person point to the entry.
+    # The user id stays out of the log, because beside a request on an anonymous post it
+    # would identify the author. The reference in the reply lets the person point to the entry.
     logged = {key: value for key, value in ids.items() if key != "user"}
     if isinstance(error, StaffvoiceError):
         logger.warning("Request %s failed with %s", logged, error.code)

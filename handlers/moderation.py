@@ -250,7 +250,7 @@ def message_author_submission(
             renderer=RENDERER,
         )
     except NotFound as error:
-        logger.warning("No author found for %s; manager %s was told", ref.subject, manager.user_id)
+        logger.warning("Author of %s not found; manager %s notified", ref.subject, manager.user_id)
         client.chat_postMessage(channel=manager.user_id, text=error.user_message)
         return
     client.chat_postMessage(

@@ -27,9 +27,9 @@ DEFAULT_FORMAT = "xlsx"
 def send_report_chart(
     client: WebClient, respond: Respond, *, manager: Person, report: ParticipationReport
 ) -> None:
-    """Upload a report's chart to the manager's direct message and say where it went.
+    """Upload a report's chart to the manager's direct message and reply with where it went.
 
-    When the report has nothing to chart, the manager is told why instead.
+    When the report has nothing to chart, the reply gives the reason instead.
     """
     gap = chart_gap(report)
     if gap is not None:

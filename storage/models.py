@@ -180,7 +180,7 @@ class Idea(Base):
     # Set when a manager hides the idea; it stays stored for the audit trail.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hidden_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
-    # Set when the author withdrew it; the text is cleared and the message says so.
+    # Set when the author withdrew it. The text is cleared and the message shows a notice.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Checks the author chose to post past, comma-separated: "personal_data", "concern".
     checks_overridden: Mapped[str | None] = mapped_column(String(64))
@@ -432,7 +432,7 @@ class AnonymousContribution(Base):
 class GroupHeadcount(Base):
     """The staff list's headcount of one group when a campaign or board closed.
 
-    Dimension "all" with group "all" holds the whole headcount.
+    Dimension "all" with group "all" contains the whole headcount.
     """
 
     __tablename__ = "group_headcounts"

@@ -46,7 +46,7 @@ def update_staff(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def count_current(session: Session) -> int:
-    """Return how many people the staff list holds now (left_at is null)."""
+    """Return how many people are on the staff list now (left_at is null)."""
     count = session.scalar(
         select(func.count()).select_from(StaffMember).where(StaffMember.left_at.is_(None))
     )

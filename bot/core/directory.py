@@ -43,7 +43,7 @@ ID_COLUMN_PLATFORM = "slack"
 
 @dataclass
 class ImportResult:
-    """What an import changed, or would change on a dry run or a refused import."""
+    """The changes an import made, or would make on a dry run or a refused import."""
 
     file_name: str
     encoding: str
@@ -163,7 +163,7 @@ def _rows(
     """Yield the accepted rows, counting every row read and passing on the rejected ones.
 
     Every email read goes into seen. A person whose row is rejected, for a bad
-    band say, is therefore not marked as left, and keeps their stored row as it was.
+    band for example, is therefore not marked as left, and keeps their stored row as it was.
     """
     for row in source.rows():
         result.rows_read += 1

@@ -128,7 +128,7 @@ def count_recipients(
     """Return how many people a reminder would reach now.
 
     Raises InvalidInput when the campaign is not open, a group is unknown or
-    too small, the note is too long, or nobody would get it (saying why).
+    too small, the note is too long, or no one would receive it (with the reason).
     """
     with db.transaction() as session:
         recipients = _recipients(session, request, platform=platform, min_group_size=min_group_size)

@@ -298,7 +298,7 @@ def hide_thread_reply(
         enqueue_in(session, messages, now=now)
         comment_id = comment.id
     logger.info(
-        "Hid reply as comment %s on idea %s for personal data; told %d managers",
+        "Hid reply as comment %s on idea %s for personal data; notified %d managers",
         comment_id,
         idea_id,
         len(managers),

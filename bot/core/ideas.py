@@ -202,7 +202,7 @@ def submit_idea(
     nothing is stored. In a campaign or on a board, the same transaction
     snapshots a named author's groups, or counts an anonymous idea by groups
     of at least min_group_size people. An anonymous idea stores the author's
-    hash under anon_key, so its author can manage it; the chat adapters post
+    hash under anon_key, so its author can manage it. The chat adapters post
     anonymously only when there is a key. also, when given, runs with the
     session and the new idea's id before the commit, so its changes and the
     idea are stored together or not at all.

@@ -112,7 +112,7 @@ class ModerationResult:
 
 
 class ReportNotifier(Protocol):
-    """Builds the direct message that tells a manager about a newly reported item."""
+    """Builds the direct message that notifies a manager of a newly reported item."""
 
     def report_notice(
         self, item: ModeratedItem, *, recipient: str, dedupe_key: str
@@ -189,9 +189,9 @@ def report_item(
 
     A repeat report by the same person of the same item is accepted and not
     stored again. When the report puts the item in the queue, with no other
-    open entry, each manager gets a direct message through notifier at once,
-    because a report may be about personal data or abuse that should not wait
-    for the next digest. Further reports of a queued item notify nobody.
+    open entry, each manager gets a direct message through notifier at once. A
+    report may be about personal data or abuse, which should not wait for the
+    next digest. Further reports of a queued item notify no one.
     Raises InvalidInput for a missing or too long reason, and NotFound for an
     unknown item.
     """

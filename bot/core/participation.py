@@ -103,8 +103,8 @@ def forget_anonymous_idea(
 ) -> None:
     """Take a withdrawn anonymous idea off the author's group counts, never below zero.
 
-    The groups are worked out again as record_anonymous_idea does; after a move
-    between teams that can be another group than the one the idea was counted in.
+    The groups are worked out again as record_anonymous_idea does. After a move
+    between teams, that can be another group than the one the idea was counted in.
     """
     scope = scope_of(campaign_id=campaign_id, board_id=board_id)
     if scope is None:

@@ -64,7 +64,7 @@ class DailyParticipation:
 
 @dataclass(frozen=True)
 class ParticipationReport:
-    """Who took part in a campaign, a board, or anywhere in a date range, overall and by group."""
+    """Participation in a campaign, a board, or anywhere in a date range, overall and by group."""
 
     # Such as "Campaign 3, Your voice", "Your Shout board 2 (#ward-7)" or "1–31 January 2027".
     title: str

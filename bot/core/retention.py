@@ -3,7 +3,7 @@
 Each campaign is claimed by setting Campaign.anonymised_at in the same
 transaction that anonymises it, so it happens once however many processes
 run the job. The text of ideas and comments is kept, as the organisation's
-record of what staff said; who said it is not.
+record of what staff wrote. Who wrote it is not.
 """
 
 from __future__ import annotations

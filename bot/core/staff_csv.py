@@ -44,7 +44,7 @@ SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,127}$")
 BAND = re.compile(r"^(?:afc\s*)?(?:band\s*)?(\d)\s*([a-d]?)$", re.IGNORECASE)
 # Agenda for Change has bands 1 to 9, and band 8 only as its four ranges 8a to 8d.
 VALID_BANDS = frozenset({"1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9"})
-# Text that starts like an AfC band ("Band 10", "8", "8e") but is none of them.
+# Text that starts like an AfC band ("Band 10", "8", "8e") but is not a valid one.
 AFC_LIKE = re.compile(r"^(?:afc\s*)?(?:band\b|\d)", re.IGNORECASE)
 # A short word then a number ("Bnad 5", "Bande 6"): a band mistyped when the word is close
 # to "band". Grades such as "ST3" or "Foundation Year 1" are not.

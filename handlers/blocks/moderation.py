@@ -75,7 +75,7 @@ def _modal(
 
 
 def report_modal(ref: ItemRef) -> dict[str, Any]:
-    """Build the modal that asks why an idea or comment is reported."""
+    """Build the modal that requests the reason an idea or comment is reported."""
     return _modal(
         callback_id=ModerationIds.REPORT_CALLBACK,
         metadata=ref.subject,

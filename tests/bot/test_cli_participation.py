@@ -17,7 +17,7 @@ def test_participation_table_hides_small_group(
     try:
         surgery = add_staff(db, clock, directorate="Surgery", count=11, prefix="s")
         estates = add_staff(db, clock, directorate="Estates", count=10, prefix="e")
-        # With Pharmacy's one person "Other groups" holds 11, so Surgery keeps its line.
+        # With Pharmacy's one person "Other groups" contains 11, so Surgery keeps its line.
         add_staff(db, clock, directorate="Pharmacy", count=1, prefix="p")
         campaign = open_new_campaign(db, clock)
         idea_id = post(db, clock, surgery[0])

@@ -43,7 +43,7 @@ def test_few_people_not_in_directory_are_not_named() -> None:
     assert (groups[OTHER_GROUPS].headcount, groups[OTHER_GROUPS].participants) == (0, 3)
 
 
-def test_people_outside_the_list_do_not_make_a_small_group_large() -> None:
+def test_unlisted_people_not_counted_in_pool() -> None:
     groups = _groups({"Estates": 4, "Nursing": 40, "Medical": 30}, {"Estates": 3}, unlisted=10)
     # Ten people outside the list must not let Estates' 4 stand alone as Other groups.
     assert groups[OTHER_GROUPS].headcount == 4 + 30
@@ -58,7 +58,7 @@ def test_group_without_headcount_counts_as_outside_the_list() -> None:
     assert all(g.rate is None or g.rate <= 1 for g in groups.values())
 
 
-def test_paper_ideas_count_as_people_but_not_in_rates() -> None:
+def test_paper_ideas_left_out_of_rates() -> None:
     breakdown = dimension_breakdown(
         "locality",
         headcounts={"Norwich": 28, "Cromer": 2},

@@ -105,7 +105,7 @@ def test_relay_reaches_anonymous_author(sqlite_db: Database, clock: ManualClock)
         assert [row.direction for row in stored] == ["to_author", "to_manager"]
         assert all(AUTHOR.user_id not in (row.manager_id, row.text) for row in stored)
 
-    # Once sent, the outbox forgets who got the question, so no row names the author.
+    # Once sent, the outbox row loses its recipient, so no row names the author.
     with sqlite_db.transaction() as session:
         first, second = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         assert outbox_store.mark_sent(session, first.id, now=clock.now(), message_id="D1.1")

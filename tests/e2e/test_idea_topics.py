@@ -368,7 +368,7 @@ def test_stale_anonymous_modal_author_chooses_later(bot: LocalBot, slack: SlackS
     [ephemeral] = wait_until(
         lambda: bot.standin.calls("chat.postEphemeral"), what="the private reply"
     )
-    # The keyed hash knows the author again, so the anonymous author gets the menu too.
+    # The keyed hash identifies the author again, so the anonymous author gets the menu too.
     assert topic_menu(ephemeral.params.get("blocks") or [], IdeaTopicIds.CHOICE_ACTION)
     value = f"{idea.id}:{campaign.topics[1].id}"
 

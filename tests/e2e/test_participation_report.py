@@ -31,7 +31,7 @@ def test_campaign_report_by_group(
     )
     add_staff(bot, "Surgery", ["U0BOB"] + [f"U0SURGERY{n}" for n in range(11)])
     add_staff(bot, "Estates", ["U0TOM"] + [f"U0ESTATES{n}" for n in range(9)])
-    # With Pharmacy's one person, "Other groups" holds 11 and Surgery keeps its own line.
+    # With Pharmacy's one person, "Other groups" contains 11 and Surgery keeps its own line.
     add_staff(bot, "Pharmacy", ["U0PHARMACY0"])
     idea = post_idea(slack, "Fix the lift", user="U0BOB")
     slack.react(user="U0TOM", reaction="+1", ts=str(idea.message_id))

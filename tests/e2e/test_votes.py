@@ -191,7 +191,7 @@ def test_vote_burst_throttled(bot: LocalBot, slack: SlackSender, campaign: Campa
 
     started, burst_end = _send_burst(bot, slack, ts)
 
-    # Votes are acknowledged without waiting for the 5-second message refresh; half that
+    # Votes are acknowledged without waiting for the 5-second message refresh. Half that
     # interval leaves room for a loaded machine and still fails if any vote waited for it.
     assert burst_end - started < REFRESH_INTERVAL_SECONDS / 2
     wait_until(
