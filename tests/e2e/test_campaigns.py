@@ -414,10 +414,16 @@ def test_edit_submission_saves(bot: LocalBot, slack: SlackSender, manager: str) 
     assert edited.title == "Summer ideas"
     assert [topic.question for topic in edited.topics] == ["Only one question?"]
     assert edited.ends_at == edited.starts_at + timedelta(days=10)
-    confirmations = [
-        message for message in bot.standin.messages(manager) if "is saved" in message["text"]
-    ]
-    assert len(confirmations) == 1
+
+    def confirmations() -> list[dict[str, Any]]:
+        return [
+            message for message in bot.standin.messages(manager) if "is saved" in message["text"]
+        ]
+
+    # The confirmation is sent after the acknowledgement, so the HTTP response can come first.
+    wait_until(confirmations, what="the saved confirmation")
+    settle(bot)
+    assert len(confirmations()) == 1
 
 
 def test_edit_open_campaign_refused(bot: LocalBot, slack: SlackSender, manager: str) -> None:
