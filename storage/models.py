@@ -76,6 +76,9 @@ class Campaign(Base):
     planned_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the retention job anonymised the campaign's contributions.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A "You said, we did" update is posted in the campaign's channel on the
+    # first day of each month while this is on.
+    yousaid_monthly: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index(None, "status"),)
 
@@ -172,6 +175,8 @@ class Idea(Base):
     status_reply: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_by: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # Who is taking the idea forward, as the person answering wrote it ("Estates team").
+    status_owner: Mapped[str | None] = mapped_column(String(200))
     # "chat", or "paper" / "email" for an idea entered by a manager from the CLI.
     source: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
     # For an anonymous idea: HMAC-SHA256 (hex) of the author's platform, workspace and user
@@ -197,6 +202,7 @@ class IdeaStatusChange(Base):
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id"), index=True)
     status: Mapped[str] = mapped_column(String(32))
     reply: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
     # A user id on the idea's platform, or "cli".
     changed_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -545,3 +551,69 @@ class AuditEntry(Base):
     subject: Mapped[str] = mapped_column(String(200))
     # Further facts as JSON: ids and counts, never the text of a post.
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class YouSaidUpdate(Base):
+    """A "You said, we did" update posted in a campaign's channel.
+
+    Each update covers the status changes after the previous update's
+    last_change_id, up to and including its own.
+    """
+
+    __tablename__ = "yousaid_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # A user id on the campaign's platform, or "scheduler" for a monthly update.
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The highest idea_status_changes.id the update covers, 0 when it covers none.
+    last_change_id: Mapped[int] = mapped_column(Integer, default=0)
+    # How many ideas the update lists.
+    idea_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecognitionSettings(Base):
+    """Where thank-you cards go in one workspace, and the values people can pick as badges."""
+
+    __tablename__ = "recognition_settings"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The behaviour framework's values, one per line, in the order cards list them.
+    values_text: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Thanks(Base):
+    """A thank-you card from one person to one or more colleagues."""
+
+    __tablename__ = "thanks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    giver_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    message: Mapped[str] = mapped_column(Text)
+    # The values picked as badges, one per line, or None.
+    values_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Where the card is shown; both are null until it is posted.
+    channel_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    post_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index(None, "platform", "team_id", "giver_id", "created_at"),)
+
+
+class ThanksRecipient(Base):
+    """One colleague thanked on a card, with their directorate when the card was given."""
+
+    __tablename__ = "thanks_recipients"
+
+    thanks_id: Mapped[int] = mapped_column(ForeignKey("thanks.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, index=True)
+    # From the staff directory; None for someone outside it.
+    directorate: Mapped[str | None] = mapped_column(String(200))
