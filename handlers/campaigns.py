@@ -22,6 +22,7 @@ from handlers import (
     participation,
     replies,
     report_files,
+    yousaid,
 )
 from handlers.blocks.announcement import created_confirmation
 from handlers.blocks.campaigns_modal import (
@@ -128,6 +129,9 @@ def campaign_command(
         )
         if report is not None:
             report_files.send_report_chart(client, respond, manager=manager, report=report)
+        return
+    if action == "yousaid":
+        yousaid.yousaid_command(ctx, ack=ack, manager=manager, arguments=words[1:])
         return
     if action == "moderate" and len(words) == 1:
         moderation.show_queue(ctx, ack=ack, respond=respond, manager=manager)

@@ -112,3 +112,10 @@ class ModerationIds(StrEnum):
     MESSAGE_ACTION = "moderation-message-text-input"
     REPLY_ACTION = "moderation-reply"
     REPLY_CALLBACK = "moderation-reply-submit"
+
+
+class YouSaidIds(StrEnum):
+    """Identifiers of the private preview of a "You said, we did" update."""
+
+    PREVIEW_BLOCK = "yousaid-preview"
+    POST_ACTION = "yousaid-post"

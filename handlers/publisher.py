@@ -23,6 +23,7 @@ from bot.core.records import (
 )
 from bot.core.reminders import Reminder
 from bot.core.statuses import StatusChange
+from bot.core.yousaid import YouSaidDraft
 from handlers.blocks.announcement import announcement_message, opening_message
 from handlers.blocks.board_digest import (
     board_archived_notice,
@@ -35,6 +36,8 @@ from handlers.blocks.ideas import idea_message
 from handlers.blocks.reminder import reminder_message
 from handlers.blocks.report import final_report_message
 from handlers.blocks.statuses import status_notice
+from handlers.blocks.yousaid import listed_ideas, update_message
+from handlers.message_links import MessageLinks
 from handlers.refresher import VoteCountRefresher
 from handlers.staff_count import StaffCounter
 
@@ -82,6 +85,7 @@ class SlackPublisher:
         self._timezone = timezone
         self._refresher = refresher
         self._staff = StaffCounter(client)
+        self._links = MessageLinks(self.permalink)
 
     def _post(self, *, channel: str, text: str, blocks: list[dict[str, object]]) -> str:
         try:
@@ -225,6 +229,28 @@ class SlackPublisher:
     def idea_link(self, *, channel_id: str, message_id: str) -> str | None:
         """Return the permalink of an idea's message, or None when Slack does not give one."""
         return self.permalink(channel=channel_id, message_id=message_id)
+
+    def idea_links(self, draft: YouSaidDraft) -> dict[int, str]:
+        """Return links to the messages of the ideas an update lists, most built without a call."""
+        messages = [
+            (idea.idea_id, idea.channel_id, idea.message_id)
+            for idea in listed_ideas(draft)
+            if idea.channel_id and idea.message_id
+        ]
+        return self._links.links(messages)
+
+    def yousaid_message(
+        self, draft: YouSaidDraft, *, links: dict[int, str], dedupe_key: str
+    ) -> OutboundMessage:
+        """Build a "You said, we did" update as a message to its campaign's channel."""
+        text, blocks = update_message(draft, links=links, timezone=self._timezone)
+        return OutboundMessage(
+            platform=draft.campaign.platform,
+            recipient=draft.campaign.channel_id,
+            text=text,
+            dedupe_key=dedupe_key,
+            blocks=blocks,
+        )
 
     def status_messages(
         self, change: StatusChange, *, dedupe_keys: Mapping[str, str]

@@ -17,6 +17,7 @@ from handlers import (
     own_posts,
     statuses,
     votes,
+    yousaid,
 )
 from handlers.context import HandlerContext
 
@@ -30,6 +31,7 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     comments.register(app, ctx)
     campaigns.register(app, ctx)
     group_reminders.register(app, ctx)
+    yousaid.register(app, ctx)
     announcements.register(app, ctx)
     boards.register(app, ctx)
     statuses.register(app, ctx)

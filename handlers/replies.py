@@ -147,6 +147,10 @@ CAMPAIGN_HELP = (
     "activity as files to your direct messages (XLSX unless you give csv). "
     "`/campaign remind ID` sends a direct message to the staff of chosen groups who have not "
     "taken part in an open campaign yet, after showing how many people it will reach. "
+    '`/campaign yousaid ID` previews a "You said, we did" update of the ideas whose status '
+    "changed since the last update, grouped by status, and posts it in the campaign's channel "
+    "when you press Post. `/campaign yousaid ID monthly on` (or `off`) posts one on the first "
+    "day of each month when something changed. "
     "`/campaign moderate` lists reported and flagged ideas and comments, oldest first, with "
     "buttons to hide, restore or dismiss each and to message its author. "
     "These commands are for engagement managers."
