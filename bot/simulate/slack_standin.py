@@ -48,6 +48,8 @@ RATE_LIMIT_WINDOW_SECONDS = 60.0
 
 # Form-encoded requests carry these arguments as JSON text, JSON requests as values.
 JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "metadata")
+# A modal or Home tab view contains at most 100 blocks (Block Kit reference, view objects).
+MAX_VIEW_BLOCKS = 100
 
 RESPONSE_URL_METHOD = "response_url"
 # The path of the upload URLs files.getUploadURLExternal hands out, followed by the file id.
@@ -214,6 +216,8 @@ class _Workspace:
         self.users = {user_id: dict(fields) for user_id, fields in (users or {}).items()}
         self.channels: dict[str, dict[str, dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        # The Home tab view published to each user, by user id.
+        self.home_views: dict[str, dict[str, Any]] = {}
         # Conversations the bot is not a member of; conversations.info returns is_member false.
         self.non_member_channels: set[str] = set()
         # Members of a conversation for conversations.members; an unset one lists every user.
@@ -244,6 +248,7 @@ class _Workspace:
             "users.lookupByEmail": self.users_lookup_by_email,
             "views.open": self.views_open,
             "views.update": self.views_update,
+            "views.publish": self.views_publish,
             "conversations.info": self.conversations_info,
             "conversations.members": self.conversations_members,
             "conversations.open": self.conversations_open,
@@ -606,6 +611,37 @@ class _Workspace:
         self.views[current["id"]] = view
         return {"view": copy.deepcopy(view)}
 
+    def views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Store a user's Home tab view, checked as Slack checks type, blocks and hash."""
+        user_id = str(params.get("user_id") or "").strip()
+        if not user_id:
+            raise _ApiError("invalid_arguments", messages=["invalid `user_id`"])
+        spec = params.get("view")
+        if not isinstance(spec, dict):
+            raise _ApiError("invalid_arguments", messages=["invalid `view`"])
+        if spec.get("type") != "home":
+            raise _ApiError("invalid_arguments", messages=["`view.type` must be home"])
+        blocks = spec.get("blocks")
+        if not isinstance(blocks, list):
+            raise _ApiError("invalid_arguments", messages=["`view.blocks` is required"])
+        if len(blocks) > MAX_VIEW_BLOCKS:
+            raise _ApiError(
+                "invalid_arguments",
+                messages=[f"must provide no more than {MAX_VIEW_BLOCKS} items at /view/blocks"],
+            )
+        current = self.home_views.get(user_id)
+        expected_hash = params.get("hash")
+        if expected_hash and current is not None and expected_hash != current["hash"]:
+            raise _ApiError("hash_conflict")
+        if current is None:
+            self._view_count += 1
+            view_id = f"V{self._view_count:04d}"
+        else:
+            view_id = current["id"]
+        view = self._build_view(spec, view_id=view_id, root_view_id=view_id, view_type="home")
+        self.home_views[user_id] = view
+        return {"view": copy.deepcopy(view)}
+
     def _view_spec(self, params: dict[str, Any], *, view_id: str | None) -> dict[str, Any]:
         """Return the validated view argument. view_id names the view being replaced, if any."""
         spec = params.get("view")
@@ -628,6 +664,7 @@ class _Workspace:
         view_id: str,
         root_view_id: str,
         previous_view_id: str | None = None,
+        view_type: str = "modal",
     ) -> dict[str, Any]:
         # Each stored version gets a new hash, so a views.update that sends an old hash
         # fails with hash_conflict as it does on Slack.
@@ -635,7 +672,7 @@ class _Workspace:
         return {
             "id": view_id,
             "team_id": TEAM_ID,
-            "type": "modal",
+            "type": view_type,
             "title": copy.deepcopy(spec.get("title")),
             "submit": copy.deepcopy(spec.get("submit")),
             "close": copy.deepcopy(spec.get("close")),
@@ -1034,6 +1071,12 @@ class SlackStandIn:
                 self._workspace.archived_channels.add(channel_id)
             elif archived is False:
                 self._workspace.archived_channels.discard(channel_id)
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """Return the Home tab view last published to a user, or None."""
+        with self._lock:
+            view = self._workspace.home_views.get(user_id)
+            return copy.deepcopy(view) if view is not None else None
 
     def uploaded_files(self) -> list[UploadedFile]:
         """Return the files shared with files.completeUploadExternal, in upload order."""

@@ -296,6 +296,54 @@ def test_views_open_without_trigger(client: WebClient) -> None:
     assert raised.value.response["error"] == "invalid_arguments"
 
 
+HOME = {"type": "home", "blocks": [SECTION_BLOCK]}
+
+
+def test_views_publish_stores_home(standin: SlackStandIn, client: WebClient) -> None:
+    first = client.views_publish(user_id="U0ALICE", view=HOME)["view"]
+    changed = dict(HOME, blocks=[SECTION_BLOCK, SECTION_BLOCK])
+    second = client.views_publish(user_id="U0ALICE", view=changed, hash=first["hash"])["view"]
+
+    assert first["type"] == "home"
+    assert second["id"] == first["id"]
+    assert second["hash"] != first["hash"]
+    stored = standin.home_view("U0ALICE")
+    assert stored is not None
+    assert stored["blocks"] == [SECTION_BLOCK, SECTION_BLOCK]
+    assert standin.home_view("U0BOB") is None
+
+
+def test_views_publish_stale_hash(client: WebClient) -> None:
+    first = client.views_publish(user_id="U0ALICE", view=HOME)["view"]
+    client.views_publish(user_id="U0ALICE", view=HOME)
+
+    with pytest.raises(SlackApiError) as raised:
+        client.views_publish(user_id="U0ALICE", view=HOME, hash=first["hash"])
+
+    assert raised.value.response["error"] == "hash_conflict"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"view": HOME}, "invalid `user_id`"),
+        ({"user_id": "U0ALICE", "view": MODAL}, "`view.type` must be home"),
+        (
+            {"user_id": "U0ALICE", "view": {"type": "home", "blocks": [SECTION_BLOCK] * 101}},
+            "must provide no more than 100 items at /view/blocks",
+        ),
+    ],
+)
+def test_views_publish_rejects_bad_view(
+    client: WebClient, arguments: dict[str, object], message: str
+) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        client.api_call("views.publish", json=arguments)
+
+    assert raised.value.response["error"] == "invalid_arguments"
+    assert raised.value.response["response_metadata"]["messages"] == [message]
+
+
 def test_rate_limit_gives_429() -> None:
     with SlackStandIn(bot_token=TOKEN, rate_limits={"chat.update": 3}) as standin:
         client = WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[])
