@@ -174,22 +174,27 @@ def _item_heading(item: ModeratedItem, link: str | None) -> str:
 
 
 def queue_message(
-    entries: Sequence[QueueEntry], *, links: Mapping[ItemRef, str | None]
+    entries: Sequence[QueueEntry],
+    *,
+    links: Mapping[ItemRef, str | None],
+    total: int | None = None,
 ) -> tuple[str, Blocks]:
     """Build the moderation queue: each item with its excerpt, place, sources, reasons and buttons.
 
     Slack allows 50 blocks a message, and each item takes three, so the queue
-    shows at most 16 items.
+    shows at most 16 items. total is the number of items waiting when entries
+    contains only the oldest of them, and defaults to the number of entries.
     """
     if not entries:
         return EMPTY_QUEUE, [{"type": "section", "text": {"type": "mrkdwn", "text": EMPTY_QUEUE}}]
+    waiting = len(entries) if total is None else total
     shown = entries[:16]
     blocks: Blocks = [
         {
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": f"*Moderation queue*: {len(entries)} item(s) waiting, oldest first.",
+                "text": f"*Moderation queue*: {waiting} item(s) waiting, oldest first.",
             },
         }
     ]
@@ -212,7 +217,7 @@ def queue_message(
             }
         )
         blocks.append(item_buttons(item, dismiss=True))
-    fallback = f"Moderation queue: {len(entries)} item(s) waiting."
+    fallback = f"Moderation queue: {waiting} item(s) waiting."
     return fallback, blocks
 
 
