@@ -97,5 +97,6 @@ def _tell_user(
         )
     elif ids["channel"] and ids["user"]:
         client.chat_postEphemeral(channel=ids["channel"], user=ids["user"], text=text)
-    elif ids["user"] and body.get("type") == "view_submission":
+    elif ids["user"] and body.get("type") in ("view_submission", "block_actions"):
+        # A modal, or a button on the Home tab, has neither a response URL nor a channel.
         client.chat_postMessage(channel=ids["user"], text=text)
