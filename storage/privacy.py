@@ -26,6 +26,7 @@ from storage.models import (
     Role,
     StaffMember,
     Vote,
+    YouSaidUpdate,
 )
 
 
@@ -113,6 +114,7 @@ def replace_user_id(
         ("group_reminders", GroupReminder.created_by, None),
         ("moderation_items", ModerationItem.resolved_by, None),
         ("relay_messages", RelayMessage.manager_id, None),
+        ("yousaid_updates", YouSaidUpdate.created_by, None),
     ]
     for name, column, platform_column in columns:
         statement = update(column.class_).where(column == user_id)

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.core import audit, roles
+from bot.core import audit, privacy, roles
 from bot.core.campaigns import cancel_campaign, create_campaign, open_campaign
 from bot.core.clock import ManualClock
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -421,3 +421,19 @@ def test_monthly_update_off_posts_nothing(
     clock.set(datetime(2027, 2, 1, 9, 5, tzinfo=UTC))
     assert post_monthly_updates(db, notifier, now=clock.now()) == []
     assert update_rows(db) == []
+
+
+def test_erasure_rekeys_update_poster(
+    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+) -> None:
+    idea_id = campaign_idea(db, clock, "Fix the lift")
+    record_change(db, clock, idea_id, PLANNED)
+    post_update(db, notifier, campaign_id, by=MAY, now=clock.now(), claim_key=request_key("e"))
+
+    erased = privacy.erase_person(
+        db, platform="slack", user_id=MAY.user_id, actor="cli", now=clock.now()
+    )
+
+    assert erased.replaced["yousaid_updates"] == 1
+    [update] = update_rows(db)
+    assert update.created_by != MAY.user_id
