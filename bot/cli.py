@@ -15,6 +15,7 @@ from bot import (
     cli_audit,
     cli_export,
     cli_ideas_import,
+    cli_ideas_status,
     cli_participation,
     cli_privacy,
     cli_staff,
@@ -157,10 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     idea_list = commands.add_parser(
         "ideas",
         help="list every idea, except those on boards in private channels; "
-        "`ideas import` enters ideas from paper or email",
+        "`ideas import` enters ideas from paper or email, `ideas status` answers ideas "
+        "from a CSV file, `ideas answers` counts the answers per campaign",
     )
     idea_list.add_argument("--json", action="store_true", help="print a JSON array for scripts")
-    cli_ideas_import.add_parser(idea_list)
+    idea_actions = cli_ideas_import.add_parser(idea_list)
+    cli_ideas_status.add_parsers(idea_actions)
 
     cli_export.add_parser(commands)
 
@@ -229,6 +232,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ideas":
         if args.ideas_command == "import":
             return cli_ideas_import.run(args, settings)
+        if args.ideas_command == "status":
+            return cli_ideas_status.run_status(args, settings)
+        if args.ideas_command == "answers":
+            return cli_ideas_status.run_answers(args, settings)
         return _ideas(settings, as_json=args.json)
     if args.command == "export":
         return cli_export.run(args, settings)
@@ -497,7 +504,7 @@ def _ideas(settings: Settings, *, as_json: bool) -> int:
     if not rows:
         print("No ideas to list. Ideas on boards in private channels are never listed.")
         return 0
-    # An idea has a campaign, a board or neither (the standing list), and only board ideas
+    # An idea has a campaign, a board or neither (the standing list), and any of them may
     # have a status.
     print(
         f"{'ID':>5}  {'CAMPAIGN':>8}  {'BOARD':>5}  {'STATUS':<{STATUS_WIDTH}}  {'VOTES':>5}  "

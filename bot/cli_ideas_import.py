@@ -18,8 +18,13 @@ SOURCE_NOUNS = {"paper": "paper forms", "email": "emails"}
 REJECTED_EXIT_CODE = 1
 
 
-def add_parser(ideas_parser: argparse.ArgumentParser) -> None:
-    """Add the `import` action to the `staffvoice ideas` parser, which still lists ideas alone."""
+def add_parser(
+    ideas_parser: argparse.ArgumentParser,
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Add the `import` action to the `staffvoice ideas` parser and return its actions.
+
+    `staffvoice ideas` without an action still lists ideas.
+    """
     actions = ideas_parser.add_subparsers(dest="ideas_command", metavar="ACTION")
     parser = actions.add_parser(
         "import",
@@ -46,6 +51,7 @@ def add_parser(ideas_parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="check the file and print the summary; store nothing"
     )
+    return actions
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -63,7 +63,7 @@ class BoardIds(StrEnum):
 
 
 class StatusIds(StrEnum):
-    """Identifiers of an idea's status menu and the modal that sets a status with a reply."""
+    """Identifiers of an idea's status menu and the modal that sets a status, reply and owner."""
 
     MENU_ACTION = "status-menu"
     MODAL_CALLBACK = "status-submit"
@@ -71,6 +71,8 @@ class StatusIds(StrEnum):
     STATUS_ACTION = "status-choice-input"
     REPLY_BLOCK = "status-reply"
     REPLY_ACTION = "status-reply-input"
+    OWNER_BLOCK = "status-owner"
+    OWNER_ACTION = "status-owner-input"
 
 
 class GroupReminderIds(StrEnum):

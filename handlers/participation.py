@@ -6,11 +6,12 @@ import logging
 
 from slack_bolt import Ack, Respond
 
-from bot.core import campaigns
+from bot.core import answer_stats, campaigns
 from bot.core.errors import InvalidInput
 from bot.core.participation_records import ParticipationReport
 from bot.core.participation_report import campaign_to_report, participation_report
 from bot.core.records import Person
+from handlers.blocks.answers import answers_block
 from handlers.blocks.participation import participation_message
 from handlers.context import HandlerContext
 from handlers.mrkdwn import escape
@@ -75,6 +76,9 @@ def campaign_report_command(
         min_group_size=ctx.min_group_size,
     )
     text, blocks = participation_message(report, live=campaign.status == "open", note=note)
+    # Answers mostly come after the close and its final report, so this report shows them too.
+    answers = answer_stats.answer_stats(ctx.db, campaign_id=campaign.id)
+    blocks = [*blocks, answers_block(answers)]
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
     # Anything sent after the reply, such as a chart of this report, goes here.
     logger.info("Sent the participation report of campaign %s to %s", campaign.id, manager.user_id)

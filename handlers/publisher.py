@@ -35,11 +35,11 @@ from handlers.blocks.digest import digest_message
 from handlers.blocks.ideas import idea_message
 from handlers.blocks.reminder import reminder_message
 from handlers.blocks.report import final_report_message
-from handlers.blocks.statuses import status_notice
 from handlers.blocks.yousaid import listed_ideas, update_message
 from handlers.message_links import MessageLinks
 from handlers.refresher import VoteCountRefresher
 from handlers.staff_count import StaffCounter
+from handlers.status_notices import status_outbox_messages
 
 logger = logging.getLogger(__name__)
 
@@ -259,19 +259,7 @@ class SlackPublisher:
 
         dedupe_keys maps each recipient's user id to the outbox key of their message.
         """
-        messages = []
-        for user_id, dedupe_key in dedupe_keys.items():
-            text, blocks = status_notice(change, recipient=user_id)
-            messages.append(
-                OutboundMessage(
-                    platform=change.platform,
-                    recipient=user_id,
-                    text=text,
-                    dedupe_key=dedupe_key,
-                    blocks=blocks,
-                )
-            )
-        return messages
+        return status_outbox_messages(change, dedupe_keys=dedupe_keys)
 
     def count_staff(self) -> int | None:
         """Return the number of people in the workspace, or None when counting failed."""

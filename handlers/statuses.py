@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core import statuses
+from bot.core import ideas, statuses
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.records import Person
 from handlers import errors
@@ -24,10 +24,11 @@ from handlers.ids import StatusIds
 
 logger = logging.getLogger(__name__)
 
-# Modal errors are plain text, so this one names no lead with a mention.
+# Modal errors are plain text, so these name no lead with a mention.
 NOT_LEAD = (
     "Only this board's lead or an engagement manager can answer its ideas, so nothing was changed."
 )
+NOT_MANAGER = "Only an engagement manager can answer this idea, so nothing was changed."
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -58,10 +59,11 @@ def _person(body: dict[str, Any]) -> Person:
 def status_menu_choice(
     ctx: HandlerContext, *, body: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
-    """Open the status modal for a lead's menu choice, and reject anyone else privately.
+    """Open the status modal for a manager's or board lead's choice, and reject others privately.
 
-    check_can_answer raises PermissionDenied for a person who is not the board's
-    lead or a manager. errors.reported sends its message privately, and nothing changes.
+    check_can_answer raises PermissionDenied for a person who may not answer the
+    idea, and InvalidInput for a hidden or withdrawn idea. errors.reported sends
+    its message privately, and nothing changes.
     """
     action = body["actions"][0]
     value = str((action.get("selected_option") or {}).get("value", ""))
@@ -75,13 +77,30 @@ def status_menu_choice(
     client.views_open(trigger_id=body["trigger_id"], view=status_modal(idea, status=status))
 
 
-def _modal_errors(error: InvalidInput | PermissionDenied | NotFound) -> dict[str, str]:
+def _modal_errors(
+    error: InvalidInput | PermissionDenied | NotFound, *, on_board: bool
+) -> dict[str, str]:
     """Map a core error to the modal block that shows it."""
     if isinstance(error, PermissionDenied):
-        return {StatusIds.STATUS_BLOCK.value: NOT_LEAD}
+        return {StatusIds.STATUS_BLOCK.value: NOT_LEAD if on_board else NOT_MANAGER}
     if isinstance(error, InvalidInput) and error.field == "reply":
         return {StatusIds.REPLY_BLOCK.value: error.user_message}
+    if isinstance(error, InvalidInput) and error.field == "owner":
+        return {StatusIds.OWNER_BLOCK.value: error.user_message}
     return {StatusIds.STATUS_BLOCK.value: error.user_message}
+
+
+def _on_board(ctx: HandlerContext, idea_id: str) -> bool:
+    """Return whether the idea is on a Your Shout board, for the rejection's wording."""
+    try:
+        return ideas.get_idea(ctx.db, int(idea_id)).board_id is not None
+    except NotFound:
+        return False
+
+
+def _text_input(values: dict[str, Any], block: StatusIds, action: StatusIds) -> str | None:
+    value = values.get(block, {}).get(action, {}).get("value")
+    return value if isinstance(value, str) else None
 
 
 def status_submission(
@@ -100,7 +119,13 @@ def status_submission(
         or {}
     )
     status = str(selected.get("value") or "")
-    reply = values.get(StatusIds.REPLY_BLOCK, {}).get(StatusIds.REPLY_ACTION, {}).get("value")
+    reply = _text_input(values, StatusIds.REPLY_BLOCK, StatusIds.REPLY_ACTION)
+    # A form opened before the owner field existed keeps the idea's owner.
+    owner = (
+        _text_input(values, StatusIds.OWNER_BLOCK, StatusIds.OWNER_ACTION)
+        if StatusIds.OWNER_BLOCK in values
+        else statuses.KEEP_OWNER
+    )
     if not metadata.isdigit():
         logger.warning("Status modal with unreadable private_metadata %r", metadata)
         ack(
@@ -118,7 +143,8 @@ def status_submission(
             person,
             idea_id=int(metadata),
             status=status,
-            reply=reply if isinstance(reply, str) else None,
+            reply=reply,
+            owner=owner,
             now=ctx.clock.now(),
             notifier=ctx.publisher,
         )
@@ -126,7 +152,9 @@ def status_submission(
         logger.info(
             "Status modal for idea %s by %s rejected: %s", metadata, person.user_id, error.code
         )
-        ack(response_action="errors", errors=_modal_errors(error))
+        ack(
+            response_action="errors", errors=_modal_errors(error, on_board=_on_board(ctx, metadata))
+        )
         return
     ack()
     if change.changed:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from storage.database import SQLITE_BUSY_TIMEOUT_SECONDS, Database
-from storage.models import Board, Comment, Idea, Topic
+from storage.models import Board, Comment, Idea, IdeaStatusChange, Topic
 from storage.visibility import visible_comment, visible_idea
 
 FETCH_SIZE = 1000
@@ -86,7 +86,17 @@ def count_ideas(session: Session, campaign_id: int) -> int:
 
 
 def stream_ideas(session: Session, campaign_id: int) -> Iterator[Any]:
-    """Yield a campaign's ideas oldest first, with their topic's question, in batches."""
+    """Yield a campaign's ideas oldest first, with their topic's question, in batches.
+
+    Each row has first_answer_at: the time of the idea's first status change, or None.
+    """
+    first_answer_at = (
+        select(func.min(IdeaStatusChange.changed_at))
+        .where(IdeaStatusChange.idea_id == Idea.id)
+        .correlate(Idea)
+        .scalar_subquery()
+        .label("first_answer_at")
+    )
     query = (
         select(
             Idea.id,
@@ -100,6 +110,8 @@ def stream_ideas(session: Session, campaign_id: int) -> Iterator[Any]:
             Idea.source,
             Idea.status,
             Idea.status_reply,
+            Idea.status_owner,
+            first_answer_at,
             Idea.vote_count,
             Idea.comment_count,
         )

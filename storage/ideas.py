@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -155,6 +155,12 @@ def counts_hidden(session: Session, idea_id: int) -> bool:
     return session.scalar(query) is not None
 
 
+def shown_count_known(session: Session, idea_id: int) -> bool:
+    """Return whether the idea's message has a recorded shown vote count."""
+    query = select(Idea.id).where(Idea.id == idea_id, Idea.shown_vote_count.is_not(None))
+    return session.scalar(query) is not None
+
+
 def change_comment_count(session: Session, idea_id: int, *, delta: int) -> None:
     """Add delta to an idea's stored comment count."""
     session.execute(
@@ -190,17 +196,21 @@ def set_shown_vote_count(
 
 
 def list_stale_idea_ids(session: Session, *, before: datetime, limit: int) -> list[int]:
-    """Return ids of posted ideas whose shown vote count differs from the stored one.
+    """Return ids of posted ideas whose shown vote count is unknown or differs from the stored one.
 
-    Ideas of a campaign that hides counts until it closes are left out while it is open,
-    because their message shows no count to bring up to date.
+    An unknown (null) shown count is the signal to redraw a message, such as
+    after an erasure or a status change made without the bot. Ideas of a
+    campaign that hides counts until it closes are left out while it is open
+    unless their shown count is unknown, because their message shows no count.
     """
     query = (
         select(Idea.id)
         .where(
             Idea.message_id.is_not(None),
-            _counts_shown(),
-            or_(Idea.shown_vote_count.is_(None), Idea.shown_vote_count != Idea.vote_count),
+            or_(
+                Idea.shown_vote_count.is_(None),
+                and_(_counts_shown(), Idea.shown_vote_count != Idea.vote_count),
+            ),
             or_(Idea.shown_at.is_(None), Idea.shown_at <= before),
         )
         .order_by(Idea.id)

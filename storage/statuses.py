@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Idea, IdeaStatusChange, Vote
+from storage.visibility import visible_idea
 
 
 def lock_idea(session: Session, idea_id: int) -> Idea | None:
@@ -21,18 +22,21 @@ def add_status_change(
     *,
     status: str,
     reply: str | None,
+    owner: str | None,
     changed_by: str,
     changed_at: datetime,
 ) -> IdeaStatusChange:
-    """Set the idea's status and reply, append the change to its history, and return the row."""
+    """Set the idea's status, reply and owner, append the change to its history, return the row."""
     idea.status = status
     idea.status_reply = reply
+    idea.status_owner = owner
     idea.status_changed_at = changed_at
     idea.status_changed_by = changed_by
     change = IdeaStatusChange(
         idea_id=idea.id,
         status=status,
         reply=reply,
+        owner=owner,
         changed_by=changed_by,
         changed_at=changed_at,
     )
@@ -50,3 +54,51 @@ def list_voter_ids(session: Session, idea_id: int, *, platform: str) -> list[str
         .order_by(Vote.user_id)
     )
     return list(session.scalars(query))
+
+
+def lock_ideas(session: Session, idea_ids: list[int]) -> dict[int, Idea]:
+    """Return the ideas with these ids by id, locking their rows on PostgreSQL."""
+    if not idea_ids:
+        return {}
+    query = select(Idea).where(Idea.id.in_(idea_ids)).order_by(Idea.id).with_for_update()
+    return {idea.id: idea for idea in session.scalars(query)}
+
+
+def mark_for_redraw(session: Session, idea_ids: list[int]) -> None:
+    """Clear the shown vote count of posted ideas, so a running bot redraws their messages.
+
+    The bot's stale-message job redraws every posted idea whose shown count is
+    unknown, and the redraw shows the idea's answer as stored.
+    """
+    if not idea_ids:
+        return
+    session.execute(
+        update(Idea)
+        .where(Idea.id.in_(idea_ids), Idea.message_id.is_not(None))
+        .values(shown_vote_count=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def list_campaign_answers(
+    session: Session, *, campaign_id: int
+) -> list[tuple[int, datetime, str | None, datetime | None]]:
+    """Return (id, created_at, status, first change time) of a campaign's visible ideas.
+
+    The first change time is None for an idea that was never answered.
+    """
+    first_change = (
+        select(
+            IdeaStatusChange.idea_id.label("idea_id"),
+            func.min(IdeaStatusChange.changed_at).label("first_at"),
+        )
+        .group_by(IdeaStatusChange.idea_id)
+        .subquery()
+    )
+    query = (
+        select(Idea.id, Idea.created_at, Idea.status, first_change.c.first_at)
+        .outerjoin(first_change, first_change.c.idea_id == Idea.id)
+        .where(Idea.campaign_id == campaign_id, visible_idea())
+        .order_by(Idea.id)
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]

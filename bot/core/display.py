@@ -30,10 +30,13 @@ def claim_refresh(db: Database, idea_id: int, *, now: datetime) -> RefreshClaim:
     Uses the database so that several processes together refresh an idea at
     most once per MIN_REFRESH_INTERVAL; `now` is wall-clock time, because the
     limit is Slack's. An idea whose campaign hides counts until it closes is
-    never claimed, because its message shows no count to refresh.
+    claimed only when its shown count is unknown, which asks for a redraw,
+    because its message shows no count to refresh.
     """
     with db.transaction() as session:
-        if idea_store.counts_hidden(session, idea_id):
+        if idea_store.counts_hidden(session, idea_id) and idea_store.shown_count_known(
+            session, idea_id
+        ):
             return RefreshClaim(False, 0, None, None)
         claimed = idea_store.claim_vote_count_refresh(
             session, idea_id, now=now, min_interval=MIN_REFRESH_INTERVAL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,8 @@ IDEA_COLUMNS = (
     Column("Source", TEXT, 8),
     Column("Status", TEXT, 14),
     Column("Status reply", TEXT, 40),
+    Column("Status owner", TEXT, 24),
+    Column("First answered at", DATETIME, 18),
     Column("Votes", INTEGER, 8),
     Column("Comments", INTEGER, 10),
     Column("Rank in topic", INTEGER, 13),
@@ -118,6 +120,10 @@ def fair_ranks(session: Session, campaign_id: int) -> dict[int, tuple[int, float
     return ranks
 
 
+def _local(moment: datetime | None, timezone: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(timezone)
+
+
 def idea_table(session: Session, campaign_id: int, *, timezone: ZoneInfo) -> Table:
     """Build the ideas table; anonymous ideas show "Anonymous" as their author."""
     ranks = fair_ranks(session, campaign_id)
@@ -139,6 +145,8 @@ def idea_table(session: Session, campaign_id: int, *, timezone: ZoneInfo) -> Tab
                 row.source,
                 row.status or "",
                 row.status_reply or "",
+                row.status_owner or "",
+                _local(row.first_answer_at, timezone),
                 row.vote_count,
                 row.comment_count,
                 rank,

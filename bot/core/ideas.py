@@ -62,6 +62,7 @@ def idea_record(
         board_open=board is not None and board.status == "open",
         status=idea.status,
         status_reply=idea.status_reply,
+        status_owner=idea.status_owner,
         created_at=idea.created_at,
         source=idea.source,
         hidden=idea.hidden_at is not None,

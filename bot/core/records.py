@@ -69,6 +69,8 @@ class IdeaRecord:
     # The answer: a status name such as "planned" (None until answered) and its reply.
     status: str | None = None
     status_reply: str | None = None
+    # Who takes the idea forward, as the person answering wrote it, such as "Estates team".
+    status_owner: str | None = None
     created_at: datetime | None = None
     # "chat", or "paper" / "email" for an idea entered from a paper form or an email.
     source: str = "chat"
@@ -252,6 +254,21 @@ class SeriesComparison:
 
 
 @dataclass(frozen=True)
+class AnswerStats:
+    """How many of a campaign's visible ideas got an answer, and how soon."""
+
+    campaign_id: int
+    # Ideas neither hidden nor withdrawn.
+    idea_count: int
+    # Ideas with a status, and those marked done.
+    answered_count: int
+    done_count: int
+    # The median of the days from each answered idea's creation to its first status
+    # change, or None while no idea is answered.
+    median_days_to_answer: float | None
+
+
+@dataclass(frozen=True)
 class CampaignReport:
     """A campaign's final report: totals, busiest days, series comparison and ranked ideas."""
 
@@ -267,6 +284,8 @@ class CampaignReport:
     topics: tuple[TopicRanking, ...]
     # Who took part, by group; None until delivery adds it, and in reports built without it.
     participation: ParticipationReport | None = None
+    # How many ideas were answered and how soon; None in reports built without it.
+    answers: AnswerStats | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy import BigInteger, Integer, cast, extract, func, literal_column,
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.core.answer_stats import answer_stats_in
 from bot.core.campaigns import campaign_record
 from bot.core.errors import NotFound
 from bot.core.fair_rank import wilson_lower_bound
@@ -134,6 +135,7 @@ def campaign_report(
             ),
             comparison=_series_comparison(session, campaign, totals),
             topics=tuple(rankings),
+            answers=answer_stats_in(session, campaign_id),
         )
     logger.info(
         "Built the report of campaign %s: %s ideas, %s votes, %s topics",

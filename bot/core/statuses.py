@@ -1,4 +1,4 @@
-"""Idea statuses: how a lead answers an idea, the labels people see, and the notifications.
+"""Idea statuses: how a lead or manager answers an idea, the labels people see, the notifications.
 
 A status change is stored on the idea, appended to its history, and announced
 by direct message to the idea's author and voters through the outbox, all in
@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import Enum
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.ideas import idea_record
 from bot.core.records import IdeaRecord, Person
 from storage import boards as board_store
+from storage import campaigns as campaign_store
 from storage import ideas as idea_store
 from storage import roles as role_store
 from storage import statuses as status_store
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 UNDER_CONSIDERATION = "under_consideration"
 PLANNED = "planned"
+IN_PROGRESS = "in_progress"
 DONE = "done"
 NOT_TAKEN_FORWARD = "not_taken_forward"
 
@@ -39,6 +42,7 @@ NOT_TAKEN_FORWARD = "not_taken_forward"
 STATUS_LABELS = {
     UNDER_CONSIDERATION: "Under consideration",
     PLANNED: "Planned",
+    IN_PROGRESS: "In progress",
     DONE: "Done",
     NOT_TAKEN_FORWARD: "Not taken forward",
 }
@@ -46,6 +50,18 @@ STATUS_LABELS = {
 FINAL_STATUSES = frozenset({DONE, NOT_TAKEN_FORWARD})
 # The reply is meant as a short answer shown under the idea.
 MAX_REPLY_LENGTH = 500
+# The length of the ideas.status_owner and idea_status_changes.owner columns.
+MAX_OWNER_LENGTH = 200
+
+
+class _Keep(Enum):
+    OWNER = "keep-owner"
+
+
+# Passed as set_idea_status's owner to keep the idea's owner as it is.
+KEEP_OWNER: Literal[_Keep.OWNER] = _Keep.OWNER
+# The changed_by of changes made with `staffvoice ideas status`, which has no chat user.
+CLI_CHANGED_BY = "cli"
 
 
 def status_label(status: str | None) -> str:
@@ -59,9 +75,10 @@ def status_label(status: str | None) -> str:
 class StatusChange:
     """The outcome of setting an idea's status, with the people its notification goes to.
 
-    When changed is False, the idea had this status and reply already: no
+    When changed is False, the idea had this status, reply and owner already: no
     history row was added (change_id is None) and nobody is notified. A change
-    that keeps the status and removes the reply is recorded but notifies nobody.
+    that keeps the status and only removes the reply or changes the owner is
+    recorded but notifies nobody.
     """
 
     idea: IdeaRecord
@@ -69,7 +86,7 @@ class StatusChange:
     change_id: int | None
     status: str
     reply: str | None
-    # The user id of the person who set the status.
+    # The user id of the person who set the status, or CLI_CHANGED_BY.
     changed_by: str
     changed_at: datetime
     changed: bool
@@ -81,19 +98,56 @@ class StatusChange:
     idea_link: str | None = None
     # The idea's status before this change, None when it had no answer.
     previous_status: str | None = None
+    # Who takes the idea forward, as written by the person answering, or None.
+    owner: str | None = None
+    previous_reply: str | None = None
+    previous_owner: str | None = None
 
     @property
     def status_changed(self) -> bool:
         """Whether the status differs from the previous one, rather than only the reply."""
         return self.status != self.previous_status
 
+    @property
+    def reply_changed(self) -> bool:
+        """Whether the reply differs from the previous one."""
+        return self.reply != self.previous_reply
+
+    @property
+    def owner_changed(self) -> bool:
+        """Whether the owner differs from the previous one."""
+        return self.owner != self.previous_owner
+
+    @property
+    def by_cli(self) -> bool:
+        """Whether the change came from `staffvoice ideas status`, not from a person in chat."""
+        return self.changed_by == CLI_CHANGED_BY
+
 
 def validate_status(status: str) -> str:
     """Return the status name, raising InvalidInput listing the valid ones when it is unknown."""
     if status not in STATUS_LABELS:
-        valid = ", ".join(f"{name} ({label})" for name, label in STATUS_LABELS.items())
-        raise InvalidInput(f"{status!r} is not a status. Choose one of: {valid}.", field="status")
+        raise InvalidInput(
+            f"{status!r} is not a status. Choose one of: {valid_statuses()}.", field="status"
+        )
     return status
+
+
+def valid_statuses() -> str:
+    """Return the statuses as "name (Label)", comma-separated, for error messages."""
+    return ", ".join(f"{name} ({label})" for name, label in STATUS_LABELS.items())
+
+
+def parse_status(text: str) -> str | None:
+    """Return the status a name or label means, in any case and spacing, or None.
+
+    "In progress", "in_progress" and "IN PROGRESS" all mean IN_PROGRESS.
+    """
+    requested = " ".join(text.replace("_", " ").split()).casefold()
+    for name, label in STATUS_LABELS.items():
+        if requested in (name.replace("_", " "), label.casefold()):
+            return name
+    return None
 
 
 def validate_reply(reply: str | None) -> str | None:
@@ -108,34 +162,67 @@ def validate_reply(reply: str | None) -> str | None:
     return cleaned or None
 
 
+def validate_owner(owner: str | None) -> str | None:
+    """Return the owner on one line and stripped, or None when empty.
+
+    Raises InvalidInput when it is longer than MAX_OWNER_LENGTH.
+    """
+    cleaned = " ".join((owner or "").split())
+    if len(cleaned) > MAX_OWNER_LENGTH:
+        raise InvalidInput(
+            f"The owner has {len(cleaned)} characters; the maximum is {MAX_OWNER_LENGTH}. "
+            "Name the team or role, such as Estates team.",
+            field="owner",
+        )
+    return cleaned or None
+
+
 def status_dedupe_key(change_id: int, user_id: str) -> str:
     """Return the outbox key of one person's notification about one status change."""
     return f"idea-status:{change_id}:{user_id}"
 
 
-def _answerable_board(session: Session, idea: Idea, person: Person) -> Board:
-    """Return the idea's board after checking that the person may set the idea's status.
-
-    Raises InvalidInput for an idea outside a board, and PermissionDenied unless
-    the person is the board's lead or an engagement manager.
-    """
-    board = board_store.get_board(session, idea.board_id) if idea.board_id is not None else None
-    if board is None:
-        where = "a campaign" if idea.campaign_id is not None else "the standing ideas list"
+def check_answerable(idea: Idea) -> None:
+    """Raise InvalidInput when the idea is hidden or withdrawn, since its answer cannot change."""
+    if idea.withdrawn_at is not None:
         raise InvalidInput(
-            f"Idea {idea.id} is in {where}. Statuses are for ideas on a Your Shout board, "
-            "so nothing was changed.",
+            f"Idea {idea.id} was withdrawn by its author, so its status cannot change. "
+            "Nothing was changed.",
             field="idea",
         )
+    if idea.hidden_at is not None:
+        raise InvalidInput(
+            f"Idea {idea.id} is hidden by a moderator, so its status cannot change. "
+            "Restore it from the moderation queue first; nothing was changed.",
+            field="idea",
+        )
+
+
+def _check_permission(session: Session, idea: Idea, person: Person) -> Board | None:
+    """Check that the person may set the idea's status, and return its board if it has one.
+
+    Raises PermissionDenied unless the person is an engagement manager or, for
+    an idea on a Your Shout board, that board's lead. Raises InvalidInput for a
+    hidden or withdrawn idea.
+    """
+    check_answerable(idea)
+    board = board_store.get_board(session, idea.board_id) if idea.board_id is not None else None
     is_manager = role_store.has_role(
         session, platform=person.platform, user_id=person.user_id, role=roles.MANAGER
     )
-    if board.lead_id != person.user_id and not is_manager:
-        raise PermissionDenied(
-            f"Only this board's lead (<@{board.lead_id}>) or an engagement manager can answer "
-            "its ideas, so nothing was changed."
-        )
-    return board
+    if is_manager:
+        return board
+    if board is not None:
+        if board.lead_id != person.user_id:
+            raise PermissionDenied(
+                f"Only this board's lead (<@{board.lead_id}>) or an engagement manager can "
+                "answer its ideas, so nothing was changed."
+            )
+        return board
+    where = "campaign ideas" if idea.campaign_id is not None else "ideas on the standing list"
+    raise PermissionDenied(
+        f"Only an engagement manager can answer {where}, so nothing was changed."
+    )
 
 
 def _load_idea(session: Session, idea_id: int, *, for_update: bool = False) -> Idea:
@@ -148,12 +235,21 @@ def _load_idea(session: Session, idea_id: int, *, for_update: bool = False) -> I
     return idea
 
 
+def _record(session: Session, idea: Idea, board: Board | None) -> IdeaRecord:
+    campaign = (
+        campaign_store.get_campaign(session, idea.campaign_id)
+        if idea.campaign_id is not None
+        else None
+    )
+    return idea_record(idea, campaign, None, board)
+
+
 def check_can_answer(db: Database, person: Person, *, idea_id: int) -> IdeaRecord:
     """Return the idea when the person may set its status, else raise as set_idea_status would."""
     with db.transaction() as session:
         idea = _load_idea(session, idea_id)
-        board = _answerable_board(session, idea, person)
-        return idea_record(idea, None, None, board)
+        board = _check_permission(session, idea, person)
+        return _record(session, idea, board)
 
 
 def _recipients(session: Session, idea: Idea, *, changed_by: str) -> tuple[str | None, list[str]]:
@@ -172,6 +268,90 @@ def _recipients(session: Session, idea: Idea, *, changed_by: str) -> tuple[str |
     return author_id, sorted(people)
 
 
+def apply_status_change(
+    session: Session,
+    idea: Idea,
+    *,
+    board: Board | None,
+    status: str,
+    reply: str | None,
+    owner: str | None,
+    changed_by: str,
+    now: datetime,
+    notifier: StatusNotifier,
+    link: str | None = None,
+) -> StatusChange:
+    """Store a checked answer on a locked idea and enqueue its notifications, in session.
+
+    The caller has validated the values and checked who may answer. Only a new
+    status, or a new or edited reply, notifies anyone: removing the reply or
+    changing only the owner is recorded and notifies nobody, and the same
+    status, reply and owner again changes nothing. The notifications are
+    enqueued in the outbox with the key status_dedupe_key(change_id, user_id),
+    so each person gets one message per change, even when the author also voted.
+    """
+    previous_status, previous_reply, previous_owner = (
+        idea.status,
+        idea.status_reply,
+        idea.status_owner,
+    )
+    if (previous_status, previous_reply, previous_owner) == (status, reply, owner):
+        return StatusChange(
+            idea=_record(session, idea, board),
+            platform=idea.platform,
+            change_id=None,
+            status=status,
+            reply=reply,
+            changed_by=changed_by,
+            changed_at=now,
+            changed=False,
+            author_id=None,
+            recipients=(),
+            idea_link=link,
+            previous_status=previous_status,
+            owner=owner,
+            previous_reply=previous_reply,
+            previous_owner=previous_owner,
+        )
+    row = status_store.add_status_change(
+        session,
+        idea,
+        status=status,
+        reply=reply,
+        owner=owner,
+        changed_by=changed_by,
+        changed_at=now,
+    )
+    if status != previous_status or (reply is not None and reply != previous_reply):
+        author_id, recipients = _recipients(session, idea, changed_by=changed_by)
+    else:
+        # Only the reply was removed or the owner changed. The redrawn idea message
+        # shows that, so nobody gets a direct message.
+        author_id, recipients = None, []
+    change = StatusChange(
+        idea=_record(session, idea, board),
+        platform=idea.platform,
+        change_id=row.id,
+        status=status,
+        reply=reply,
+        changed_by=changed_by,
+        changed_at=now,
+        changed=True,
+        author_id=author_id,
+        recipients=tuple(recipients),
+        idea_link=link,
+        previous_status=previous_status,
+        owner=owner,
+        previous_reply=previous_reply,
+        previous_owner=previous_owner,
+    )
+    if recipients:
+        keys = {user_id: status_dedupe_key(row.id, user_id) for user_id in recipients}
+        messages = notifier.status_messages(change, dedupe_keys=keys)
+        outbox.enqueue_in(session, messages, now=now)
+    return change
+
+
 def set_idea_status(
     db: Database,
     person: Person,
@@ -179,26 +359,27 @@ def set_idea_status(
     idea_id: int,
     status: str,
     reply: str | None,
+    owner: str | None | Literal[_Keep.OWNER] = KEEP_OWNER,
     now: datetime,
     notifier: StatusNotifier,
 ) -> StatusChange:
-    """Set an idea's status and reply, record who set it when, and notify its author and voters.
+    """Set an idea's status, reply and owner, record who set them when, and notify people.
 
-    Only the lead of the idea's board or an engagement manager may do this, on
-    an open or a closed board. The notifications are enqueued in the outbox in
-    the transaction that stores the change, one per person with the key
-    status_dedupe_key(change_id, user_id), so each person gets one message per
-    change, even when the author also voted. Only a new status, or a new or
-    edited reply to the same status, notifies anyone. Removing the reply of the
-    same status is recorded and notifies nobody, and setting the same status and
-    reply again changes nothing and notifies nobody.
+    An engagement manager may answer any idea: on a board, in a campaign (open
+    or closed) or on the standing list. A board's lead may answer the ideas on
+    that board. The notifications to the author and voters are enqueued in the
+    transaction that stores the change, as apply_status_change describes.
+    With owner KEEP_OWNER, for a form without the owner field, the idea keeps
+    its owner, and None or an empty owner removes it.
 
-    Raises InvalidInput for an unknown status, a reply over MAX_REPLY_LENGTH or
-    an idea outside a board, PermissionDenied for anyone else, and NotFound for
-    an unknown idea. Nothing is stored when any of them is raised.
+    Raises InvalidInput for an unknown status, a reply over MAX_REPLY_LENGTH, an
+    owner over MAX_OWNER_LENGTH or a hidden or withdrawn idea, PermissionDenied
+    for anyone else, and NotFound for an unknown idea. Nothing is stored when
+    any of them is raised.
     """
     status = validate_status(status)
     reply = validate_reply(reply)
+    new_owner = owner if owner is KEEP_OWNER else validate_owner(owner)
     # The link is looked up before the transaction, because the platform call
     # must not hold the idea's row lock (or SQLite's write lock) while it runs.
     located = check_can_answer(db, person, idea_id=idea_id)
@@ -208,56 +389,25 @@ def set_idea_status(
 
     with db.transaction() as session:
         idea = _load_idea(session, idea_id, for_update=True)
-        board = _answerable_board(session, idea, person)
-        if idea.status == status and idea.status_reply == reply:
-            return StatusChange(
-                idea=idea_record(idea, None, None, board),
-                platform=idea.platform,
-                change_id=None,
-                status=status,
-                reply=reply,
-                changed_by=person.user_id,
-                changed_at=now,
-                changed=False,
-                author_id=None,
-                recipients=(),
-                idea_link=link,
-                previous_status=idea.status,
-            )
-        previous_status = idea.status
-        row = status_store.add_status_change(
-            session, idea, status=status, reply=reply, changed_by=person.user_id, changed_at=now
-        )
-        if status != previous_status or reply is not None:
-            author_id, recipients = _recipients(session, idea, changed_by=person.user_id)
-        else:
-            # Only the reply was removed. The redrawn idea message shows that, so nobody
-            # gets a direct message.
-            author_id, recipients = None, []
-        change = StatusChange(
-            idea=idea_record(idea, None, None, board),
-            platform=idea.platform,
-            change_id=row.id,
+        board = _check_permission(session, idea, person)
+        change = apply_status_change(
+            session,
+            idea,
+            board=board,
             status=status,
             reply=reply,
+            owner=idea.status_owner if new_owner is KEEP_OWNER else new_owner,
             changed_by=person.user_id,
-            changed_at=now,
-            changed=True,
-            author_id=author_id,
-            recipients=tuple(recipients),
-            idea_link=link,
-            previous_status=previous_status,
+            now=now,
+            notifier=notifier,
+            link=link,
         )
-        if recipients:
-            keys = {user_id: status_dedupe_key(row.id, user_id) for user_id in recipients}
-            messages = notifier.status_messages(change, dedupe_keys=keys)
-            outbox.enqueue_in(session, messages, now=now)
     logger.info(
         "Idea %s status set to %s by %s (change %s, %s to notify)",
         idea_id,
         status,
         person.user_id,
         change.change_id,
-        len(recipients),
+        len(change.recipients),
     )
     return change

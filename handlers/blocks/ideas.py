@@ -45,8 +45,10 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
 
     With closed, the message shows the final count in place of the Vote button.
     While open, an idea of a campaign that hides counts shows no count at all.
-    A board idea also shows its lead's answer, when it has one, and the status menu.
-    A withdrawn or hidden idea shows only a notice, so every redraw keeps it so.
+    Every idea shows its answer (status, owner and reply) once it has one, and
+    the status menu, open or closed, because ideas are mostly answered after
+    voting closes. A withdrawn or hidden idea shows only a notice, so every
+    redraw keeps it so.
     """
     notice = (
         WITHDRAWN_IDEA_NOTICE if idea.withdrawn else HIDDEN_IDEA_NOTICE if idea.hidden else None
@@ -92,9 +94,7 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
         )
     else:
         status = f"*{vote_label(vote_count)}* · vote with :+1: or the button, comment in the thread"
-    on_board = idea.board_id is not None
-    if on_board:
-        blocks.extend(answer_blocks(idea))
+    blocks.extend(answer_blocks(idea))
     blocks.append(
         {
             "type": "context",
@@ -121,11 +121,9 @@ def idea_message(idea: IdeaRecord, *, vote_count: int, closed: bool = False) -> 
                 "value": str(idea.id),
             }
         )
-    if on_board:
-        # A board's lead answers ideas after voting closes too, so the menu stays.
-        actions.append(status_menu(idea.id))
-    if actions:
-        blocks.append({"type": "actions", "elements": actions})
+    # Ideas are answered after voting closes too, so the menu stays.
+    actions.append(status_menu(idea.id))
+    blocks.append({"type": "actions", "elements": actions})
     fallback = f"Idea from {author_label(idea)}: {escape(excerpt(idea.text, length=150))}"
     return fallback, blocks
 

@@ -15,6 +15,7 @@ from bot.core.records import (
     SeriesComparison,
     TopicRanking,
 )
+from handlers.blocks.answers import answers_block
 from handlers.blocks.campaigns import comment_label, format_totals
 from handlers.blocks.ideas import vote_label
 from handlers.blocks.participation import breakdown_blocks, small_group_note
@@ -184,6 +185,8 @@ def final_report_message(
         head.append(_section(_busiest_days_text(report.busiest_days)))
     if report.comparison is not None:
         head.append(_section(_comparison_text(report.comparison, report.totals)))
+    if report.answers is not None:
+        head.append(answers_block(report.answers))
     head.extend(_participation_blocks(report, by_group=by_group))
     method: Blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": report.method}]}]
 

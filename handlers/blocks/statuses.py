@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.records import IdeaRecord
-from bot.core.statuses import MAX_REPLY_LENGTH, STATUS_LABELS, StatusChange, status_label
+from bot.core.statuses import (
+    MAX_OWNER_LENGTH,
+    MAX_REPLY_LENGTH,
+    STATUS_LABELS,
+    StatusChange,
+    status_label,
+)
 from handlers.ids import StatusIds
 from handlers.mrkdwn import escape, excerpt, split_for_sections
 
@@ -34,11 +40,11 @@ def _option(label: str, value: str) -> dict[str, Any]:
 
 
 def status_menu(idea_id: int) -> dict[str, Any]:
-    """Build the overflow menu of statuses shown on a board idea's message.
+    """Build the overflow menu of statuses shown on an idea's message.
 
     An overflow menu sends an action on every choice, even of the status the
-    idea has, so a lead can change only the reply. Everyone sees it, and the
-    handler rejects choices by anyone but the board's lead or a manager.
+    idea has, so a lead can change only the reply or owner. Everyone sees it, and
+    the handler rejects choices by anyone but a manager or, on a board, its lead.
     """
     return {
         "type": "overflow",
@@ -50,15 +56,18 @@ def status_menu(idea_id: int) -> dict[str, Any]:
 
 
 def answer_blocks(idea: IdeaRecord) -> Blocks:
-    """Build the blocks that show a board idea's status and reply, or none until it has a status.
+    """Build the blocks that show an idea's status, owner and reply, or none until it has a status.
 
-    The reply (at most 500 characters, 2,500 after escaping) fits Slack's
-    3,000-character section text, and split_for_sections enforces the limit anyway.
+    The reply (at most 500 characters) and owner (at most 200), 3,500 characters
+    after escaping at most, can pass Slack's 3,000-character section text, so
+    split_for_sections splits the text into sections within it.
     """
     if idea.status is None:
         return []
     # A manager can answer too, so the label names no role.
     text = f"*Answer: {escape(status_label(idea.status))}*"
+    if idea.status_owner:
+        text += f" · Owner: {escape(idea.status_owner)}"
     if idea.status_reply:
         text += "\n" + escape(idea.status_reply)
     return [
@@ -70,7 +79,8 @@ def answer_blocks(idea: IdeaRecord) -> Blocks:
 def status_modal(idea: IdeaRecord, *, status: str) -> dict[str, Any]:
     """Build the modal that sets an idea's status, with status preselected and the reply so far.
 
-    private_metadata carries the idea id.
+    The owner field starts with the idea's owner, so saving keeps it unless it is
+    edited. private_metadata carries the idea id.
     """
     options = [_option(label, name) for name, label in STATUS_LABELS.items()]
     chosen = next(option for option in options if option["value"] == status)
@@ -83,6 +93,14 @@ def status_modal(idea: IdeaRecord, *, status: str) -> dict[str, Any]:
     }
     if idea.status_reply:
         reply_element["initial_value"] = idea.status_reply
+    owner_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": StatusIds.OWNER_ACTION,
+        "max_length": MAX_OWNER_LENGTH,
+        "placeholder": {"type": "plain_text", "text": "Such as Estates team"},
+    }
+    if idea.status_owner:
+        owner_element["initial_value"] = idea.status_owner
     return {
         "type": "modal",
         "callback_id": StatusIds.MODAL_CALLBACK,
@@ -121,6 +139,17 @@ def status_modal(idea: IdeaRecord, *, status: str) -> dict[str, Any]:
                 },
                 "element": reply_element,
             },
+            {
+                "type": "input",
+                "block_id": StatusIds.OWNER_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Owner"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": "The team or role taking the idea forward, shown with the answer.",
+                },
+                "element": owner_element,
+            },
         ],
     }
 
@@ -134,18 +163,25 @@ def status_notice(change: StatusChange, *, recipient: str) -> tuple[str, Blocks]
     label = status_label(change.status)
     is_author = recipient == change.author_id
     idea_text = escape(excerpt(change.idea.text, length=200))
+    # A change made with the command line has no person to name.
+    source = "" if change.by_cli else f" from <@{change.changed_by}>"
     if change.status_changed:
         subject = "Your idea" if is_author else "An idea you voted for"
-        heading = f"{subject} has an answer from <@{change.changed_by}>: *{escape(label)}*"
+        heading = f"{subject} has an answer{source}: *{escape(label)}*"
         text = f"{subject} is now marked {label}."
     else:
         subject = "your idea" if is_author else "an idea you voted for"
-        heading = (
-            f"<@{change.changed_by}> updated the reply to {subject}, "
-            f"which is still marked *{escape(label)}*"
-        )
+        if change.by_cli:
+            heading = f"The reply to {subject} is updated. It is still marked *{escape(label)}*"
+        else:
+            heading = (
+                f"<@{change.changed_by}> updated the reply to {subject}, "
+                f"which is still marked *{escape(label)}*"
+            )
         text = f"The reply to {subject} is updated. It is still marked {label}."
     lines = [heading, f"> {idea_text}"]
+    if change.owner:
+        lines.append(f"Owner: {escape(change.owner)}")
     if change.reply:
         lines.append(escape(change.reply))
     if change.idea_link:
@@ -164,6 +200,12 @@ def status_saved(change: StatusChange) -> str:
         return (
             f"Idea {idea_id} already has the status {label} with this reply, so nothing "
             "changed and nobody was notified."
+        )
+    if change.owner_changed and not change.status_changed and not change.reply_changed:
+        owner = f"now {change.owner}" if change.owner else "removed"
+        return (
+            f"The owner of idea {idea_id} is {owner}, and its message shows it. It is still "
+            f"marked {label}. Nobody is notified about a change of owner alone."
         )
     if not change.status_changed and change.reply is None:
         return (

@@ -49,16 +49,22 @@ def start_team_board(bot: LocalBot) -> None:
 
 
 def choose_status(
-    slack: SlackSender, *, user: str, value: str, message_ts: str, trigger_id: str
+    slack: SlackSender,
+    *,
+    user: str,
+    value: str,
+    message_ts: str,
+    trigger_id: str,
+    channel: str = BOARD_CHANNEL,
 ) -> CommandResult:
     """Send the block_actions payload of a choice in an idea message's status menu."""
     token = uuid.uuid4().hex
     payload = load_payload("block_actions")
     payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=TEAM_ID)
     payload.update(api_app_id=APP_ID, trigger_id=trigger_id)
-    payload["container"].update(message_ts=message_ts, channel_id=BOARD_CHANNEL)
+    payload["container"].update(message_ts=message_ts, channel_id=channel)
     payload["team"].update(id=TEAM_ID, domain=TEAM_DOMAIN)
-    payload["channel"].update(id=BOARD_CHANNEL, name=channel_name(BOARD_CHANNEL))
+    payload["channel"].update(id=channel, name=channel_name(channel))
     payload["message"].update(ts=message_ts, bot_id=BOT_ID, app_id=APP_ID)
     payload["response_url"] = slack.bot.standin.response_url(token)
     payload["actions"] = [
@@ -76,9 +82,18 @@ def choose_status(
 
 
 def submit_status(
-    slack: SlackSender, *, user: str, view: dict[str, Any], status: str, reply: str | None
+    slack: SlackSender,
+    *,
+    user: str,
+    view: dict[str, Any],
+    status: str,
+    reply: str | None,
+    owner: str | None = None,
 ) -> HttpResult:
-    """Send the view_submission of the status modal that views.open showed, with these inputs."""
+    """Send the view_submission of the status modal that views.open showed, with these inputs.
+
+    The owner field is sent only when owner is given, as a modal without it would.
+    """
     payload = load_payload("view_submission")
     payload["team"].update(id=TEAM_ID, domain=TEAM_DOMAIN)
     payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=TEAM_ID)
@@ -107,6 +122,10 @@ def submit_status(
             StatusIds.REPLY_ACTION.value: {"type": "plain_text_input", "value": reply}
         },
     }
+    if owner is not None:
+        payload["view"]["state"]["values"][StatusIds.OWNER_BLOCK.value] = {
+            StatusIds.OWNER_ACTION.value: {"type": "plain_text_input", "value": owner}
+        }
     return slack.send_interaction(payload)
 
 

@@ -14,8 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
-from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord, RankedIdea, TopicRecord
-from bot.core.statuses import MAX_REPLY_LENGTH, StatusChange
+from bot.core.records import (
+    AnswerStats,
+    CampaignRecord,
+    CampaignSummary,
+    IdeaRecord,
+    RankedIdea,
+    TopicRecord,
+)
+from bot.core.statuses import CLI_CHANGED_BY, MAX_OWNER_LENGTH, MAX_REPLY_LENGTH, StatusChange
+from handlers.blocks.answers import answers_text
 from handlers.blocks.campaigns import launch_message, summary_message, totals_line
 from handlers.blocks.ideas import (
     WITHDRAWN_IDEA_NOTICE,
@@ -139,7 +147,8 @@ def test_idea_message_layout() -> None:
     context = blocks[2]["elements"][0]["text"]
     assert "Idea 7 from Alice Smith" in context
     assert "*3 votes*" in context
-    [button] = blocks[3]["elements"]
+    button, menu = blocks[3]["elements"]
+    assert menu["action_id"] == StatusIds.MENU_ACTION
     assert button["type"] == "button"
     assert button["action_id"] == IdeaIds.VOTE_ACTION
     assert button["value"] == "7"
@@ -158,9 +167,12 @@ def test_idea_message_count_argument() -> None:
 def test_idea_message_closed_voting() -> None:
     text, blocks = idea_message(_idea(detail="Night staff miss it."), vote_count=3, closed=True)
 
-    assert [block["type"] for block in blocks] == ["section", "section", "context"]
+    # The status menu stays, since ideas are mostly answered after the close.
+    assert [block["type"] for block in blocks] == ["section", "section", "context", "actions"]
     context = blocks[2]["elements"][0]["text"]
     assert context == "Idea 7 from Alice Smith · Voting closed · *3 votes*"
+    [menu] = blocks[3]["elements"]
+    assert menu["action_id"] == StatusIds.MENU_ACTION
     assert text == "Idea from Alice Smith: Move the huddle to 9:15"
     _assert_within_slack_limits(blocks)
 
@@ -412,8 +424,19 @@ def _status_menus(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def test_campaign_idea_has_no_status_menu() -> None:
-    _, blocks = idea_message(_idea(status="planned", status_reply="Soon"), vote_count=1)
+def test_campaign_idea_shows_answer_and_menu() -> None:
+    idea = _idea(status="in_progress", status_reply="Soon", status_owner="Estates <team>")
+
+    _, blocks = idea_message(idea, vote_count=1)
+
+    [menu] = _status_menus(blocks)
+    assert len(menu["options"]) == 5
+    [_, answer] = _sections(blocks)
+    assert answer == "*Answer: In progress* · Owner: Estates &lt;team&gt;\nSoon"
+
+
+def test_hidden_idea_has_no_status_menu() -> None:
+    _, blocks = idea_message(_idea(hidden=True, status="done"), vote_count=1)
 
     assert _status_menus(blocks) == []
     assert not any("Answer:" in text for text in _texts(blocks))
@@ -429,6 +452,7 @@ def test_board_idea_status_menu() -> None:
     assert [option["value"] for option in menu["options"]] == [
         "7:under_consideration",
         "7:planned",
+        "7:in_progress",
         "7:done",
         "7:not_taken_forward",
     ]
@@ -578,3 +602,62 @@ def test_withdrawn_idea_redraws_as_its_notice() -> None:
     assert text == WITHDRAWN_IDEA_NOTICE
     assert "Secret plan" not in str(blocks)
     assert "Vote" not in str(blocks)
+
+
+def test_status_modal_owner_prefilled() -> None:
+    idea = _idea(status="planned", status_owner="Estates team")
+
+    view = status_modal(idea, status="in_progress")
+
+    owner = next(b for b in view["blocks"] if b.get("block_id") == StatusIds.OWNER_BLOCK)
+    assert owner["optional"] is True
+    assert owner["element"]["initial_value"] == "Estates team"
+    assert owner["element"]["max_length"] == MAX_OWNER_LENGTH
+    chosen = next(b for b in view["blocks"] if b.get("block_id") == StatusIds.STATUS_BLOCK)
+    assert chosen["element"]["initial_option"]["value"] == "in_progress"
+
+
+def test_status_notice_from_cli_names_nobody() -> None:
+    change = _status_change(changed_by=CLI_CHANGED_BY, owner="Estates <team>", idea_link=None)
+
+    _, blocks = status_notice(change, recipient="U0ALICE")
+
+    [body] = _sections(blocks)
+    assert body.startswith("Your idea has an answer: *Planned*")
+    assert "<@cli>" not in body
+    assert "Owner: Estates &lt;team&gt;" in body
+    assert "View the idea" not in body
+
+
+def test_status_saved_owner_only() -> None:
+    change = _status_change(
+        previous_status="planned",
+        previous_reply="Starting <soon> & well",
+        owner="Facilities",
+        previous_owner="Estates team",
+        recipients=(),
+    )
+
+    saved = status_saved(change)
+
+    assert saved.startswith("The owner of idea 7 is now Facilities")
+    assert "Nobody is notified about a change of owner alone." in saved
+
+
+@pytest.mark.parametrize(
+    ("stats", "expected"),
+    [
+        (AnswerStats(1, 0, 0, 0, None), "*Answers:* the campaign has no ideas to answer."),
+        (AnswerStats(1, 4, 0, 0, None), "*Answers:* none of the 4 ideas has an answer yet."),
+        (
+            AnswerStats(1, 4, 3, 1, 2.25),
+            "*Answers:* 3 of 4 ideas answered (75%), 1 done · median 2.2 days to a first answer",
+        ),
+        (
+            AnswerStats(1, 1, 1, 1, 1.0),
+            "*Answers:* 1 of 1 idea answered (100%), 1 done · median 1 day",
+        ),
+    ],
+)
+def test_answers_text_cases(stats: AnswerStats, expected: str) -> None:
+    assert answers_text(stats).startswith(expected)

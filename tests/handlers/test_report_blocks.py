@@ -6,12 +6,14 @@ Slack's published limits checked here: 50 blocks per message, section text
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.core.ideas import MAX_IDEA_LENGTH
 from bot.core.records import (
+    AnswerStats,
     CampaignRecord,
     CampaignReport,
     CampaignTotals,
@@ -323,3 +325,14 @@ def test_report_one_active_voter_singular() -> None:
     _, blocks = final_report_message(report)
 
     assert "(1 voter active since)" in _sections(blocks)[2]
+
+
+def test_report_message_answer_stats() -> None:
+    with_answers = _report(answers=AnswerStats(1, 10, 4, 2, 3.5))
+
+    _, blocks = final_report_message(with_answers)
+    _, without = final_report_message(_report())
+
+    texts = [block["text"]["text"] for block in blocks if block["type"] == "section"]
+    assert "*Answers:* 4 of 10 ideas answered (40%), 2 done · median 3.5 days" in " ".join(texts)
+    assert not any("*Answers:*" in json.dumps(block) for block in without)
