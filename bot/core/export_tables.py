@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.participation_records import ParticipationReport
+from bot.core.report import _active_voter_counter, _idea_counts, _rank_key, _score
 
 # The final report's ranking, shared so that an export ranks ideas exactly as the report does.
-from bot.core.report import _active_voter_counter, _idea_counts, _rank_key, _score
+from bot.core.statuses import status_label
 from storage import export as export_store
 from storage.models import Topic
 
@@ -143,7 +144,7 @@ def idea_table(session: Session, campaign_id: int, *, timezone: ZoneInfo) -> Tab
                 row.detail or "",
                 author,
                 row.source,
-                row.status or "",
+                status_label(row.status),
                 row.status_reply or "",
                 row.status_owner or "",
                 _local(row.first_answer_at, timezone),

@@ -346,13 +346,14 @@ def test_report_and_export_carry_answers(
     assert report.answers is not None
     assert report.answers.answered_count == 1
     assert report.answers.median_days_to_answer == pytest.approx(3.0)
-    assert rows[answered]["Status"] == DONE
+    assert rows[answered]["Status"] == "Done"
     assert rows[answered]["Status reply"] == "Heaters ordered."
     assert rows[answered]["Status owner"] == "Estates team"
     assert rows[answered]["First answered at"] == answered_at
     waiting = next(row for idea_id, row in rows.items() if idea_id != answered)
     assert waiting["First answered at"] is None
     assert waiting["Status owner"] == ""
+    assert waiting["Status"] == "Not answered yet"
 
 
 def test_owner_kept_when_not_given(
