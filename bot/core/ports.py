@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from bot.core.board_digest import BoardDigest
     from bot.core.digest import Digest
     from bot.core.outbox import OutboundMessage
+    from bot.core.recognition_summary import RecognitionSummary
     from bot.core.reminders import Reminder
     from bot.core.statuses import StatusChange
+    from bot.core.thanks import ThanksCard
 
 
 class ChatPublisher(Protocol):
@@ -174,5 +176,41 @@ class BoardNotifier(Protocol):
         """Build the direct messages telling managers that a board needs a new lead.
 
         dedupe_keys maps each recipient's user id to the outbox key of their message.
+        """
+        ...
+
+
+@runtime_checkable
+class CardPublisher(Protocol):
+    """Posts and updates thank-you cards in a workspace's recognition channel."""
+
+    def post_thanks_card(self, card: ThanksCard) -> str:
+        """Post a card in its channel and return the message id.
+
+        Raises DeliveryFailed with the platform's error code as reason when the post fails.
+        """
+        ...
+
+    def update_thanks_card(self, card: ThanksCard) -> None:
+        """Show a posted card's current colleagues on its message; DeliveryFailed on failure."""
+        ...
+
+
+@runtime_checkable
+class RecognitionNotifier(Protocol):
+    """Builds the monthly recognition summary as direct messages to managers."""
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """Return the time zone months start in, at 09:00 on their first day."""
+        ...
+
+    def recognition_summary_messages(
+        self, summary: RecognitionSummary, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the summary as one direct message per recipient user id in dedupe_keys.
+
+        It runs inside the transaction that records the summary as sent, so it must not
+        call the platform.
         """
         ...
