@@ -22,9 +22,12 @@ from storage.models import (
     ModerationItem,
     OutboxMessage,
     ParticipantGroup,
+    RecognitionSettings,
     RelayMessage,
     Role,
     StaffMember,
+    Thanks,
+    ThanksRecipient,
     Vote,
     YouSaidUpdate,
 )
@@ -115,6 +118,8 @@ def replace_user_id(
         ("moderation_items", ModerationItem.resolved_by, None),
         ("relay_messages", RelayMessage.manager_id, None),
         ("yousaid_updates", YouSaidUpdate.created_by, None),
+        ("thanks", Thanks.giver_id, Thanks.platform),
+        ("recognition_settings", RecognitionSettings.updated_by, RecognitionSettings.platform),
     ]
     for name, column, platform_column in columns:
         statement = update(column.class_).where(column == user_id)
@@ -129,6 +134,15 @@ def replace_user_id(
             IdeaStatusChange.idea_id.in_(select(Idea.id).where(Idea.platform == platform)),
         )
         .values(changed_by=pseudonym),
+    )
+    run(
+        "thanks_recipients",
+        update(ThanksRecipient)
+        .where(
+            ThanksRecipient.user_id == user_id,
+            ThanksRecipient.thanks_id.in_(select(Thanks.id).where(Thanks.platform == platform)),
+        )
+        .values(user_id=pseudonym),
     )
     # An open board that loses its lead is marked as such until a new lead is named.
     run(

@@ -28,6 +28,7 @@ from bot.core import audit
 from bot.core.roles import validate_user_id
 from storage import audit as audit_store
 from storage import privacy as privacy_store
+from storage import thanks as thanks_store
 from storage.database import Database
 from storage.models import (
     CampaignInterest,
@@ -241,6 +242,9 @@ def _person_data(
     relayed = privacy_store.rows_of(session, RelayMessage, RelayMessage.manager_id == user_id)
     staff = privacy_store.staff_rows(session, platform=platform, user_id=user_id, email=email)
     outbox = privacy_store.outbox_to(session, platform=platform, user_id=user_id)
+    given = thanks_store.given_by(session, platform=platform, user_id=user_id)
+    received = thanks_store.received_by(session, platform=platform, user_id=user_id)
+    thanked = thanks_store.recipients_of(session, [row.id for row in given])
     entries = audit_store.list_entries_about(
         session, user_id=user_id, subject=audit.user_subject(user_id)
     )
@@ -313,6 +317,26 @@ def _person_data(
                 "created_at": _iso(row.created_at),
             }
             for row in relayed
+        ],
+        "thanks_given": [
+            {
+                "id": row.id,
+                "to": thanked[row.id],
+                "message": row.message,
+                "values": (row.values_text or "").splitlines(),
+                "created_at": _iso(row.created_at),
+            }
+            for row in given
+        ],
+        "thanks_received": [
+            {
+                "id": row.id,
+                "from": row.giver_id,
+                "message": row.message,
+                "values": (row.values_text or "").splitlines(),
+                "created_at": _iso(row.created_at),
+            }
+            for row in received
         ],
         "messages_to_them": [_outbox_row(row) for row in outbox],
         "audit_log": [
