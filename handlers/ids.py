@@ -121,3 +121,17 @@ class YouSaidIds(StrEnum):
 
     PREVIEW_BLOCK = "yousaid-preview"
     POST_ACTION = "yousaid-post"
+
+
+class ThanksIds(StrEnum):
+    """Identifiers of the "Thank a colleague" button and modal."""
+
+    # Also placed on the App Home tab, so the id stays as it is.
+    OPEN_ACTION = "thanks-open-form"
+    MODAL_CALLBACK = "thanks-submit"
+    RECIPIENTS_BLOCK = "thanks-recipients"
+    RECIPIENTS_ACTION = "thanks-recipients-input"
+    MESSAGE_BLOCK = "thanks-message"
+    MESSAGE_ACTION = "thanks-message-input"
+    VALUES_BLOCK = "thanks-values"
+    VALUES_ACTION = "thanks-values-input"

@@ -14,6 +14,7 @@ from bot.core.board_digest import BoardDigest
 from bot.core.digest import Digest
 from bot.core.errors import DeliveryFailed
 from bot.core.outbox import OutboundMessage
+from bot.core.recognition_summary import RecognitionSummary
 from bot.core.records import (
     BoardRecord,
     CampaignRecord,
@@ -23,6 +24,7 @@ from bot.core.records import (
 )
 from bot.core.reminders import Reminder
 from bot.core.statuses import StatusChange
+from bot.core.thanks import ThanksCard
 from bot.core.yousaid import YouSaidDraft
 from handlers.blocks.announcement import announcement_message, opening_message
 from handlers.blocks.board_digest import (
@@ -35,6 +37,7 @@ from handlers.blocks.digest import digest_message
 from handlers.blocks.ideas import idea_message
 from handlers.blocks.reminder import reminder_message
 from handlers.blocks.report import final_report_message
+from handlers.blocks.thanks import card_message, recognition_summary_message
 from handlers.blocks.yousaid import listed_ideas, update_message
 from handlers.message_links import MessageLinks
 from handlers.refresher import VoteCountRefresher
@@ -326,3 +329,35 @@ class SlackPublisher:
         """
         text, blocks = lead_departed_notice(board)
         return direct_messages(board.platform, text, blocks, dedupe_keys=dedupe_keys)
+
+    def post_thanks_card(self, card: ThanksCard) -> str:
+        """Post a thank-you card in its recognition channel and return the message id."""
+        if card.channel_id is None:
+            raise DeliveryFailed(
+                f"Thanks {card.id} has no channel to post in.", reason="channel_not_found"
+            )
+        text, blocks = card_message(card)
+        return self._post(channel=card.channel_id, text=text, blocks=blocks)
+
+    def update_thanks_card(self, card: ThanksCard) -> None:
+        """Show a posted card's current colleagues; DeliveryFailed when Slack rejects the update."""
+        if card.channel_id is None or card.message_id is None:
+            return
+        text, blocks = card_message(card)
+        try:
+            self._client.chat_update(
+                channel=card.channel_id, ts=card.message_id, text=text, blocks=blocks
+            )
+        except SlackApiError as error:
+            reason = str(error.response.get("error", "unknown_error"))
+            raise DeliveryFailed(
+                f"Updating the card in <#{card.channel_id}> failed: {post_failure_hint(reason)}.",
+                reason=reason,
+            ) from error
+
+    def recognition_summary_messages(
+        self, summary: RecognitionSummary, *, dedupe_keys: Mapping[str, str]
+    ) -> list[OutboundMessage]:
+        """Build the monthly recognition summary as one direct message per manager."""
+        text, blocks = recognition_summary_message(summary)
+        return direct_messages(summary.platform, text, blocks, dedupe_keys=dedupe_keys)

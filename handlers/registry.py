@@ -16,6 +16,7 @@ from handlers import (
     moderation,
     own_posts,
     statuses,
+    thanks,
     votes,
     yousaid,
 )
@@ -35,6 +36,7 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     announcements.register(app, ctx)
     boards.register(app, ctx)
     statuses.register(app, ctx)
+    thanks.register(app, ctx)
     channel_events.register(app, ctx)
     moderation.register(app, ctx)
     errors.register(app)

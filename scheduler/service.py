@@ -34,7 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.core import campaigns, digest, reminders
 from bot.core.clock import Clock
-from scheduler import boards, jobs, retention, yousaid
+from scheduler import boards, jobs, recognition, retention, yousaid
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -184,6 +184,12 @@ class CampaignScheduler:
             ("event-cleanup", jobs.forget_old_events, EVENT_CLEANUP_SECONDS),
             ("held-draft-cleanup", jobs.remove_expired_drafts, HELD_DRAFT_CLEANUP_SECONDS),
             ("retention", retention.anonymise_expired_campaigns, retention.RETENTION_SECONDS),
+            ("thanks-card-retry", recognition.retry_thanks_cards, RETRY_SECONDS),
+            (
+                "recognition-summary",
+                recognition.send_recognition_summaries,
+                recognition.SUMMARY_SECONDS,
+            ),
             ("yousaid-monthly", yousaid.post_monthly_yousaid_updates, yousaid.YOUSAID_SECONDS),
         ]
         for job_id, func, seconds in periodic:
