@@ -116,6 +116,14 @@ class ModerationIds(StrEnum):
     REPLY_CALLBACK = "moderation-reply-submit"
 
 
+class HomeIds(StrEnum):
+    """Identifiers of the App Home tab."""
+
+    # The Home tab's copy of the status menu. A status saved from it republishes the Home tab.
+    STATUS_MENU_ACTION = "home-status-menu"
+    STATUS_CALLBACK = "home-status-submit"
+
+
 class YouSaidIds(StrEnum):
     """Identifiers of the private preview of a "You said, we did" update."""
 

@@ -1,6 +1,7 @@
 """Listeners for moderation: the report shortcut, the queue's buttons and relayed messages.
 
-`/campaign moderate` calls show_queue. Logs carry ids only: never a reason,
+`/campaign moderate` calls show_queue, and a manager's Home tab shows the
+same queue with the same buttons. Logs carry ids only: never a reason,
 a relayed message or who reported what.
 """
 
@@ -29,6 +30,7 @@ from handlers.blocks.moderation import (
 )
 from handlers.blocks.own_posts import anonymous_comment_message, hidden_comment_message
 from handlers.context import PLATFORM, HandlerContext
+from handlers.home import is_home_action, publish_home
 from handlers.ids import ModerationIds
 from handlers.members import WorkspaceMembers
 
@@ -180,7 +182,10 @@ def _link(ctx: HandlerContext, item: ModeratedItem) -> str | None:
 def moderation_action(
     ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
-    """Hide, restore or dismiss the item of a pressed button, redraw an idea and confirm."""
+    """Hide, restore or dismiss the item of a pressed button, redraw an idea and confirm.
+
+    From the Home tab, the confirmation comes in the republished tab.
+    """
     ack()
     action = body["actions"][0]
     ref = moderation.parse_ref(action.get("value", ""))
@@ -197,6 +202,10 @@ def moderation_action(
     elif result.changed and result.action != "dismiss" and result.item.anonymous:
         _redraw_anonymous_comment(client, result.item)
     text, blocks = action_confirmation(result)
+    if is_home_action(body):
+        # A Home tab button has no response URL, so the confirmation heads the republished tab.
+        publish_home(ctx, client, manager, notice=blocks)
+        return
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 

@@ -12,6 +12,7 @@ from handlers import (
     comments,
     errors,
     group_reminders,
+    home,
     ideas,
     moderation,
     own_posts,
@@ -39,4 +40,5 @@ def register_all(app: App, ctx: HandlerContext) -> None:
     thanks.register(app, ctx)
     channel_events.register(app, ctx)
     moderation.register(app, ctx)
+    home.register(app, ctx)
     errors.register(app)
