@@ -44,6 +44,7 @@ from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
+from bot.simulate.answers import STATUS_FILE, CampaignAnswers, CheckLine
 from bot.simulate.boards import TeamBoards
 from bot.simulate.common import (
     IdeaMessage,
@@ -54,7 +55,9 @@ from bot.simulate.common import (
 )
 from bot.simulate.directory import PAPER_IDEAS_DAY, DirectoryRun
 from bot.simulate.lifecycle import MANAGER_COUNT, TOPICS, Lifecycle, LifecycleFailed
-from bot.simulate.local_bot import BOT_TOKEN, LocalBot, SlackRequestClient
+from bot.simulate.local_bot import BOT_TOKEN, HttpResult, LocalBot, SlackRequestClient
+from bot.simulate.recognition import RECOGNITION_CHANNEL, Recognition
+from bot.simulate.recognition import VALUES as RECOGNITION_VALUES
 from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
 from bot.simulate.staff_list import build_staff_list
 from bot.simulate.traffic import (
@@ -135,6 +138,10 @@ class SimulationResult:
     digest: list[str] = field(default_factory=list)
     # The team boards' activity and the messages the bot sent about them.
     boards: Counter[str] = field(default_factory=Counter)
+    # The checks after the close: answers, their notices, the update and the report.
+    loop: list[CheckLine] = field(default_factory=list)
+    # The answer statistics line of `/campaign report ID`, as a manager reads it.
+    answer_stats: str = ""
 
     @property
     def request_count(self) -> int:
@@ -390,16 +397,35 @@ class Replay:
         retry_num: int | None = None,
     ) -> bool:
         """Sign and send one request and count it; return whether it got HTTP 200."""
+        return self.exchange(client, label, body, content_type, retry_num=retry_num).status == (
+            HTTP_OK
+        )
+
+    def exchange(
+        self,
+        client: SlackRequestClient,
+        label: str,
+        body: bytes,
+        content_type: str,
+        *,
+        retry_num: int | None = None,
+    ) -> HttpResult:
+        """Sign and send one request, count it, and return the response; status 0 for none."""
         try:
             result = client.send(body, content_type, retry_num=retry_num)
-            status, detail = result.status, result.body[:200]
         except (OSError, http.client.HTTPException) as error:
-            status, detail = 0, repr(error)
+            result = HttpResult(status=0, body=repr(error))
         with self._lock:
             self.requests[label] += 1
-            if status != HTTP_OK:
-                self.errors.append(f"{label}: HTTP {status or 'no response'} {detail}")
-        return status == HTTP_OK
+            if result.status != HTTP_OK:
+                self.errors.append(
+                    f"{label}: HTTP {result.status or 'no response'} {result.body[:200]}"
+                )
+        return result
+
+    def username(self, user_id: str) -> str:
+        """Return a person's Slack username, as payloads carry it."""
+        return self._usernames.get(user_id, user_id.lower())
 
     def next_event_id(self) -> str:
         """Return a new Events API event id, unique across runs on the same database."""
@@ -730,6 +756,7 @@ class CampaignRun:
         self.plan = plan
         self.database_url = database_url
         self.result = result
+        self.folder = folder
         self.started = time.monotonic()
         self.directory = DirectoryRun(
             build_staff_list(plan.staff, participants=plan.participants, seed=plan.seed),
@@ -777,6 +804,14 @@ class CampaignRun:
                 timezone=bot.process.settings.timezone,
                 seed=self.plan.seed,
             )
+            self.recognition = Recognition(
+                bot=bot,
+                staff=staff[MANAGER_COUNT:],
+                manager=staff[0],
+                usernames={member.user_id: member.username for member in self.plan.staff},
+                days=CAMPAIGN_DAYS,
+                seed=self.plan.seed,
+            )
             counter = DatabaseCounter(bot.process.settings.database_url, campaign_id=campaign.id)
             pool = SenderPool(bot, threads=SENDER_THREADS)
             replay = Replay(self.plan, bot=bot, pool=pool, campaign=campaign)
@@ -786,22 +821,70 @@ class CampaignRun:
                 self._close(replay, clock=clock, counter=counter)
                 self.lifecycle.check_close()
                 self.boards.check(now=clock.now())
+                # Counted now, because the answers below send more direct messages.
+                self.result.lifecycle = self.lifecycle.counts()
+                self.result.boards = self.boards.counts()
                 self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(self.plan))
                 self._check_topics(replay, counter=counter)
                 self._check_participation(replay, clock=clock, counter=counter)
+                self._close_the_loop(replay, clock=clock)
+                self.recognition.check()
             except LifecycleFailed as error:
                 raise SimulationFailed(str(error)) from None
             finally:
                 self.result.problems.extend(self.lifecycle.problems)
                 self.result.problems.extend(self.boards.problems)
                 self.result.problems.extend(self.directory.problems)
-                self.result.lifecycle = self.lifecycle.counts()
-                self.result.boards = self.boards.counts()
+                self.result.problems.extend(self.recognition.problems)
+                self.result.loop.extend(self.recognition.lines)
+                self.recognition.dispose()
+                if not self.result.lifecycle:
+                    self.result.lifecycle = self.lifecycle.counts()
+                if not self.result.boards:
+                    self.result.boards = self.boards.counts()
                 self.result.digest = self.lifecycle.last_digest()
                 self.result.requests = replay.requests
                 self.result.errors = replay.errors
                 pool.close()
                 counter.dispose()
+
+    def _close_the_loop(self, replay: Replay, *, clock: ManualClock) -> None:
+        """Answer ideas as a manager, post "You said, we did", and check what people got."""
+        manager = self.lifecycle.managers[0]
+        answers = CampaignAnswers(
+            bot=replay.bot,
+            campaign=replay.campaign,
+            manager=manager,
+            manager_name=replay.username(manager),
+            folder=self.folder,
+            seed=self.plan.seed,
+        )
+        client = replay.pool.client()
+
+        def exchange(label: str, body: bytes, content_type: str) -> HttpResult:
+            return replay.exchange(client, label, body, content_type)
+
+        def exchange_on_own_thread(label: str, body: bytes, content_type: str) -> HttpResult:
+            return replay.exchange(replay.pool.client(), label, body, content_type)
+
+        try:
+            planned = answers.plan()
+            menu = sum(answer.from_menu for answer in planned)
+            print(
+                f"\nAnswering {len(planned)} ideas after the close: {menu} from the status menu, "
+                f"{len(planned) - menu} from {STATUS_FILE} as `staffvoice ideas status` does."
+            )
+            answers.answer_from_menu(exchange, clock=clock)
+            answers.answer_from_file(clock=clock)
+            answers.check_messages()
+            answers.check_notices()
+            answers.post_update(exchange_on_own_thread, clock=clock, run_together=replay.pool.run)
+            answers.check_report(exchange, idea_count=replay.expected.totals().ideas)
+        finally:
+            self.result.loop.extend(answers.lines)
+            self.result.problems.extend(answers.problems)
+            self.result.answer_stats = answers.stats_line
+            answers.dispose()
 
     def _create_campaign(self, bot: LocalBot, *, clock: ManualClock) -> CampaignRecord:
         """Create the campaign with its topics, starting an hour from the clock's time."""
@@ -841,6 +924,11 @@ class CampaignRun:
             f"Announced {CAMPAIGN_TITLE!r} with {len(TOPICS)} topics; "
             f"{lifecycle.presses} Remind me presses leave {len(lifecycle.registered)} "
             f"people registered ({len(lifecycle.withdrawn)} withdrew)."
+        )
+        self.recognition.set_up(partial(replay.exchange, client))
+        print(
+            f"Set the recognition channel {RECOGNITION_CHANNEL} and {len(RECOGNITION_VALUES)} "
+            f"values; staff send {len(self.recognition.planned)} thanks during the campaign."
         )
         clock.set(replay.campaign.starts_at)
         wait_until(
@@ -947,6 +1035,7 @@ class CampaignRun:
             lambda label, body, content_type: replay.send(client, label, body, content_type),
             now=clock.now(),
         )
+        self.recognition.run_day(day, partial(replay.exchange, client), clock=clock)
 
         self._move_clock(clock, day_start + timedelta(hours=FOLLOW_UP_HOUR))
         replay.send_all(day_plan.follow_ups)
@@ -1078,6 +1167,17 @@ def _print_lifecycle(result: SimulationResult) -> None:
             print(f"  {label:<44}{count:>6}")
 
 
+def _print_loop(result: SimulationResult) -> None:
+    if not result.loop:
+        return
+    print("\nAfter the close:")
+    for line in result.loop:
+        verdict = "OK" if line.ok else "FAILED"
+        print(f"  {line.label:<44}{line.detail:<48}{verdict}")
+    if result.answer_stats:
+        print(f"Answer statistics in /campaign report: {result.answer_stats}")
+
+
 def _command_name() -> str:
     """Return how to run staffvoice again: the full path it was started by, when that is a file."""
     started_as = Path(sys.argv[0])
@@ -1091,6 +1191,7 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     _print_totals(result)
     _print_requests(result)
     _print_lifecycle(result)
+    _print_loop(result)
 
     rate = result.request_count / result.replay_seconds if result.replay_seconds else 0.0
     print(
@@ -1107,8 +1208,10 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
         print(
             "Result: OK, the expected, database and summary totals agree, every idea has "
             "the topic its author chose, each lifecycle message arrived once, the team "
-            "boards hold what was sent and sent each answer and digest once, and the "
-            "participation report counts by group the people who took part."
+            "boards hold what was sent and sent each answer and digest once, the "
+            "participation report counts by group the people who took part, the campaign's "
+            'answers reached each author and voter once, "You said, we did" was posted '
+            "once, and the report's answer statistics match the answers sent."
         )
         return
     print("Result: FAILED")

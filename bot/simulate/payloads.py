@@ -303,12 +303,14 @@ def block_actions(
     message_blocks: list[dict[str, Any]] | None = None,
     action_ts: str | None = None,
     selected_option: dict[str, Any] | None = None,
+    action_type: str = "static_select",
     is_ephemeral: bool = False,
 ) -> tuple[bytes, str]:
     """Build the block_actions interaction for a click on a bot message's button or menu.
 
-    With selected_option, the action is a choice in a static_select menu rather than a
-    button click, and value is unused. An ephemeral message carries no message object.
+    With selected_option, the action is a choice in a menu of action_type, such as
+    static_select or overflow, rather than a button click, and value is unused. An
+    ephemeral message carries no message object.
     """
     action: dict[str, Any] = {
         "action_id": action_id,
@@ -318,7 +320,7 @@ def block_actions(
     if selected_option is None:
         action.update(type="button", value=value)
     else:
-        action.update(type="static_select", selected_option=selected_option)
+        action.update(type=action_type, selected_option=selected_option)
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": _user_ref(user_id=user_id, user_name=user_name, team_id=team_id),

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.core.records import CampaignRecord, CampaignSummary
-from bot.simulate import boards, campaign, directory, lifecycle
+from bot.core import answer_stats, thanks, yousaid
+from bot.core.records import AnswerStats, CampaignRecord, CampaignSummary
+from bot.simulate import answers, boards, campaign, directory, lifecycle, recognition
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     EVENT_KINDS,
@@ -22,6 +23,8 @@ from bot.simulate.traffic import (
     Totals,
     build_plan,
 )
+from handlers import status_notices
+from handlers.blocks.answers import answers_text
 from handlers.blocks.campaigns import totals_line
 
 SMALL_STAFF = 300
@@ -237,6 +240,28 @@ def test_plain_text_shows_links_and_entities() -> None:
     ]
 
 
+def test_answers_line_reads_report_line() -> None:
+    stats = AnswerStats(
+        campaign_id=1,
+        idea_count=81,
+        answered_count=40,
+        done_count=8,
+        median_days_to_answer=17.46,
+    )
+    match = answers.ANSWERS_LINE.search(answers_text(stats))
+
+    assert match is not None
+    assert match.groups() == ("40", "81", "49", "8", "17.5")
+
+
+def test_card_key_ignores_colleague_order() -> None:
+    first = recognition._card_key("U1", ["U3", "U2"])
+    second = recognition._card_key("U1", ("U2", "U3"))
+
+    assert first == second
+    assert first != recognition._card_key("U2", ["U3", "U1"])
+
+
 def _small_run(tmp_path: Path, *, seed: int, staff: int = SMALL_STAFF) -> campaign.SimulationResult:
     return campaign.simulate(
         staff=staff,
@@ -287,6 +312,18 @@ def test_simulation_totals_agree(tmp_path: Path, capsys: pytest.CaptureFixture[s
     # 20 days hold 2 or 3 Mondays, and each brings one digest per board.
     assert result.boards["weekly digests"] in {2 * len(boards.TEAMS), 3 * len(boards.TEAMS)}
     assert result.requests[boards.START_LABEL] == len(boards.TEAMS)
+    # After the close: answers by menu and file, their notices, the update and the report.
+    assert [line.label for line in result.loop if not line.ok] == []
+    assert len(result.loop) == 6
+    assert result.requests[answers.MENU_LABEL] == answers.MENU_ANSWERS
+    assert result.requests[answers.FORM_LABEL] == answers.MENU_ANSWERS
+    assert result.requests[answers.YOUSAID_LABEL] == 1
+    assert result.requests[answers.POST_LABEL] == 2
+    assert result.answer_stats.startswith(f"Answers: {answers.ANSWER_TARGET} of ")
+    assert "Answer statistics in /campaign report: Answers:" in output
+    # Peer recognition during the campaign, with one repeat merged into its card.
+    assert result.requests[recognition.THANKS_LABEL] == SMALL_STAFF // recognition.STAFF_PER_CARD
+    assert result.requests[recognition.REPEAT_LABEL] == 1
 
 
 def test_simulation_fails_when_totals_differ(
@@ -336,3 +373,31 @@ def test_simulation_fails_when_digest_missing(
 
     assert result.exit_code == 1
     assert any("expected weekly digests" in problem for problem in result.problems)
+
+
+def test_simulation_fails_when_loop_breaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Four faults in the bot, each of which one check after the close must catch.
+    send_notices = status_notices.status_outbox_messages
+    monkeypatch.setattr(
+        status_notices,
+        "status_outbox_messages",
+        lambda change, *, dedupe_keys: send_notices(
+            change, dedupe_keys=dict(list(dedupe_keys.items())[1:])
+        ),
+    )
+    keys = iter(range(1_000_000))
+    monkeypatch.setattr(yousaid, "request_key", lambda token: f"yousaid-request:{next(keys)}")
+    days_between = answer_stats.days_between
+    monkeypatch.setattr(
+        answer_stats, "days_between", lambda start, end: days_between(start, end) + 1
+    )
+    monkeypatch.setattr(thanks, "MERGE_WINDOW", timedelta(0))
+    result = _small_run(tmp_path, seed=11)
+    failed = {line.label for line in result.loop if not line.ok}
+
+    assert result.exit_code == 1
+    assert "status notices, once per author and voter" in failed
+    assert '"You said, we did" update in the channel' in failed
+    assert "answer statistics in /campaign report" in failed
+    assert "thanks cards in the recognition channel" in failed
+    assert "idea messages showing their answer" not in failed
