@@ -1211,7 +1211,8 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
             "boards hold what was sent and sent each answer and digest once, the "
             "participation report counts by group the people who took part, the campaign's "
             'answers reached each author and voter once, "You said, we did" was posted '
-            "once, and the report's answer statistics match the answers sent."
+            "once, the report's answer statistics match the answers sent, and each thanks "
+            "card was posted once with one message to each colleague it thanks."
         )
         return
     print("Result: FAILED")
