@@ -248,7 +248,7 @@ class VoteCountRefresher:
                 error.response.get("error"),
             )
             return
-        delivery.record_closed_display(self._db, idea_id, vote_count=idea.vote_count)
+        delivery.record_closed_display(self._db, idea_id, vote_count=idea.vote_count, drawn=idea)
 
     def _defer(self, idea_id: int, due: datetime) -> None:
         with self._condition:
@@ -298,4 +298,6 @@ class VoteCountRefresher:
                 "chat.update of idea %s failed: %s", idea_id, error.response.get("error")
             )
             return
-        display.record_shown(self._db, idea_id, vote_count=idea.vote_count, now=self._now())
+        display.record_shown(
+            self._db, idea_id, vote_count=idea.vote_count, now=self._now(), drawn=idea
+        )

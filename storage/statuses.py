@@ -68,14 +68,17 @@ def mark_for_redraw(session: Session, idea_ids: list[int]) -> None:
     """Clear the shown vote count of posted ideas, so a running bot redraws their messages.
 
     The bot's stale-message job redraws every posted idea whose shown count is
-    unknown, and the redraw shows the idea's answer as stored.
+    unknown, and the redraw shows the idea's answer as stored. The time of the
+    last update is cleared too, so the job's minimum interval between two
+    updates of one message does not hold this redraw back: an answer given from
+    the command line is rare, and it is shown at the job's next run.
     """
     if not idea_ids:
         return
     session.execute(
         update(Idea)
         .where(Idea.id.in_(idea_ids), Idea.message_id.is_not(None))
-        .values(shown_vote_count=None)
+        .values(shown_vote_count=None, shown_at=None)
         .execution_options(synchronize_session=False)
     )
 

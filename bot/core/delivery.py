@@ -6,13 +6,13 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import campaigns, ideas, outbox, roles
+from bot.core import campaigns, display, ideas, outbox, roles
 from bot.core.charts import chart_messages, final_report_chart_key
 from bot.core.errors import DeliveryFailed
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
 from bot.core.participation_report import participation_report
 from bot.core.ports import ChatPublisher, ReportPublisher
-from bot.core.records import CampaignReport
+from bot.core.records import CampaignReport, IdeaRecord
 from bot.core.report import campaign_report
 from storage import campaigns as campaign_store
 from storage import ideas as idea_store
@@ -201,10 +201,18 @@ def claim_closed_display(db: Database, idea_id: int, *, now: datetime) -> bool:
         return idea_store.claim_closed_display(session, idea_id, now=now)
 
 
-def record_closed_display(db: Database, idea_id: int, *, vote_count: int) -> None:
-    """Store the final vote count an idea message shows after the close."""
+def record_closed_display(
+    db: Database, idea_id: int, *, vote_count: int, drawn: IdeaRecord | None = None
+) -> None:
+    """Store the final vote count an idea message shows after the close.
+
+    drawn is the idea as the update drew it: when the idea changed since, such
+    as an answer given meanwhile, it is marked for a redraw.
+    """
     with db.transaction() as session:
         idea_store.set_shown_vote_count_only(session, idea_id, vote_count=vote_count)
+        if drawn is not None:
+            display.mark_if_changed_since(session, idea_id, drawn)
 
 
 def _run_recorded(db: Database, key: str) -> bool:

@@ -9,11 +9,18 @@ import pytest
 
 from bot.core.campaigns import create_campaign, open_campaign
 from bot.core.clock import ManualClock
-from bot.core.display import MIN_REFRESH_INTERVAL, RefreshClaim, claim_refresh, record_shown
-from bot.core.ideas import record_idea_message, submit_idea
+from bot.core.display import (
+    MIN_REFRESH_INTERVAL,
+    RefreshClaim,
+    claim_refresh,
+    record_shown,
+    stale_idea_ids,
+)
+from bot.core.ideas import get_idea, record_idea_message, submit_idea
 from bot.core.records import Person
 from bot.core.votes import VoteChange, change_vote
 from storage.database import Database
+from storage.models import Idea
 
 LONDON = ZoneInfo("Europe/London")
 ANN = Person("slack", "T1", "U_ANN", "Ann")
@@ -111,3 +118,29 @@ def test_claim_refresh_concurrent(db: Database, clock: ManualClock, idea_id: int
         results = list(pool.map(claim, range(8)))
 
     assert results.count(True) == 1
+
+
+def test_record_shown_marks_an_idea_changed_meanwhile(
+    db: Database, clock: ManualClock, idea_id: int
+) -> None:
+    record_idea_message(db, idea_id, message_id="1700000000.000100", vote_count=0)
+    drawn = get_idea(db, idea_id)
+    # An answer given after the update read the idea, and before it was recorded.
+    with db.transaction() as session:
+        idea = session.get(Idea, idea_id)
+        assert idea is not None
+        idea.status = "planned"
+
+    record_shown(db, idea_id, vote_count=0, now=clock.now(), drawn=drawn)
+
+    assert stale_idea_ids(db, now=clock.now()) == [idea_id]
+
+
+def test_record_shown_leaves_an_unchanged_idea(
+    db: Database, clock: ManualClock, idea_id: int
+) -> None:
+    record_idea_message(db, idea_id, message_id="1700000000.000100", vote_count=0)
+
+    record_shown(db, idea_id, vote_count=0, now=clock.now(), drawn=get_idea(db, idea_id))
+
+    assert stale_idea_ids(db, now=clock.now() + MIN_REFRESH_INTERVAL) == []

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import ideas as store
+from storage import statuses as status_store
 from storage.database import Database
 from storage.models import Idea
 
@@ -178,3 +179,19 @@ def test_set_shown_vote_count(db: Database) -> None:
         assert idea is not None
         assert idea.shown_vote_count == 7
         assert idea.shown_at == NOW
+
+
+def test_marked_idea_is_stale_within_the_interval(db: Database) -> None:
+    with db.transaction() as session:
+        idea_id = add(session).id
+        store.set_idea_message(session, idea_id, message_id="M1", vote_count=0)
+        # The message was updated later than the job's cut-off, as a closed campaign's
+        # redraw dated at its close can be.
+        store.set_shown_vote_count(session, idea_id, vote_count=0, shown_at=NOW)
+
+    with db.transaction() as session:
+        assert store.list_stale_idea_ids(session, before=NOW - INTERVAL, limit=10) == []
+        status_store.mark_for_redraw(session, [idea_id])
+
+    with db.transaction() as session:
+        assert store.list_stale_idea_ids(session, before=NOW - INTERVAL, limit=10) == [idea_id]
