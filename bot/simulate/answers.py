@@ -353,31 +353,20 @@ class CampaignAnswers:
         The file's answers only mark their messages for a redraw by that job, which runs
         every minute of wall-clock time. The ManualClock does not move the wall clock, so
         the run calls the job itself rather than wait for its next turn.
-
-        NOTE: the job skips an idea until the wall clock passes its shown_at. An idea
-        whose message was updated as closed before the file was applied has the
-        campaign's closed_at as its shown_at, which the ManualClock puts about 20 days
-        ahead of the wall clock. Such an idea counts as waiting when the file marked it
-        for a redraw (shown_vote_count is null), and fails the check otherwise.
         """
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
             jobs.refresh_stale_idea_messages()
             missing = self._ideas_not_showing_answer()
-            waiting = self._ideas_waiting_for_wall_clock(missing)
-            unexplained = [idea_id for idea_id in missing if idea_id not in waiting]
-            if not unexplained or time.monotonic() > deadline:
+            if not missing or time.monotonic() > deadline:
                 break
             time.sleep(REDRAW_POLL_SECONDS)
         posted = sum(1 for idea_id in self.answered if idea_id in self._posted_ids())
-        detail = f"{posted - len(missing)} of {posted}"
-        if waiting:
-            detail += f", {len(waiting)} marked to redraw later"
         self._add_line(
             "idea messages showing their answer",
-            detail,
-            not unexplained,
-            problem=f"the messages of ideas {unexplained} do not show their answer",
+            f"{posted - len(missing)} of {posted}",
+            not missing,
+            problem=f"the messages of ideas {missing} do not show their answer",
         )
 
     def _posted_ids(self) -> set[int]:
@@ -386,18 +375,6 @@ class CampaignAnswers:
         )
         with self._engine.connect() as connection:
             return {row[0] for row in connection.execute(query, self._campaign())}
-
-    def _ideas_waiting_for_wall_clock(self, idea_ids: list[int]) -> set[int]:
-        """Return the ideas marked for a redraw whose shown_at the wall clock has not reached."""
-        if not idea_ids:
-            return set()
-        query = sa.text(
-            "SELECT id, shown_at FROM ideas WHERE id IN :ids AND shown_vote_count IS NULL"
-        ).bindparams(sa.bindparam("ids", expanding=True))
-        with self._engine.connect() as connection:
-            rows = list(connection.execute(query, {"ids": idea_ids}))
-        now = datetime.now(UTC)
-        return {idea_id for idea_id, shown_at in rows if shown_at and _as_utc(shown_at) > now}
 
     def _ideas_not_showing_answer(self) -> list[int]:
         query = sa.text("SELECT id, message_id FROM ideas WHERE campaign_id = :campaign")

@@ -94,6 +94,8 @@ ANNOUNCEMENT_LEAD = timedelta(hours=1)
 OUTBOX_RATE = 50.0
 # Hours after the start of a campaign day at which each phase of that day happens.
 IDEAS_HOUR, ENGAGEMENT_HOUR, FOLLOW_UP_HOUR = 1, 4, 8
+# How long before the close the clock stops, so notices due before it go out first.
+CLOSE_APPROACH = timedelta(minutes=1)
 HTTP_OK = 200
 ERRORS_SHOWN = 5
 
@@ -1097,6 +1099,10 @@ class CampaignRun:
 
     def _close(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
         standin = replay.bot.standin
+        # The last day's digest can fall due between the last phase and the close, as
+        # when the campaign opened after 08:00. A jump straight to the close would find
+        # the campaign closed when the digest job runs, so the clock stops just before.
+        self._move_clock(clock, replay.campaign.ends_at - CLOSE_APPROACH)
         # Reaching ends_at makes the scheduler's re-sync run the closing job now.
         clock.set(replay.campaign.ends_at)
         wait_until(
