@@ -75,12 +75,17 @@ def channel_archived(ctx: HandlerContext, *, event: dict[str, Any], body: dict[s
 
 
 def user_changed(ctx: HandlerContext, *, event: dict[str, Any], body: dict[str, Any]) -> None:
-    """Mark the boards of a deactivated user as needing a new lead, and tell the managers.
+    """Forget the user's cached account, and handle a deactivation.
 
-    Other changes to a user, such as a new display name, are ignored.
+    The boards of a deactivated user are marked as needing a new lead, and the
+    managers are told. Other changes, such as a new display name, only clear
+    the cache, so the next lookup reads them.
     """
     user = event.get("user")
-    if not isinstance(user, dict) or user.get("deleted") is not True or not user.get("id"):
+    if not isinstance(user, dict) or not user.get("id"):
+        return
+    ctx.names.forget(str(user["id"]))
+    if user.get("deleted") is not True:
         return
     board_events.mark_lead_departed(
         ctx.db,

@@ -40,12 +40,15 @@ class DisplayNames:
             return fallback
         return account.name
 
-    def account(self, user_id: str) -> Account | None:
-        """Return the user's account as users.info reports it, or None when the lookup fails."""
+    def account(self, user_id: str, *, max_age: float = CACHE_SECONDS) -> Account | None:
+        """Return the user's account as users.info reports it, or None when the lookup fails.
+
+        A cached account older than max_age seconds is looked up again.
+        """
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(user_id)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
+        if cached is not None and now - cached[0] < max_age:
             return cached[1]
         try:
             response = self._client.users_info(user=user_id)
@@ -63,3 +66,8 @@ class DisplayNames:
         with self._lock:
             self._cache[user_id] = (now, account)
         return account
+
+    def forget(self, user_id: str) -> None:
+        """Drop the user's cached account, so the next lookup asks Slack again."""
+        with self._lock:
+            self._cache.pop(user_id, None)

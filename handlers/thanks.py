@@ -47,6 +47,10 @@ CHANNEL_USAGE = (
     "`/thanks channel #recognition`."
 )
 # The colleagues named at the start of a message, with words that join them, as in "@Sam and @Jo".
+# A colleague's account is looked up again when the cached one is older than this, so
+# an account deactivated a minute ago cannot be thanked. The bot's user_change
+# listener also clears the cache of the process that receives the event at once.
+ACCOUNT_CHECK_SECONDS = 60.0
 LEADING_MENTIONS = re.compile(r"^(?:\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|,|\+|and\b|&amp;))+\s*")
 
 
@@ -224,7 +228,7 @@ def check_people(ctx: HandlerContext, recipients: list[str], *, bot_user_id: str
     for user_id in dict.fromkeys(recipients):
         if user_id in {SLACKBOT_USER_ID, bot_user_id}:
             raise InvalidInput(_bot_rejection(user_id), field="recipients")
-        account = ctx.names.account(user_id)
+        account = ctx.names.account(user_id, max_age=ACCOUNT_CHECK_SECONDS)
         if account is None:
             # users.info failed; a person's thanks is not refused for Slack's outage.
             continue

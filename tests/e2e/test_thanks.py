@@ -372,3 +372,20 @@ def test_form_errors_inline(
     assert expected in body["errors"][block.value]
     settle(bot)
     assert count_rows(bot_db(bot), Thanks) == 0
+
+
+def test_colleague_deactivated_after_a_lookup_refused(
+    bot: LocalBot, slack: SlackSender, recognition: None
+) -> None:
+    # The first thanks caches Kim's account as active.
+    assert "Your card is in" in reply_text(slack, thanks_command(slack, f"{mention(KIM)} Thanks"))
+    bot.standin.set_user(KIM, deleted=True)
+    left = load_payload("user_change")["event"]
+    left["user"].update(id=KIM, team_id=TEAM_ID, deleted=True)
+    assert slack.send_event("user_change", left)[0].status == 200
+    settle(bot)
+
+    token = thanks_command(slack, f"{mention(KIM)} Thanks again for the cover")
+
+    assert "has left the workspace" in reply_text(slack, token)
+    assert count_rows(bot_db(bot), Thanks) == 1
