@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -23,6 +24,35 @@ USAGE = (
     "Give a campaign ID: `/campaign yousaid ID` previews an update to post, and "
     "`/campaign yousaid ID monthly on` or `off` turns the monthly update on or off."
 )
+AFTER_ID_HELP = (
+    "After the campaign ID, write `monthly on` or `monthly off`, or nothing to preview an update."
+)
+
+
+@dataclass(frozen=True)
+class YouSaidRequest:
+    """A parsed `/campaign yousaid`: a preview when monthly is None, else the monthly switch."""
+
+    campaign_id: int
+    monthly: bool | None
+
+
+def parse_arguments(arguments: list[str]) -> YouSaidRequest | str:
+    """Parse the words after `yousaid`, or return a reply that explains what is wrong."""
+    if not arguments:
+        return USAGE
+    if not arguments[0].isdecimal():
+        return (
+            f"{arguments[0]!r} is not a campaign ID: give a whole number, as `/campaign list` "
+            "shows, such as `/campaign yousaid 12`."
+        )
+    campaign_id = int(arguments[0])
+    settings = [word.lower() for word in arguments[1:]]
+    if not settings:
+        return YouSaidRequest(campaign_id=campaign_id, monthly=None)
+    if len(settings) == 2 and settings[0] == "monthly" and settings[1] in ("on", "off"):
+        return YouSaidRequest(campaign_id=campaign_id, monthly=settings[1] == "on")
+    return AFTER_ID_HELP
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -45,17 +75,14 @@ def yousaid_command(
     The caller has checked the manager role. NotFound and InvalidInput from the
     core reach errors.reported, which replies with their message.
     """
-    if len(arguments) not in (1, 3) or not arguments[0].isdigit():
-        ack(text=USAGE)
+    request = parse_arguments(arguments)
+    if isinstance(request, str):
+        ack(text=request)
         return
-    campaign_id = int(arguments[0])
-    if len(arguments) == 3:
-        switch = arguments[2].lower()
-        if arguments[1].lower() != "monthly" or switch not in ("on", "off"):
-            ack(text=USAGE)
-            return
+    campaign_id = request.campaign_id
+    if request.monthly is not None:
         setting = yousaid.set_monthly_updates(
-            ctx.db, manager, campaign_id, enabled=switch == "on", now=ctx.clock.now()
+            ctx.db, manager, campaign_id, enabled=request.monthly, now=ctx.clock.now()
         )
         ack(text=views.monthly_reply(setting, timezone=ctx.timezone))
         return

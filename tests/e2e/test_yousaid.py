@@ -32,6 +32,9 @@ from tests.e2e.test_announcement import press_button
 from tests.e2e.test_campaigns import send_command
 
 MANAGER_ID = "U0BOSS"
+AFTER_ID_HELP = (
+    "After the campaign ID, write `monthly on` or `monthly off`, or nothing to preview an update."
+)
 
 
 def grant_manager(bot: LocalBot) -> None:
@@ -154,8 +157,16 @@ def test_yousaid_bad_requests(bot: LocalBot, slack: SlackSender, campaign: Campa
     [unknown] = wait_until(lambda: slack.response_texts(token), what="the unknown campaign reply")
     assert "There is no campaign 999" in unknown
 
-    usage = command_reply(slack, f"yousaid {campaign.id} monthly maybe")
-    assert "`/campaign yousaid ID monthly on`" in usage["text"]
+    for words in ("monthly maybe", "weekly on", "monthly", "monthly on now"):
+        after_id = command_reply(slack, f"yousaid {campaign.id} {words}")
+        assert after_id["text"] == AFTER_ID_HELP, words
+    assert not campaign_row(bot_db(bot), campaign.id).yousaid_monthly
+
+    not_a_number = command_reply(slack, "yousaid spring")
+    assert "'spring' is not a campaign ID" in not_a_number["text"]
+
+    usage = command_reply(slack, "yousaid")
+    assert usage["text"].startswith("Give a campaign ID:")
     assert count_rows(bot_db(bot), YouSaidUpdate) == 0
 
 
