@@ -43,7 +43,8 @@ LOCK_BATCH = 500
 # Lines checked or applied between two progress reports.
 PROGRESS_EVERY = 200
 
-# Called with (stage, lines done, lines in all); stage is "checked" or "applied".
+# Called with (stage, lines done, lines in all), where stage is "checked" or "applied". Both
+# stages count the file's data lines, so the last "checked" report equals the result's lines.
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -223,11 +224,17 @@ def _check_against_ideas(
     ideas: dict[int, Idea],
     *,
     on_progress: ProgressCallback | None,
+    checked_before: int,
+    line_count: int,
 ) -> list[RejectedLine]:
-    """Return the lines that name an unknown, repeated, hidden or withdrawn idea."""
+    """Return the lines that name an unknown, repeated, hidden or withdrawn idea.
+
+    The progress counts every data line of the file: checked_before lines were
+    rejected on reading, and line_count is the total, as the result reports it.
+    """
     rejected: list[RejectedLine] = []
     first_line: dict[int, int] = {}
-    for done, entry in enumerate(lines, start=1):
+    for checked, entry in enumerate(lines, start=checked_before + 1):
         idea = ideas.get(entry.idea_id)
         earlier = first_line.setdefault(entry.idea_id, entry.line)
         if idea is None:
@@ -246,8 +253,10 @@ def _check_against_ideas(
                 statuses.check_answerable(idea)
             except InvalidInput as error:
                 rejected.append(RejectedLine(entry.line, error.user_message))
-        if on_progress is not None and (done % PROGRESS_EVERY == 0 or done == len(lines)):
-            on_progress("checked", done, len(lines))
+        if on_progress is not None and checked % PROGRESS_EVERY == 0 and checked < line_count:
+            on_progress("checked", checked, line_count)
+    if on_progress is not None:
+        on_progress("checked", line_count, line_count)
     return rejected
 
 
@@ -285,7 +294,15 @@ def set_statuses_from_file(
     line_count = len(lines) + len(rejected)
     with db.transaction() as session:
         ideas = _lock_ideas(session, sorted({entry.idea_id for entry in lines}))
-        rejected.extend(_check_against_ideas(lines, ideas, on_progress=on_progress))
+        rejected.extend(
+            _check_against_ideas(
+                lines,
+                ideas,
+                on_progress=on_progress,
+                checked_before=len(rejected),
+                line_count=line_count,
+            )
+        )
         rejected.sort(key=lambda rejection: rejection.line)
         if rejected:
             logger.info(

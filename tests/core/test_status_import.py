@@ -19,7 +19,12 @@ from bot.core.errors import InvalidInput
 from bot.core.ideas import record_idea_message, submit_idea
 from bot.core.moderation import ItemRef, hide_item
 from bot.core.records import Person
-from bot.core.status_import import AUDIT_ACTION, StatusImportResult, set_statuses_from_file
+from bot.core.status_import import (
+    AUDIT_ACTION,
+    ProgressCallback,
+    StatusImportResult,
+    set_statuses_from_file,
+)
 from bot.core.statuses import CLI_CHANGED_BY, DONE, IN_PROGRESS, PLANNED, set_idea_status
 from bot.core.votes import VoteChange, change_vote
 from handlers.status_notices import OfflineStatusNotifier
@@ -66,10 +71,20 @@ def write(tmp_path: Path, text: str, *, encoding: str = "utf-8") -> Path:
 
 
 def apply(
-    db: Database, clock: ManualClock, path: Path, *, dry_run: bool = False
+    db: Database,
+    clock: ManualClock,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> StatusImportResult:
     return set_statuses_from_file(
-        db, path, now=clock.now(), notifier=OfflineStatusNotifier(), dry_run=dry_run
+        db,
+        path,
+        now=clock.now(),
+        notifier=OfflineStatusNotifier(),
+        dry_run=dry_run,
+        on_progress=on_progress,
     )
 
 
@@ -154,8 +169,16 @@ def test_bad_lines_store_nothing(
         f"{second},done,{'x' * 501}\n",
     )
 
-    result = apply(db, clock, path)
+    progress: list[tuple[str, int, int]] = []
 
+    def record(stage: str, done: int, total: int) -> None:
+        progress.append((stage, done, total))
+
+    result = apply(db, clock, path, on_progress=record)
+
+    # The progress counts every data line, including those rejected on reading, as the result does.
+    assert result.lines == 7
+    assert progress == [("checked", 7, 7)]
     reasons = {rejection.line: rejection.reason for rejection in result.rejected}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8]
     assert "status 'maybe' is not a status" in reasons[3]
