@@ -66,6 +66,8 @@ class RejectedLine:
     """A line of the file that cannot be applied, and why."""
 
     line: int
+    # Sentences that start with a capital and end with a full stop, like the messages of
+    # the validators in bot.core.statuses that the modal shows too.
     reason: str
 
 
@@ -131,17 +133,17 @@ def _parse_line(line: int, values: dict[str, str], *, has_owner: bool) -> Status
     id_text = values["id"].strip()
     if not id_text.isdigit():
         raise _LineRejected(
-            f"id '{id_text}' is not an idea id: write the number `staffvoice ideas` lists"
+            f"The id '{id_text}' is not an idea id. Write the number `staffvoice ideas` lists."
             if id_text
-            else "the id is missing: write the idea's number, as `staffvoice ideas` lists it"
+            else "The id is missing. Write the idea's number, as `staffvoice ideas` lists it."
         )
     status_text = values["status"].strip()
     status = statuses.parse_status(status_text)
     if status is None:
         raise _LineRejected(
-            f"status '{status_text}' is not a status: use one of {statuses.valid_statuses()}"
+            f"The status '{status_text}' is not a status. Use one of: {statuses.valid_statuses()}."
             if status_text
-            else f"the status is missing: use one of {statuses.valid_statuses()}"
+            else f"The status is missing. Use one of: {statuses.valid_statuses()}."
         )
     try:
         reply = statuses.validate_reply(values["reply"])
@@ -187,8 +189,8 @@ def read_status_lines(
                 rejected.append(
                     RejectedLine(
                         line,
-                        f"the line has {len(cells)} values but the header has {len(header)} "
-                        "columns: put quotes around a reply that contains a comma",
+                        f"The line has {len(cells)} values but the header has {len(header)} "
+                        "columns. Put quotes around a reply that contains a comma.",
                     )
                 )
                 continue
@@ -239,13 +241,13 @@ def _check_against_ideas(
         earlier = first_line.setdefault(entry.idea_id, entry.line)
         if idea is None:
             rejected.append(
-                RejectedLine(entry.line, f"there is no idea {entry.idea_id}: check the id")
+                RejectedLine(entry.line, f"There is no idea {entry.idea_id}. Check the id.")
             )
         elif earlier != entry.line:
             rejected.append(
                 RejectedLine(
                     entry.line,
-                    f"idea {entry.idea_id} is also on line {earlier}: keep one line per idea",
+                    f"Idea {entry.idea_id} is also on line {earlier}. Keep one line per idea.",
                 )
             )
         else:

@@ -76,7 +76,7 @@ def test_status_command_good_bad_and_dry_run(
     after_applied = stored(database_url)
 
     assert rejected.returncode == 1, rejected.stderr
-    assert "line 3: status 'later' is not a status" in rejected.stdout
+    assert "line 3: The status 'later' is not a status." in rejected.stdout
     assert "Nothing was changed" in rejected.stdout
     assert "Read outcome.csv (UTF-8): 2 lines, 1 rejected." in rejected.stdout
     assert "Checked 2 of 2 lines" in rejected.stderr

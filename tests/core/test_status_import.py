@@ -166,7 +166,8 @@ def test_bad_lines_store_nothing(
         "9999,done,\n"
         f"{first},done,\n"
         f"{third},done,\n"
-        f"{second},done,{'x' * 501}\n",
+        f"{second},done,{'x' * 501}\n"
+        "9998,done,Fine,thanks\n",
     )
 
     progress: list[tuple[str, int, int]] = []
@@ -177,17 +178,22 @@ def test_bad_lines_store_nothing(
     result = apply(db, clock, path, on_progress=record)
 
     # The progress counts every data line, including those rejected on reading, as the result does.
-    assert result.lines == 7
-    assert progress == [("checked", 7, 7)]
+    assert result.lines == 8
+    assert progress == [("checked", 8, 8)]
     reasons = {rejection.line: rejection.reason for rejection in result.rejected}
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8]
-    assert "status 'maybe' is not a status" in reasons[3]
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
+    assert "The status 'maybe' is not a status." in reasons[3]
     assert "in_progress (In progress)" in reasons[3]
-    assert "id 'abc' is not an idea id" in reasons[4]
-    assert "there is no idea 9999" in reasons[5]
+    assert "The id 'abc' is not an idea id." in reasons[4]
+    assert "There is no idea 9999." in reasons[5]
     assert "is also on line 2" in reasons[6]
     assert "hidden by a moderator" in reasons[7]
     assert "the maximum is 500" in reasons[8]
+    assert "The line has 4 values but the header has 3 columns." in reasons[9]
+    # Every reason is a full sentence, from this module or from a validator the modal also uses.
+    for line, reason in reasons.items():
+        assert reason[0].isupper(), (line, reason)
+        assert reason.endswith("."), (line, reason)
     assert result.stored is False
     assert changes(db) == []
     assert status_messages(db) == []
