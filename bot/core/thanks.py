@@ -61,6 +61,11 @@ NO_CHANNEL = (
     "Ask an engagement manager to set one with `/thanks channel #channel`, then send your "
     "thanks again."
 )
+# For views that send nothing, such as the overview of `/thanks` and the form's notice.
+CHANNEL_NOT_SET = (
+    "Thank-you cards cannot be sent until an engagement manager sets a recognition channel "
+    "with `/thanks channel #channel`."
+)
 NO_RECIPIENT = (
     "Name at least one colleague to thank, picked from the list as you type @, such as "
     "`/thanks @Sam Thanks for covering my shift`."

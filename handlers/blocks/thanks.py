@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core.recognition_summary import RecognitionSummary
 from bot.core.thanks import (
+    CHANNEL_NOT_SET,
     MAX_MESSAGE_LENGTH,
     MAX_RECIPIENTS,
-    NO_CHANNEL,
     RecognitionSetup,
     ThanksCard,
     ThanksOverview,
@@ -111,7 +111,7 @@ def overview_message(
             lines.append(f"• <@{card.giver_id}>, {when.day} {when:%B %Y}: {message}")
         blocks.append(_section("*Latest received*\n" + "\n".join(lines)))
     if setup.channel_id is None:
-        blocks.append(_context(NO_CHANNEL.split(". ", 1)[0] + "."))
+        blocks.append(_context(CHANNEL_NOT_SET))
     else:
         blocks.append({"type": "actions", "elements": [open_form_button()]})
         blocks.append(
@@ -131,7 +131,7 @@ def thanks_form(setup: RecognitionSetup) -> dict[str, Any]:
             "type": "modal",
             "title": {"type": "plain_text", "text": "Thank a colleague"},
             "close": {"type": "plain_text", "text": "Close"},
-            "blocks": [_section(NO_CHANNEL.replace(" or saved", ""))],
+            "blocks": [_section(CHANNEL_NOT_SET)],
         }
     blocks: Blocks = [
         {

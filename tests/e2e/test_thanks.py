@@ -189,6 +189,18 @@ def test_no_channel_stores_nothing(bot: LocalBot, slack: SlackSender) -> None:
     assert count_rows(bot_db(bot), OutboxMessage) == 0
 
 
+def test_overview_without_channel_says_how(bot: LocalBot, slack: SlackSender) -> None:
+    token = thanks_command(slack, "")
+    text = reply_text(slack, token)
+    assert "You have received 0 thank-yous and given 0 cards." in text
+    assert (
+        "Thank-you cards cannot be sent until an engagement manager sets a recognition "
+        "channel with `/thanks channel #channel`." in text
+    )
+    # Nothing was sent, so the overview must not read as a rejected thanks.
+    assert "nothing was posted" not in text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

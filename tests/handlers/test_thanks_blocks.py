@@ -80,7 +80,9 @@ def test_form_without_values_block() -> None:
 def test_form_without_channel_explains() -> None:
     view = thanks_form(RecognitionSetup("slack", "T1", None, ()))
     assert "submit" not in view
-    assert "/thanks channel" in view["blocks"][0]["text"]["text"]
+    notice = view["blocks"][0]["text"]["text"]
+    assert "/thanks channel #channel" in notice
+    assert "nothing was posted" not in notice
 
 
 def test_overview_without_channel_has_no_button() -> None:
@@ -90,3 +92,6 @@ def test_overview_without_channel_has_no_button() -> None:
     )
     assert text == "You have received 0 thank-yous and given 0 cards."
     assert all(block["type"] != "actions" for block in blocks)
+    [note] = [block["elements"][0]["text"] for block in blocks if block["type"] == "context"]
+    assert note.startswith("Thank-you cards cannot be sent until an engagement manager sets")
+    assert "nothing was posted" not in note
