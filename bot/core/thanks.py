@@ -152,7 +152,8 @@ def parse_values(text: str) -> tuple[str, ...]:
 
     Raises InvalidInput unless there are 1 to MAX_VALUES values, each of 1 to
     MAX_VALUE_LENGTH characters of letters, digits, spaces, hyphens or
-    apostrophes, and no two alike once matched as hashtags are.
+    apostrophes, and no two alike once matched as hashtags are. The message
+    names every problem in the list, so one reply is enough to fix them all.
     """
     values = [" ".join(part.strip().lstrip("#").split()) for part in re.split(r"[,\n]", text)]
     values = [value for value in values if value]
@@ -162,34 +163,47 @@ def parse_values(text: str) -> tuple[str, ...]:
             "`/thanks values compassionate, open, respectful`.",
             field="values",
         )
-    if len(values) > MAX_VALUES:
+    problems = _value_problems(values)
+    if len(problems) == 1:
         raise InvalidInput(
-            f"Give at most {MAX_VALUES} values; the list has {len(values)}. Nothing was changed.",
+            f"{problems[0]} Nothing was changed, so fix it and send the list again.",
             field="values",
         )
+    if problems:
+        listed = "\n".join(f"• {problem}" for problem in problems)
+        raise InvalidInput(
+            f"Nothing was changed, because the list has {len(problems)} problems:\n{listed}\n"
+            "Fix them and send the list again.",
+            field="values",
+        )
+    return tuple(values)
+
+
+def _value_problems(values: list[str]) -> list[str]:
+    """Return one sentence per problem of a list of values, in the order of the list."""
+    problems: list[str] = []
+    if len(values) > MAX_VALUES:
+        problems.append(f"The list has {len(values)} values, so give at most {MAX_VALUES}.")
     seen: dict[str, str] = {}
     for value in values:
         if len(value) > MAX_VALUE_LENGTH:
-            raise InvalidInput(
-                f'"{value}" is longer than {MAX_VALUE_LENGTH} characters. Shorten it and send '
-                "the list again; nothing was changed.",
-                field="values",
+            problems.append(
+                f'"{value}" has {len(value)} characters, over the maximum of '
+                f"{MAX_VALUE_LENGTH}. Shorten it."
             )
         if not re.fullmatch(r"[^\W_][\w' -]*", value) or "_" in value:
-            raise InvalidInput(
-                f'"{value}" can only have letters, digits, spaces, hyphens and apostrophes, '
-                "so people can write it as a #hashtag. Nothing was changed.",
-                field="values",
+            problems.append(
+                f'"{value}" can contain only letters, digits, spaces, hyphens and apostrophes, '
+                "starting with a letter or digit, so people can write it as a #hashtag."
             )
         key = value_key(value)
         if key in seen:
-            raise InvalidInput(
-                f'"{seen[key]}" and "{value}" are the same value as a hashtag. Keep one and send '
-                "the list again; nothing was changed.",
-                field="values",
+            problems.append(
+                f'"{seen[key]}" and "{value}" are the same value as a hashtag. Keep one.'
             )
-        seen[key] = value
-    return tuple(values)
+        else:
+            seen[key] = value
+    return problems
 
 
 def split_hashtags(message: str, values: Sequence[str]) -> tuple[str, tuple[str, ...]]:

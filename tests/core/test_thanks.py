@@ -134,7 +134,7 @@ def test_values_need_manager(db: Database, clock: ManualClock) -> None:
         ("", "separated by commas"),
         (", ,", "separated by commas"),
         (",".join(f"value{n}" for n in range(13)), "at most 12"),
-        ("a" * 31, "longer than 30"),
+        ("a" * 31, "over the maximum of 30"),
         ("open, Open", "the same value"),
         ("working-together, Working together", "the same value"),
         ("kind!", "letters, digits"),
@@ -146,6 +146,23 @@ def test_values_rejected(
     with pytest.raises(InvalidInput) as raised:
         thanks.set_recognition_values(db, manager, values_text=text, now=clock.now())
     assert fault in raised.value.user_message
+    assert thanks.recognition_setup(db, platform="slack", team_id="T1").values == ()
+
+
+def test_values_every_problem_reported(db: Database, clock: ManualClock, manager: Person) -> None:
+    long_value = "x" * 31
+    text = f"open, kind!, {long_value}, Open, b; c"
+
+    with pytest.raises(InvalidInput) as raised:
+        thanks.set_recognition_values(db, manager, values_text=text, now=clock.now())
+
+    message = raised.value.user_message
+    assert message.startswith("Nothing was changed, because the list has 4 problems:")
+    assert '• "kind!" can contain only letters, digits' in message
+    assert f'• "{long_value}" has 31 characters, over the maximum of 30.' in message
+    assert '• "open" and "Open" are the same value as a hashtag.' in message
+    assert '• "b; c" can contain only letters, digits' in message
+    assert message.endswith("Fix them and send the list again.")
     assert thanks.recognition_setup(db, platform="slack", team_id="T1").values == ()
 
 

@@ -240,6 +240,17 @@ def test_settings_refused_to_staff(bot: LocalBot, slack: SlackSender) -> None:
     assert actions == []
 
 
+def test_values_problems_in_one_reply(bot: LocalBot, slack: SlackSender, recognition: None) -> None:
+    long_value = "Going the extra mile every single day"
+    token = thanks_command(slack, f"values a, b; c, {long_value}", user=MANAGER)
+    text = reply_text(slack, token)
+    assert '"b; c" can contain only letters, digits' in text
+    assert "the list has 2 problems" in text
+    assert f'"{long_value}" has {len(long_value)} characters, over the maximum of 30.' in text
+    values = thanks_command(slack, "values", user=MANAGER)
+    assert "Compassionate, Open, Respectful" in reply_text(slack, values)
+
+
 def test_channel_without_bot_refused(bot: LocalBot, slack: SlackSender, recognition: None) -> None:
     bot.standin.set_bot_member("C0QUIET", is_member=False)
     token = thanks_command(slack, "channel <#C0QUIET|quiet>", user=MANAGER)
