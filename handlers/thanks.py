@@ -46,6 +46,10 @@ CHANNEL_USAGE = (
     "Name the channel for thank-you cards, picked from the list as you type #, such as "
     "`/thanks channel #recognition`."
 )
+# The form's error for an empty message, shown beside the message field.
+FORM_EMPTY_MESSAGE = (
+    "Write in this box what you are thanking them for. Spaces or #values alone are not a message."
+)
 # The colleagues named at the start of a message, with words that join them, as in "@Sam and @Jo".
 # A colleague's account is looked up again when the cached one is older than this, so
 # an account deactivated a minute ago cannot be thanked. The bot's user_change
@@ -382,10 +386,13 @@ def thanks_submission(
         block = FIELD_BLOCKS.get(error.field or "", ThanksIds.MESSAGE_BLOCK)
         if block is ThanksIds.VALUES_BLOCK and ThanksIds.VALUES_BLOCK.value not in state:
             block = ThanksIds.MESSAGE_BLOCK
+        if isinstance(error, thanks.EmptyThanksMessage):
+            reason = FORM_EMPTY_MESSAGE
+        else:
+            reason = error.user_message
         # Slack shows form errors as plain text, so mentions are written as names.
         shown = MENTION.sub(
-            lambda match: "@" + (ctx.names.get(match.group(1)) or match.group(1)),
-            error.user_message,
+            lambda match: "@" + (ctx.names.get(match.group(1)) or match.group(1)), reason
         )
         ack(response_action="errors", errors={block.value: shown})
         return

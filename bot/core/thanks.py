@@ -84,6 +84,17 @@ TOO_MANY_RECIPIENTS = (
 )
 
 
+class EmptyThanksMessage(InvalidInput):
+    """Raised for a thanks whose message is empty once spaces and trailing #tags are removed.
+
+    A form catches it to word the error for its message field in place of EMPTY_MESSAGE,
+    which shows the slash command.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(EMPTY_MESSAGE, field="message")
+
+
 @dataclass(frozen=True)
 class RecognitionSetup:
     """A workspace's recognition channel and the values people can pick, in order."""
@@ -387,7 +398,7 @@ def validate_thanks(
     if len(unique) > MAX_RECIPIENTS:
         raise InvalidInput(TOO_MANY_RECIPIENTS, field="recipients")
     if not message.strip():
-        raise InvalidInput(EMPTY_MESSAGE, field="message")
+        raise EmptyThanksMessage()
     if len(message) > MAX_MESSAGE_LENGTH:
         raise InvalidInput(
             f"Your message has {len(message):,} characters; a card takes at most "
@@ -436,7 +447,7 @@ def give_thanks(
         configured = _values_of(settings.values_text)
         text, tagged = split_hashtags(message, configured)
         if not text:
-            raise InvalidInput(EMPTY_MESSAGE, field="message")
+            raise EmptyThanksMessage()
         picked = _pick_values(configured, chosen=values, tagged=tagged)
 
         earlier = next(

@@ -397,6 +397,22 @@ def test_form_errors_inline(
     assert count_rows(bot_db(bot), Thanks) == 0
 
 
+@pytest.mark.parametrize("message", ["   ", "#Open #respectful"])
+def test_form_empty_message_names_box(
+    bot: LocalBot, slack: SlackSender, recognition: None, message: str
+) -> None:
+    http = submit_form(slack, user=GIVER, recipients=[BOB], message=message, values=[])
+    assert http.status == 200
+    body = json.loads(http.body)
+    assert body["response_action"] == "errors"
+    error = body["errors"][ThanksIds.MESSAGE_BLOCK.value]
+    assert error.startswith("Write in this box what you are thanking them for.")
+    # The command's example reads oddly beside a form field.
+    assert "/thanks" not in error
+    settle(bot)
+    assert count_rows(bot_db(bot), Thanks) == 0
+
+
 def test_colleague_deactivated_after_a_lookup_refused(
     bot: LocalBot, slack: SlackSender, recognition: None
 ) -> None:
