@@ -9,8 +9,6 @@ after a fix would enter the accepted ideas twice.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from collections.abc import Sequence
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.core.csv_lines import LineRejected, RejectedLine, read_csv_lines
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.ideas import MAX_DETAIL_LENGTH, MAX_IDEA_LENGTH
 from bot.core.participation import record_offline_idea
@@ -76,14 +75,6 @@ class OfflineIdeaRow:
     topic_id: int | None
     received_on: date | None
     groups: dict[str, str | None]
-
-
-@dataclass(frozen=True)
-class RejectedLine:
-    """A line of the file that cannot be imported, and why."""
-
-    line: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -184,10 +175,6 @@ def _dedupe_key(text: str, detail: str | None) -> tuple[str, str]:
     return " ".join(text.split()).casefold(), " ".join((detail or "").split()).casefold()
 
 
-class _LineRejected(Exception):
-    """Raised for a line that cannot be imported, with the reason and the fix as its message."""
-
-
 class _LineChecker:
     """Checks and cleans the lines of one file against one campaign."""
 
@@ -195,27 +182,28 @@ class _LineChecker:
         self.context = context
 
     def check(self, line: int, values: dict[str, str]) -> OfflineIdeaRow:
-        """Return the cleaned row, raising _LineRejected when the line cannot be imported."""
+        """Return the cleaned row, raising LineRejected when the line cannot be imported."""
         text = values.get("text", "").strip()
         if not text:
-            raise _LineRejected(
-                "the idea is empty: write it in the idea column, or delete the line"
+            raise LineRejected(
+                "The idea is empty. Write it in the idea column, or delete the line."
             )
         if len(text) > MAX_IDEA_LENGTH:
-            raise _LineRejected(
-                f"the idea has {len(text)} characters; the maximum is {MAX_IDEA_LENGTH}: "
-                "move the rest to the detail column"
+            raise LineRejected(
+                f"The idea has {len(text)} characters; the maximum is {MAX_IDEA_LENGTH}. "
+                "Move the rest to the detail column."
             )
         detail = values.get("detail", "").strip() or None
         if detail is not None and len(detail) > MAX_DETAIL_LENGTH:
-            raise _LineRejected(
-                f"the detail has {len(detail)} characters; the maximum is {MAX_DETAIL_LENGTH}"
+            raise LineRejected(
+                f"The detail has {len(detail)} characters; the maximum is {MAX_DETAIL_LENGTH}. "
+                "Shorten it."
             )
         earlier = self.context.imported.get(_dedupe_key(text, detail))
         if earlier is not None:
-            raise _LineRejected(
-                f"the same idea was imported already as idea {earlier}: delete the line if it "
-                "is the same form or email, or add a detail that tells them apart"
+            raise LineRejected(
+                f"The same idea was imported already as idea {earlier}. Delete the line if it "
+                "is the same form or email, or add a detail that tells them apart."
             )
         topic = self._topic(values.get("topic", "").strip())
         return OfflineIdeaRow(
@@ -235,22 +223,25 @@ class _LineChecker:
             return topics[0] if len(topics) == 1 else None
         campaign_id = self.context.campaign.id
         if not topics:
-            raise _LineRejected(f"topic '{value}' given, but campaign {campaign_id} has no topics")
+            raise LineRejected(
+                f"Topic '{value}' is given, but campaign {campaign_id} has no topics. "
+                "Leave it blank."
+            )
         if value.isdigit():
             position = int(value)
             for topic in topics:
                 if topic.position == position:
                     return topic
-            raise _LineRejected(
-                f"topic {position} does not exist: use a number from 1 to {len(topics)}"
+            raise LineRejected(
+                f"Topic {position} does not exist. Use a number from 1 to {len(topics)}."
             )
         requested = " ".join(value.split()).casefold()
         for topic in topics:
             if " ".join(topic.question.split()).casefold() == requested:
                 return topic
-        raise _LineRejected(
-            f"topic '{value}' is not one of campaign {campaign_id}'s questions: "
-            f"use its number, from 1 to {len(topics)}, or its exact text"
+        raise LineRejected(
+            f"Topic '{value}' is not one of campaign {campaign_id}'s questions. "
+            f"Use its number, from 1 to {len(topics)}, or its exact text."
         )
 
     def _received_on(self, value: str) -> date | None:
@@ -259,24 +250,24 @@ class _LineChecker:
             return None
         received_on = _parse_date(value)
         if received_on is None:
-            raise _LineRejected(
-                f"date received '{value}' is not a date: write it as YYYY-MM-DD or DD/MM/YYYY"
+            raise LineRejected(
+                f"Date received '{value}' is not a date. Write it as YYYY-MM-DD or DD/MM/YYYY."
             )
         campaign = self.context.campaign
         opened_on = campaign.starts_at.astimezone(self.context.timezone).date()
         closed_on = campaign.ends_at.astimezone(self.context.timezone).date()
         received_text = received_on.isoformat()
         if received_on < opened_on:
-            raise _LineRejected(
-                f"date received {received_text} is before campaign {campaign.id} opened on "
-                f"{opened_on.isoformat()}"
+            raise LineRejected(
+                f"Date received {received_text} is before campaign {campaign.id} opened on "
+                f"{opened_on.isoformat()}."
             )
         if received_on > self.context.today:
-            raise _LineRejected(f"date received {received_text} is in the future")
+            raise LineRejected(f"Date received {received_text} is in the future.")
         if received_on > closed_on:
-            raise _LineRejected(
-                f"date received {received_text} is after campaign {campaign.id} closed on "
-                f"{closed_on.isoformat()}"
+            raise LineRejected(
+                f"Date received {received_text} is after campaign {campaign.id} closed on "
+                f"{closed_on.isoformat()}."
             )
         return received_on
 
@@ -292,13 +283,13 @@ class _LineChecker:
         if name == "band":
             band = normalise_band(value)
             if band is None:
-                raise _LineRejected(
-                    f"pay band '{value}' is not an Agenda for Change band: write Band 1 to "
-                    "Band 9, Band 8a to Band 8d, a grade such as Consultant, or leave it blank"
+                raise LineRejected(
+                    f"Pay band '{value}' is not an Agenda for Change band. Write Band 1 to "
+                    "Band 9, Band 8a to Band 8d, a grade such as Consultant, or leave it blank."
                 )
             value = band
         if len(value) > MAX_GROUP_LENGTH[name]:
-            raise _LineRejected(f"the {label} has more than {MAX_GROUP_LENGTH[name]} characters")
+            raise LineRejected(f"The {label} has more than {MAX_GROUP_LENGTH[name]} characters.")
         known = self.context.group_names.get(name) or set()
         if not known:
             return value
@@ -310,58 +301,23 @@ class _LineChecker:
         names = ", ".join(f"'{known_name}'" for known_name in listed[:NAMES_LISTED])
         if len(listed) > NAMES_LISTED:
             names += f" and {len(listed) - NAMES_LISTED} more"
-        raise _LineRejected(
-            f"{label} '{value}' is not in the staff list: use one of {names}, or leave it blank"
+        raise LineRejected(
+            f"{label.capitalize()} '{value}' is not in the staff list. Use one of {names}, "
+            "or leave it blank."
         )
 
 
 def _read_lines(
     text: str, checker: _LineChecker
 ) -> tuple[list[OfflineIdeaRow], list[RejectedLine], tuple[str, ...]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    positions: dict[str, int] = {}
-    ignored: tuple[str, ...] = ()
-    accepted: list[OfflineIdeaRow] = []
-    rejected: list[RejectedLine] = []
-    next_line = 1
-    try:
-        for cells in reader:
-            # A quoted value may span lines, so a record starts where the last one ended.
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = cells
-                positions, ignored = _map_header(header)
-                continue
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-                rejected.append(
-                    RejectedLine(
-                        line,
-                        f"the line has {len(cells)} values but the header has {len(header)} "
-                        "columns: put quotes around a value that contains a comma",
-                    )
-                )
-                continue
-            values = {
-                column: cells[position] if position < len(cells) else ""
-                for column, position in positions.items()
-            }
-            try:
-                accepted.append(checker.check(line, values))
-            except _LineRejected as rejection:
-                rejected.append(RejectedLine(line, str(rejection)))
-    except csv.Error as error:
-        raise InvalidInput(
-            f"The file is not valid CSV at line {reader.line_num}: {error}. "
-            "Check the quotes on that line."
-        ) from None
-    if header is None:
-        raise InvalidInput("The file is empty: it needs a header line and one line per idea.")
-    if not accepted and not rejected:
-        raise InvalidInput("The file has a header but no ideas: add one line per idea.")
-    return accepted, rejected, ignored
+    lines = read_csv_lines(
+        text,
+        map_header=_map_header,
+        parse=checker.check,
+        empty_message="The file is empty: it needs a header line and one line per idea.",
+        no_lines_message="The file has a header but no ideas: add one line per idea.",
+    )
+    return lines.accepted, lines.rejected, lines.ignored_columns
 
 
 def _created_at(

@@ -9,8 +9,6 @@ and each idea's author and voters are notified once through the outbox.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.core import audit, statuses
+from bot.core.csv_lines import LineRejected, RejectedLine, read_csv_lines
 from bot.core.errors import InvalidInput, StaffvoiceError
 from bot.core.idea_import import read_csv_text
 from storage import boards as board_store
@@ -62,16 +61,6 @@ class StatusLine:
 
 
 @dataclass(frozen=True)
-class RejectedLine:
-    """A line of the file that cannot be applied, and why."""
-
-    line: int
-    # Sentences that start with a capital and end with a full stop, like the messages of
-    # the validators in bot.core.statuses that the modal shows too.
-    reason: str
-
-
-@dataclass(frozen=True)
 class StatusImportResult:
     """The outcome of a bulk status change: the lines checked, and what changed."""
 
@@ -95,10 +84,6 @@ class StatusImportResult:
     def stored(self) -> bool:
         """Return whether the changes were stored."""
         return not self.dry_run and not self.rejected
-
-
-class _LineRejected(Exception):
-    """Raised for a line that cannot be applied, with the reason and the fix as its message."""
 
 
 def _header_key(name: str) -> str:
@@ -129,10 +114,10 @@ def _map_header(header: Sequence[str]) -> tuple[dict[str, int], tuple[str, ...]]
 
 
 def _parse_line(line: int, values: dict[str, str], *, has_owner: bool) -> StatusLine:
-    """Return the cleaned line, raising _LineRejected when a value is invalid."""
+    """Return the cleaned line, raising LineRejected when a value is invalid."""
     id_text = values["id"].strip()
     if not id_text.isdigit():
-        raise _LineRejected(
+        raise LineRejected(
             f"The id '{id_text}' is not an idea id. Write the number `staffvoice ideas` lists."
             if id_text
             else "The id is missing. Write the idea's number, as `staffvoice ideas` lists it."
@@ -140,7 +125,7 @@ def _parse_line(line: int, values: dict[str, str], *, has_owner: bool) -> Status
     status_text = values["status"].strip()
     status = statuses.parse_status(status_text)
     if status is None:
-        raise _LineRejected(
+        raise LineRejected(
             f"The status '{status_text}' is not a status. Use one of: {statuses.valid_statuses()}."
             if status_text
             else f"The status is missing. Use one of: {statuses.valid_statuses()}."
@@ -149,7 +134,7 @@ def _parse_line(line: int, values: dict[str, str], *, has_owner: bool) -> Status
         reply = statuses.validate_reply(values["reply"])
         owner = statuses.validate_owner(values.get("owner")) if has_owner else None
     except InvalidInput as error:
-        raise _LineRejected(error.user_message) from None
+        raise LineRejected(error.user_message) from None
     return StatusLine(
         line=line,
         idea_id=int(id_text),
@@ -168,50 +153,14 @@ def read_status_lines(
     Raises InvalidInput for a file that is not CSV, has no header, lacks a
     required column or has no lines after the header.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    positions: dict[str, int] = {}
-    ignored: tuple[str, ...] = ()
-    accepted: list[StatusLine] = []
-    rejected: list[RejectedLine] = []
-    next_line = 1
-    try:
-        for cells in reader:
-            # A quoted reply may span lines, so a record starts where the last one ended.
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = cells
-                positions, ignored = _map_header(header)
-                continue
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-                rejected.append(
-                    RejectedLine(
-                        line,
-                        f"The line has {len(cells)} values but the header has {len(header)} "
-                        "columns. Put quotes around a reply that contains a comma.",
-                    )
-                )
-                continue
-            values = {
-                column: cells[position] if position < len(cells) else ""
-                for column, position in positions.items()
-            }
-            try:
-                accepted.append(_parse_line(line, values, has_owner="owner" in positions))
-            except _LineRejected as rejection:
-                rejected.append(RejectedLine(line, str(rejection)))
-    except csv.Error as error:
-        raise InvalidInput(
-            f"The file is not valid CSV at line {reader.line_num}: {error}. "
-            "Check the quotes on that line."
-        ) from None
-    if header is None:
-        raise InvalidInput("The file is empty: it needs a header line and one line per idea.")
-    if not accepted and not rejected:
-        raise InvalidInput("The file has a header but no ideas: add one line per idea.")
-    return accepted, rejected, ignored
+    lines = read_csv_lines(
+        text,
+        map_header=_map_header,
+        parse=lambda line, values: _parse_line(line, values, has_owner="owner" in values),
+        empty_message="The file is empty: it needs a header line and one line per idea.",
+        no_lines_message="The file has a header but no ideas: add one line per idea.",
+    )
+    return lines.accepted, lines.rejected, lines.ignored_columns
 
 
 def _lock_ideas(session: Session, idea_ids: list[int]) -> dict[int, Idea]:

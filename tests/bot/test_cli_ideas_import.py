@@ -40,7 +40,7 @@ def test_ideas_import_command(cli_env: dict[str, str], database_url: str, tmp_pa
     listed = run_cli("ideas", "--json", env=cli_env, cwd=tmp_path)
 
     assert rejected.returncode == 1, rejected.stderr
-    assert "line 3: the idea is empty" in rejected.stdout
+    assert "line 3: The idea is empty." in rejected.stdout
     assert "Nothing was imported" in rejected.stdout
     assert imported.returncode == 0, imported.stderr
     assert "Columns not imported: 'Ward'." in imported.stdout

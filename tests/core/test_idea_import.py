@@ -127,8 +127,8 @@ def test_rejected_line_stores_nothing(db: Database, clock: ManualClock, tmp_path
     assert len(result.accepted) == 2
     rejected = {line.line: line.reason for line in result.rejected}
     assert list(rejected) == [3, 4]
-    assert "topic 9 does not exist" in rejected[3]
-    assert "the idea is empty" in rejected[4]
+    assert "Topic 9 does not exist." in rejected[3]
+    assert "The idea is empty." in rejected[4]
     assert stored_ideas(db) == []
 
 
@@ -181,13 +181,13 @@ def test_line_checks(db: Database, clock: ManualClock, tmp_path: Path) -> None:
     add_staff(db, clock, ("ann@example.nhs.uk", "Mental Health", "Band 6"))
     clock.advance(timedelta(days=1))
     lines = {
-        2: ("Quiet room,,x,,", "topic 'x' is not one of campaign"),
+        2: ("Quiet room,,x,,", "Topic 'x' is not one of campaign"),
         3: ("Quiet room,,,32/01/2027,", "is not a date"),
         4: ("Quiet room,,,2027-01-01,", "before campaign"),
         5: ("Quiet room,,,2027-01-30,", "in the future"),
-        6: ("Quiet room,,,,Nursing", "directorate 'Nursing' is not in the staff list"),
-        7: ("Quiet room,,,,,extra", "the line has 6 values but the header has 5 columns"),
-        8: ("x" * 1001 + ",,,,", "the idea has 1001 characters"),
+        6: ("Quiet room,,,,Nursing", "Directorate 'Nursing' is not in the staff list."),
+        7: ("Quiet room,,,,,extra", "The line has 6 values but the header has 5 columns."),
+        8: ("x" * 1001 + ",,,,", "The idea has 1001 characters"),
     }
     header = "Idea,Detail,Topic,Date received,Directorate\n"
     path = write_csv(tmp_path, header + "".join(line + "\n" for line, _ in lines.values()))
@@ -198,6 +198,8 @@ def test_line_checks(db: Database, clock: ManualClock, tmp_path: Path) -> None:
     assert sorted(rejected) == sorted(lines)
     for line, (_, reason) in lines.items():
         assert reason in rejected[line], line
+        # Each reason is written as sentences, like the status import's.
+        assert rejected[line][0].isupper() and rejected[line].endswith("."), line
     assert stored_ideas(db) == []
 
 
