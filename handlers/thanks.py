@@ -26,6 +26,7 @@ from handlers.blocks.thanks import (
 from handlers.boards import BARE_CHANNEL_ID, CHANNEL_MENTION, MENTION, SLACKBOT_USER_ID
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import ThanksIds
+from handlers.mrkdwn import escape
 from handlers.publisher import post_failure_hint
 
 logger = logging.getLogger(__name__)
@@ -132,9 +133,15 @@ def thanks_command(
         if not rest:
             setup = thanks.recognition_setup(ctx.db, platform=PLATFORM, team_id=person.team_id)
         else:
-            setup = thanks.set_recognition_values(
-                ctx.db, person, values_text=_plain(rest), now=ctx.clock.now()
-            ).setup
+            try:
+                setup = thanks.set_recognition_values(
+                    ctx.db, person, values_text=_plain(rest), now=ctx.clock.now()
+                ).setup
+            except InvalidInput as error:
+                # The message quotes the values as typed, so <!channel> must not ping anyone.
+                logger.info("Thanks values from %s rejected: %s", person.user_id, error.code)
+                respond(text=escape(error.user_message), response_type="ephemeral")
+                return
         respond(text=values_text(setup), response_type="ephemeral")
         return
     if action == "channel":

@@ -428,3 +428,11 @@ def test_colleague_deactivated_after_a_lookup_refused(
 
     assert "has left the workspace" in reply_text(slack, token)
     assert count_rows(bot_db(bot), Thanks) == 1
+
+
+def test_values_problem_escaped(bot: LocalBot, slack: SlackSender, recognition: None) -> None:
+    # Slack sends @channel typed in a slash command as <!channel>.
+    token = thanks_command(slack, "values open, <!channel>", user=MANAGER)
+    text = reply_text(slack, token)
+    assert "&lt;!channel&gt;" in text
+    assert "<!channel>" not in text
