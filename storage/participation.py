@@ -444,20 +444,27 @@ def activity_by_bucket(
     """
     people = participants_subquery(scope)
     scope_ideas = select(Idea.id).where(scope.ideas)
-    events = union_all(
-        select(literal(NEW_PARTICIPANT).label("kind"), people.c.first_at.label("at")),
-        select(literal(IDEA), Idea.created_at).where(scope.ideas, scope.within(Idea.created_at)),
-        select(literal(COMMENT), Comment.created_at).where(
-            Comment.idea_id.in_(scope_ideas),
-            visible_comment(),
-            scope.within(Comment.created_at),
+    sources: list[tuple[int, Any, list[ColumnElement[bool]]]] = [
+        (NEW_PARTICIPANT, people.c.first_at, []),
+        (IDEA, Idea.created_at, [scope.ideas, scope.within(Idea.created_at)]),
+        (
+            COMMENT,
+            Comment.created_at,
+            [
+                Comment.idea_id.in_(scope_ideas),
+                visible_comment(),
+                scope.within(Comment.created_at),
+            ],
         ),
-        select(literal(VOTE), Vote.created_at).where(
-            Vote.idea_id.in_(scope_ideas), scope.within(Vote.created_at)
-        ),
-    ).subquery()
-    bucket = _bucket(session, events.c.at, seconds=bucket_seconds).label("bucket")
-    rows = session.execute(
-        select(events.c.kind, bucket, func.count()).group_by(events.c.kind, bucket)
-    )
+        (VOTE, Vote.created_at, [Vote.idea_id.in_(scope_ideas), scope.within(Vote.created_at)]),
+    ]
+    # Each kind is grouped by bucket on its own, because SQLite 3.40 took about
+    # twice as long to group the union of all the rows at 1,000,000 votes.
+    parts = []
+    for kind, moment, conditions in sources:
+        bucket = _bucket(session, moment, seconds=bucket_seconds)
+        parts.append(
+            select(literal(kind), bucket, func.count()).where(*conditions).group_by(bucket)
+        )
+    rows = session.execute(union_all(*parts))
     return [(int(row[0]), int(row[1]), int(row[2])) for row in rows]
