@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Idea, IdeaStatusChange, Vote
@@ -83,25 +83,33 @@ def mark_for_redraw(session: Session, idea_ids: list[int]) -> None:
     )
 
 
-def list_campaign_answers(
-    session: Session, *, campaign_id: int
-) -> list[tuple[int, datetime, str | None, datetime | None]]:
-    """Return (id, created_at, status, first change time) of a campaign's visible ideas.
-
-    The first change time is None for an idea that was never answered.
-    """
-    first_change = (
+def count_campaign_answers(
+    session: Session, *, campaign_id: int, done_status: str
+) -> tuple[int, int, int]:
+    """Count a campaign's visible ideas, those with a status, and those with done_status."""
+    idea_count, answered_count, done_count = session.execute(
         select(
-            IdeaStatusChange.idea_id.label("idea_id"),
-            func.min(IdeaStatusChange.changed_at).label("first_at"),
-        )
-        .group_by(IdeaStatusChange.idea_id)
-        .subquery()
-    )
+            func.count(Idea.id),
+            func.count(Idea.status),
+            func.coalesce(func.sum(case((Idea.status == done_status, 1), else_=0)), 0),
+        ).where(Idea.campaign_id == campaign_id, visible_idea())
+    ).one()
+    return int(idea_count), int(answered_count), int(done_count)
+
+
+def list_first_answer_times(
+    session: Session, *, campaign_id: int
+) -> list[tuple[datetime, datetime]]:
+    """Return (created_at, first status change time) of a campaign's visible ideas ever answered.
+
+    Ideas never answered have no status change and are left out, so a large
+    campaign with few answers reads few rows.
+    """
     query = (
-        select(Idea.id, Idea.created_at, Idea.status, first_change.c.first_at)
-        .outerjoin(first_change, first_change.c.idea_id == Idea.id)
+        select(Idea.created_at, func.min(IdeaStatusChange.changed_at))
+        .join(IdeaStatusChange, IdeaStatusChange.idea_id == Idea.id)
         .where(Idea.campaign_id == campaign_id, visible_idea())
+        .group_by(Idea.id, Idea.created_at)
         .order_by(Idea.id)
     )
-    return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
+    return [(row[0], row[1]) for row in session.execute(query)]

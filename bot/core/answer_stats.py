@@ -31,17 +31,20 @@ def answer_stats_in(session: Session, campaign_id: int) -> AnswerStats:
     An idea counts as answered when it has a status. The days to answer run
     from the idea's creation to its first status change.
     """
-    rows = status_store.list_campaign_answers(session, campaign_id=campaign_id)
+    idea_count, answered_count, done_count = status_store.count_campaign_answers(
+        session, campaign_id=campaign_id, done_status=DONE
+    )
     waits = [
         days_between(created_at, first_at)
-        for _, created_at, _, first_at in rows
-        if first_at is not None
+        for created_at, first_at in status_store.list_first_answer_times(
+            session, campaign_id=campaign_id
+        )
     ]
     return AnswerStats(
         campaign_id=campaign_id,
-        idea_count=len(rows),
-        answered_count=sum(1 for _, _, status, _ in rows if status is not None),
-        done_count=sum(1 for _, _, status, _ in rows if status == DONE),
+        idea_count=idea_count,
+        answered_count=answered_count,
+        done_count=done_count,
         median_days_to_answer=statistics.median(waits) if waits else None,
     )
 

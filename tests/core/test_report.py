@@ -448,6 +448,29 @@ def test_busiest_days_follow_clock_change(db: Database, clock: ManualClock) -> N
     assert london.timezone == "Europe/London"
 
 
+def test_busiest_days_after_close(db: Database, clock: ManualClock) -> None:
+    # Comments on a closed campaign's ideas still count, on days past the last one.
+    start = clock.now()
+    campaign = open_new_campaign(db, clock, days=5)
+    idea_id = post(db, clock, person("Ann"))
+    clock.set(start + timedelta(days=5))
+    assert close_campaign(db, campaign.id, now=clock.now()) is not None
+    clock.set(start + timedelta(days=39, hours=3))
+    for index in range(3):
+        comment(db, clock, person(f"Late{index}"), idea_id, f"1700000000.00000{index}")
+    clock.set(start + timedelta(days=41, hours=3))
+    comment(db, clock, person("Later"), idea_id, "1700000001.000001")
+
+    report = campaign_report(db, campaign.id, timezone=LONDON)
+
+    assert [(day.day_number, day.activity_count) for day in report.busiest_days] == [
+        (40, 3),
+        (1, 1),
+        (42, 1),
+    ]
+    assert report.busiest_days[0].day == (start + timedelta(days=39)).date()
+
+
 def test_busiest_days_top_three(db: Database, clock: ManualClock) -> None:
     start = clock.now()
     campaign = open_new_campaign(db, clock)
@@ -636,8 +659,9 @@ def test_report_large_campaign_queries(db: Database, clock: ManualClock) -> None
         assert [(idea.idea_id, idea.active_voter_count) for idea in group.top_ideas] == (
             expected[group.topic_id]
         )
-    # The statements do not grow with the number of ideas or votes.
-    assert len(large_statements) <= 10, large_statements
+    # The statements do not grow with the number of ideas or votes. The answer
+    # statistics take two: counts, then the first answer times of answered ideas.
+    assert len(large_statements) <= 11, large_statements
     assert len(large_statements) == len(small_statements)
 
 
