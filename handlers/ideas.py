@@ -32,8 +32,9 @@ from handlers.publisher import post_failure_hint
 logger = logging.getLogger(__name__)
 
 HELP_WORDS = {"help", "?"}
-# "/idea anon TEXT" posts TEXT anonymously.
-ANONYMOUS_WORDS = {"anon", "anonymous"}
+# "/idea anon TEXT" posts TEXT anonymously. "Anonymous" is not a prefix, because an idea
+# such as "Anonymous surveys every quarter" starts with it.
+ANONYMOUS_PREFIX = "anon"
 # Words that read as a command rather than an idea when they make up the whole
 # text, alone or with a number ("/idea delete 3"). Such text is not posted.
 COMMAND_WORDS = {
@@ -91,7 +92,7 @@ def idea_command(
         return
     anonymous = False
     first, _, rest = text.partition(" ")
-    if first.lower() in ANONYMOUS_WORDS and rest.strip():
+    if first.lower() == ANONYMOUS_PREFIX and rest.strip():
         if ctx.anon_key is None:
             ack(text=ANONYMITY_OFF_MESSAGE)
             return
@@ -292,9 +293,6 @@ def _publish(ctx: HandlerContext, submitted: SubmittedIdea) -> str:
 
 def _command_word(text: str) -> str | None:
     words = text.lower().split()
-    if words[0] in ANONYMOUS_WORDS:
-        # "/idea anon" with nothing after it has no idea to post.
-        return words[0]
     if words[0] not in COMMAND_WORDS or len(words) > 2:
         return None
     if len(words) == 2 and not words[1].lstrip("#").isdigit():

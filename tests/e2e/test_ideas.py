@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from bot.core.records import CampaignRecord
 from bot.simulate.local_bot import LocalBot
@@ -243,7 +244,7 @@ def test_idea_text_escaped(bot: LocalBot, slack: SlackSender, campaign: Campaign
         assert not re.search(r"&(?!amp;|lt;|gt;)", text), text
 
 
-@pytest.mark.parametrize("text", ["delete 3", "list", "anonymous"])
+@pytest.mark.parametrize("text", ["delete 3", "list", "anonymous", "anon"])
 def test_command_word_not_posted(
     bot: LocalBot, slack: SlackSender, campaign: CampaignRecord, text: str
 ) -> None:
@@ -261,6 +262,32 @@ def test_command_word_in_sentence_posted(
     slack.command("Delete the old paper forms from the ward office")
 
     wait_until(lambda: count_rows(bot_db(bot), Idea) == 1, what="the idea")
+
+
+def test_idea_starting_anonymous_is_named(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    slack.command("Anonymous surveys every quarter would help", user="U0BOB")
+
+    wait_until(lambda: count_rows(bot_db(bot), Idea) == 1, what="the idea")
+    with bot_db(bot).transaction() as session:
+        [idea] = session.scalars(select(Idea)).all()
+        assert idea.text == "Anonymous surveys every quarter would help"
+        assert idea.anonymous is False
+        assert idea.author_id == "U0BOB"
+
+
+def test_anon_prefix_keeps_the_next_word(
+    bot: LocalBot, slack: SlackSender, campaign: CampaignRecord
+) -> None:
+    slack.command("anon Anonymous feedback boxes in the canteen", user="U0BOB")
+
+    wait_until(lambda: count_rows(bot_db(bot), Idea) == 1, what="the idea")
+    with bot_db(bot).transaction() as session:
+        [idea] = session.scalars(select(Idea)).all()
+        assert idea.text == "Anonymous feedback boxes in the canteen"
+        assert idea.anonymous is True
+        assert idea.author_id is None
 
 
 def test_modal_long_text_message(
