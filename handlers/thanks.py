@@ -47,7 +47,8 @@ CHANNEL_USAGE = (
     "Name the channel for thank-you cards, picked from the list as you type #, such as "
     "`/thanks channel #recognition`."
 )
-# The form's error for an empty message, shown beside the message field.
+# The form's errors for no colleague and an empty message, shown beside their fields.
+FORM_NO_RECIPIENT = "Pick at least one colleague to thank in this box."
 FORM_EMPTY_MESSAGE = (
     "Write in this box what you are thanking them for. Spaces or #values alone are not a message."
 )
@@ -376,8 +377,18 @@ def thanks_submission(
     user = body["user"]
     team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
     person = Person(platform=PLATFORM, team_id=team_id, user_id=user["id"])
+    problems = thanks.form_problems(
+        ctx.db, person, recipients=recipients, message=message, values=values, checks=ctx.checks
+    )
+    if not any(problem.field == "recipients" for problem in problems):
+        try:
+            check_people(ctx, recipients, bot_user_id=bot_user_id)
+        except InvalidInput as error:
+            problems.insert(0, error)
+    if problems:
+        reject_form(ctx, ack=ack, problems=problems, state=state, team_id=team_id)
+        return
     try:
-        check_people(ctx, recipients, bot_user_id=bot_user_id)
         given = thanks.give_thanks(
             ctx.db,
             person,
@@ -389,19 +400,9 @@ def thanks_submission(
             notice=notice,
         )
     except InvalidInput as error:
-        logger.info("Thanks form from team %s rejected: %s", team_id, error.field)
-        block = FIELD_BLOCKS.get(error.field or "", ThanksIds.MESSAGE_BLOCK)
-        if block is ThanksIds.VALUES_BLOCK and ThanksIds.VALUES_BLOCK.value not in state:
-            block = ThanksIds.MESSAGE_BLOCK
-        if isinstance(error, thanks.EmptyThanksMessage):
-            reason = FORM_EMPTY_MESSAGE
-        else:
-            reason = error.user_message
-        # Slack shows form errors as plain text, so mentions are written as names.
-        shown = MENTION.sub(
-            lambda match: "@" + (ctx.names.get(match.group(1)) or match.group(1)), reason
-        )
-        ack(response_action="errors", errors={block.value: shown})
+        # A fault form_problems did not find, such as a missing channel or values changed
+        # by a manager since.
+        reject_form(ctx, ack=ack, problems=[error], state=state, team_id=team_id)
         return
 
     ack()
@@ -414,3 +415,36 @@ def thanks_submission(
             given.card.id,
             error.response.get("error"),
         )
+
+
+def reject_form(
+    ctx: HandlerContext,
+    *,
+    ack: Ack,
+    problems: list[InvalidInput],
+    state: dict[str, Any],
+    team_id: str,
+) -> None:
+    """Show each fault beside its field in the form, the first one where two share a field."""
+    errors_by_block: dict[str, str] = {}
+    for problem in problems:
+        block = FIELD_BLOCKS.get(problem.field or "", ThanksIds.MESSAGE_BLOCK)
+        if block is ThanksIds.VALUES_BLOCK and ThanksIds.VALUES_BLOCK.value not in state:
+            block = ThanksIds.MESSAGE_BLOCK
+        if isinstance(problem, thanks.NoThanksRecipient):
+            reason = FORM_NO_RECIPIENT
+        elif isinstance(problem, thanks.EmptyThanksMessage):
+            reason = FORM_EMPTY_MESSAGE
+        else:
+            reason = problem.user_message
+        # Slack shows form errors as plain text, so mentions are written as names.
+        shown = MENTION.sub(
+            lambda match: "@" + (ctx.names.get(match.group(1)) or match.group(1)), reason
+        )
+        errors_by_block.setdefault(block.value, shown)
+    logger.info(
+        "Thanks form from team %s rejected: %s",
+        team_id,
+        ", ".join(problem.field or "message" for problem in problems),
+    )
+    ack(response_action="errors", errors=errors_by_block)

@@ -84,6 +84,17 @@ TOO_MANY_RECIPIENTS = (
 )
 
 
+class NoThanksRecipient(InvalidInput):
+    """Raised for a thanks that names no colleague.
+
+    A form catches it to word the error for its people picker in place of NO_RECIPIENT,
+    which shows the slash command.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(NO_RECIPIENT, field="recipients")
+
+
 class EmptyThanksMessage(InvalidInput):
     """Raised for a thanks whose message is empty once spaces and trailing #tags are removed.
 
@@ -387,20 +398,41 @@ def validate_thanks(
 ) -> tuple[str, ...]:
     """Check a card's colleagues and message; return the colleagues without repeats.
 
-    Raises InvalidInput for no colleague, the giver among them, more than
+    Raises the first fault thanks_problems finds.
+    """
+    problems = thanks_problems(giver, recipients=recipients, message=message, checks=checks)
+    if problems:
+        raise problems[0]
+    return tuple(dict.fromkeys(recipients))
+
+
+def thanks_problems(
+    giver: Person, *, recipients: Sequence[str], message: str, checks: PostChecks
+) -> list[InvalidInput]:
+    """Return the faults of a card's colleagues and message, at most one for each field.
+
+    The faults are: no colleague, the giver among them, more than
     MAX_RECIPIENTS, an empty or too long message, or personal data in it.
     """
+    problems: list[InvalidInput] = []
     unique = tuple(dict.fromkeys(recipients))
     if not unique:
-        raise InvalidInput(NO_RECIPIENT, field="recipients")
-    if giver.user_id in unique:
-        raise InvalidInput(SELF_THANKS, field="recipients")
-    if len(unique) > MAX_RECIPIENTS:
-        raise InvalidInput(TOO_MANY_RECIPIENTS, field="recipients")
+        problems.append(NoThanksRecipient())
+    elif giver.user_id in unique:
+        problems.append(InvalidInput(SELF_THANKS, field="recipients"))
+    elif len(unique) > MAX_RECIPIENTS:
+        problems.append(InvalidInput(TOO_MANY_RECIPIENTS, field="recipients"))
+    message_problem = _message_problem(message, checks)
+    if message_problem is not None:
+        problems.append(message_problem)
+    return problems
+
+
+def _message_problem(message: str, checks: PostChecks) -> InvalidInput | None:
     if not message.strip():
-        raise EmptyThanksMessage()
+        return EmptyThanksMessage()
     if len(message) > MAX_MESSAGE_LENGTH:
-        raise InvalidInput(
+        return InvalidInput(
             f"Your message has {len(message):,} characters; a card takes at most "
             f"{MAX_MESSAGE_LENGTH:,}. Shorten it and send it again.",
             field="message",
@@ -409,12 +441,45 @@ def validate_thanks(
     if personal:
         # Unlike an idea, a thank-you card is not held for the giver to post anyway:
         # nothing in a thanks needs a patient's details.
-        raise InvalidInput(
+        return InvalidInput(
             f"Your thanks was not posted: it contains {describe_findings(personal)}. "
             + PERSONAL_DATA_REASON,
             field="message",
         )
-    return unique
+    return None
+
+
+def form_problems(
+    db: Database,
+    giver: Person,
+    *,
+    recipients: Sequence[str],
+    message: str,
+    values: Sequence[str],
+    checks: PostChecks,
+) -> list[InvalidInput]:
+    """Return every fault of a thanks form, at most one for each field, storing nothing.
+
+    Beyond thanks_problems, this checks the message's #tags and the values
+    picked against the workspace's values, so a form can show every fault
+    beside its field at once. give_thanks checks all of them again.
+    """
+    problems = thanks_problems(giver, recipients=recipients, message=message, checks=checks)
+    with db.transaction() as session:
+        settings = store.get_settings(session, platform=giver.platform, team_id=giver.team_id)
+        configured = _values_of(settings.values_text if settings is not None else None)
+    if not any(problem.field == "message" for problem in problems):
+        try:
+            text, _ = split_hashtags(message, configured)
+            if not text:
+                raise EmptyThanksMessage()
+        except InvalidInput as error:
+            problems.append(error)
+    try:
+        _pick_values(configured, chosen=values, tagged=())
+    except InvalidInput as error:
+        problems.append(error)
+    return problems
 
 
 def give_thanks(

@@ -413,6 +413,39 @@ def test_form_empty_message_names_box(
     assert count_rows(bot_db(bot), Thanks) == 0
 
 
+def test_form_shows_every_fault_at_once(
+    bot: LocalBot, slack: SlackSender, recognition: None
+) -> None:
+    http = submit_form(slack, user=GIVER, recipients=[], message="  ", values=[])
+    assert http.status == 200
+    body = json.loads(http.body)
+    assert body["response_action"] == "errors"
+    errors = body["errors"]
+    assert set(errors) == {ThanksIds.RECIPIENTS_BLOCK.value, ThanksIds.MESSAGE_BLOCK.value}
+    recipients_error = errors[ThanksIds.RECIPIENTS_BLOCK.value]
+    assert recipients_error == "Pick at least one colleague to thank in this box."
+    # The form has a people picker, so the command's "as you type @" hint does not apply.
+    assert "/thanks" not in recipients_error
+    assert errors[ThanksIds.MESSAGE_BLOCK.value].startswith("Write in this box")
+    settle(bot)
+    assert count_rows(bot_db(bot), Thanks) == 0
+
+
+def test_form_bot_and_unknown_tag_together(
+    bot: LocalBot, slack: SlackSender, recognition: None
+) -> None:
+    bot.standin.set_user(HELPER_BOT, is_bot=True, display_name="Helper Bot")
+    http = submit_form(
+        slack, user=GIVER, recipients=[HELPER_BOT], message="Thanks #kind", values=[]
+    )
+    body = json.loads(http.body)
+    assert body["response_action"] == "errors"
+    assert "@Helper Bot is a bot" in body["errors"][ThanksIds.RECIPIENTS_BLOCK.value]
+    assert "#kind is not one of" in body["errors"][ThanksIds.MESSAGE_BLOCK.value]
+    settle(bot)
+    assert count_rows(bot_db(bot), Thanks) == 0
+
+
 def test_colleague_deactivated_after_a_lookup_refused(
     bot: LocalBot, slack: SlackSender, recognition: None
 ) -> None:
