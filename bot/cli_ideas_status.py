@@ -118,10 +118,11 @@ def _print_result(result: StatusImportResult, *, file_name: str) -> None:
     if result.dry_run:
         print("Dry run: nothing was stored. Run the command again without --dry-run to apply it.")
         return
-    print(
-        f"{result.notified:,} direct {'message' if result.notified == 1 else 'messages'} to "
-        "authors and voters are queued; the running bot sends them."
-    )
+    if result.notified == 1:
+        queued = "1 direct message to authors and voters is queued"
+    else:
+        queued = f"{result.notified:,} direct messages to authors and voters are queued"
+    print(f"{queued}; the running bot sends them.")
     if result.redrawn:
         print(
             f"The running bot redraws the messages of {_ideas(result.redrawn)} within two minutes."

@@ -94,6 +94,21 @@ def test_status_command_good_bad_and_dry_run(
     assert after_applied == ({first: "planned", second: "done"}, 2)
 
 
+def test_status_command_one_message_singular(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    first, _ = seed_ideas(database_url)
+    path = tmp_path / "outcome.csv"
+    path.write_text(f"id,status,reply\n{first},Planned,Soon\n", encoding="utf-8")
+
+    applied = run_cli("ideas", "status", "--from", str(path), env=cli_env, cwd=tmp_path)
+
+    assert applied.returncode == 0, applied.stderr
+    assert "1 direct message to authors and voters is queued;" in applied.stdout
+    assert "are queued" not in applied.stdout
+    assert stored(database_url)[1] == 1
+
+
 def test_answers_command_prints_table(
     cli_env: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
