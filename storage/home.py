@@ -157,14 +157,17 @@ def count_answered_ideas(session: Session, campaign_id: int) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
-def _awaiting(platform: str) -> ColumnElement[bool]:
+def _campaign_idea(platform: str) -> ColumnElement[bool]:
     return and_(
         Idea.campaign_id.is_not(None),
-        Idea.status.is_(None),
         visible_idea(),
         Campaign.platform == platform,
         Campaign.status.in_((OPEN, CLOSED)),
     )
+
+
+def _awaiting(platform: str) -> ColumnElement[bool]:
+    return and_(_campaign_idea(platform), Idea.status.is_(None))
 
 
 def list_awaiting_answer(
@@ -194,5 +197,16 @@ def count_awaiting_answer(session: Session, *, platform: str) -> int:
         .select_from(Idea)
         .join(Campaign, Idea.campaign_id == Campaign.id)
         .where(_awaiting(platform))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def count_campaign_ideas(session: Session, *, platform: str) -> int:
+    """Return how many ideas of open and closed campaigns are shown, answered or not."""
+    query = (
+        select(func.count())
+        .select_from(Idea)
+        .join(Campaign, Idea.campaign_id == Campaign.id)
+        .where(_campaign_idea(platform))
     )
     return int(session.scalar(query) or 0)

@@ -163,6 +163,9 @@ class AwaitingIdeas:
 
     ideas: tuple[AwaitingIdea, ...]
     total: int
+    # Every campaign idea counted the same way, answered or not, so an empty list can say
+    # whether everything is answered or there is nothing to answer yet.
+    campaign_ideas: int
 
 
 @dataclass(frozen=True)
@@ -375,6 +378,7 @@ def _awaiting(db: Database, person: Person) -> AwaitingIdeas:
     with db.transaction() as session:
         rows = store.list_awaiting_answer(session, platform=person.platform, limit=AWAITING_LIMIT)
         total = store.count_awaiting_answer(session, platform=person.platform)
+        campaign_ideas = store.count_campaign_ideas(session, platform=person.platform)
         ideas = tuple(
             AwaitingIdea(
                 id=idea.id,
@@ -390,4 +394,4 @@ def _awaiting(db: Database, person: Person) -> AwaitingIdeas:
             )
             for idea, campaign_id, campaign_title in rows
         )
-    return AwaitingIdeas(ideas=ideas, total=total)
+    return AwaitingIdeas(ideas=ideas, total=total, campaign_ideas=campaign_ideas)

@@ -291,11 +291,16 @@ def _awaiting_text(idea: AwaitingIdea) -> str:
     )
 
 
+NO_CAMPAIGN_IDEAS = "No campaign has any ideas yet, so none is waiting for an answer."
+
+
 def _awaiting_blocks(content: HomeContent) -> Blocks:
     blocks: Blocks = [{"type": "divider"}, _section("*Campaign ideas waiting for an answer*")]
     awaiting = content.awaiting
     if home.AWAITING in content.failed or awaiting is None:
         return [*blocks, _context(SECTION_FAILED)]
+    if awaiting.campaign_ideas == 0:
+        return [*blocks, _context(NO_CAMPAIGN_IDEAS)]
     if awaiting.total == 0:
         return [*blocks, _context("Every campaign idea has an answer.")]
     listed = len(awaiting.ideas)

@@ -258,6 +258,8 @@ def test_answered_idea_leaves_awaiting(db: Database, clock: ManualClock) -> None
     assert content.awaiting is not None
     assert ids.bob not in {waiting.id for waiting in content.awaiting.ideas}
     assert content.awaiting.total == 2
+    # The answered idea still counts among the campaign ideas.
+    assert content.awaiting.campaign_ideas == 3
 
 
 def test_last_report_of_closed_campaign(db: Database, clock: ManualClock) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,6 +130,7 @@ def full_content(*, campaigns: int = 3, boards: int = 4, queue: int = 5) -> Home
         awaiting=AwaitingIdeas(
             ideas=tuple(awaiting(number) for number in range(1, home.AWAITING_LIMIT + 1)),
             total=9,
+            campaign_ideas=20,
         ),
     )
 
@@ -209,7 +211,7 @@ def test_failed_sections_shown_as_such() -> None:
         thanks=ThanksReceived(latest=(), total=0),
         moderation=None,
         last_report=None,
-        awaiting=AwaitingIdeas(ideas=(), total=0),
+        awaiting=AwaitingIdeas(ideas=(), total=0, campaign_ideas=3),
         failed=(home.CAMPAIGNS, home.OWN_IDEAS, home.MODERATION),
     )
 
@@ -220,6 +222,15 @@ def test_failed_sections_shown_as_such() -> None:
     assert "<#C91>" in body
     assert "No campaign has closed yet" in body
     assert "Every campaign idea has an answer." in body
+
+
+def test_no_campaign_ideas_not_called_answered() -> None:
+    content = replace(full_content(), awaiting=AwaitingIdeas(ideas=(), total=0, campaign_ideas=0))
+
+    body = texts(home_view(content, timezone=LONDON))
+
+    assert "No campaign has any ideas yet, so none is waiting for an answer." in body
+    assert "Every campaign idea has an answer." not in body
 
 
 def test_notice_comes_first() -> None:
