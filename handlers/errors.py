@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.core.errors import StaffvoiceError
+from bot.core.errors import InvalidInput, NotFound, PermissionDenied, StaffvoiceError
 from handlers import replies
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,11 @@ def listener_error(error: Exception, *, body: dict[str, Any], client: WebClient)
     # The user id stays out of the log, because beside a request on an anonymous post it
     # would identify the author. The reference in the reply lets the person point to the entry.
     logged = {key: value for key, value in ids.items() if key != "user"}
-    if isinstance(error, StaffvoiceError):
+    if isinstance(error, (InvalidInput, NotFound, PermissionDenied)):
+        # The reply says what to change, so this is expected input, not a fault of the bot.
+        logger.info("Request %s rejected with %s", logged, error.code)
+        text = error.user_message
+    elif isinstance(error, StaffvoiceError):
         logger.warning("Request %s failed with %s", logged, error.code)
         text = error.user_message
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -227,6 +228,24 @@ def test_thanks_refused(
     assert count_rows(bot_db(bot), ThanksRecipient) == 0
     assert count_rows(bot_db(bot), OutboxMessage) == 0
     assert cards(bot) == []
+
+
+def test_rejection_logged_as_info(
+    bot: LocalBot, slack: SlackSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    token = thanks_command(slack, f"{mention(BOB)} Thanks for the secret handover")
+    assert "manager" in reply_text(slack, token)
+
+    [record] = [record for record in caplog.records if record.name == "handlers.errors"]
+    assert record.levelno == logging.INFO
+    line = record.getMessage()
+    assert "invalid_input" in line
+    assert TEAM_ID in line
+    assert TEAM_CHANNEL in line
+    # The user id and the thanks text stay out of the log.
+    assert GIVER not in line
+    assert "secret handover" not in line
 
 
 def test_settings_refused_to_staff(bot: LocalBot, slack: SlackSender) -> None:
