@@ -20,6 +20,7 @@ from bot.core.home import (
 from bot.core.moderation import ItemRef
 from handlers.blocks.moderation import queue_message
 from handlers.blocks.statuses import status_menu
+from handlers.blocks.thanks import person
 from handlers.ids import HomeIds, ThanksIds
 from handlers.mrkdwn import escape, excerpt, pack_lines
 
@@ -194,7 +195,7 @@ def _own_idea_blocks(content: HomeContent, timezone: ZoneInfo) -> Blocks:
 
 def _thanks_line(card: ReceivedThanks, timezone: ZoneInfo) -> str:
     return (
-        f"From <@{card.giver_id}> on {_date(card.created_at, timezone)}: "
+        f"From {person(card.giver_id)} on {_date(card.created_at, timezone)}: "
         f"_{escape(excerpt(card.message, length=150))}_"
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.privacy import ERASED_AUTHOR_NAME, PSEUDONYM_PREFIX
 from bot.core.recognition_summary import RecognitionSummary
 from bot.core.thanks import (
     CHANNEL_NOT_SET,
@@ -36,8 +37,19 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
+def person(user_id: str, *, starts_sentence: bool = False) -> str:
+    """Return a mention of the person, or words for someone whose data was erased.
+
+    An erased person's id is a pseudonym that Slack cannot show as a mention.
+    """
+    if user_id.startswith(PSEUDONYM_PREFIX):
+        name = ERASED_AUTHOR_NAME.lower()
+        return f"A {name}" if starts_sentence else f"a {name}"
+    return f"<@{user_id}>"
+
+
 def _people(user_ids: tuple[str, ...] | list[str]) -> str:
-    mentions = [f"<@{user_id}>" for user_id in user_ids]
+    mentions = [person(user_id) for user_id in user_ids]
     if len(mentions) <= 1:
         return "".join(mentions)
     return ", ".join(mentions[:-1]) + " and " + mentions[-1]
@@ -60,7 +72,7 @@ def badges(values: tuple[str, ...]) -> str:
 
 def card_message(card: ThanksCard) -> tuple[str, Blocks]:
     """Return the text and blocks of a thank-you card in the recognition channel."""
-    headline = f"<@{card.giver_id}> thanked {_people(card.recipients)}"
+    headline = f"{person(card.giver_id, starts_sentence=True)} thanked {_people(card.recipients)}"
     blocks: Blocks = [_section(f":tada: *{headline}*")]
     blocks.extend(_section(piece) for piece in _quote(card.message))
     if card.values:
@@ -72,7 +84,7 @@ def card_message(card: ThanksCard) -> tuple[str, Blocks]:
 def notice_message(card: ThanksCard, recipient: str) -> tuple[str, Blocks]:
     """Return the direct message telling one colleague that a card thanked them."""
     others = [user_id for user_id in card.recipients if user_id != recipient]
-    headline = f"<@{card.giver_id}> thanked you"
+    headline = f"{person(card.giver_id, starts_sentence=True)} thanked you"
     if others:
         headline += f", with {_people(others)}"
     blocks: Blocks = [_section(f":tada: *{headline}*")]
@@ -108,7 +120,8 @@ def overview_message(
         for card in overview.latest_received:
             when = card.created_at.astimezone(timezone)
             message = escape(excerpt(card.message, length=OVERVIEW_EXCERPT_LENGTH))
-            lines.append(f"• <@{card.giver_id}>, {when.day} {when:%B %Y}: {message}")
+            giver = person(card.giver_id, starts_sentence=True)
+            lines.append(f"• {giver}, {when.day} {when:%B %Y}: {message}")
         blocks.append(_section("*Latest received*\n" + "\n".join(lines)))
     if setup.channel_id is None:
         blocks.append(_context(CHANNEL_NOT_SET))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -95,3 +96,20 @@ def test_overview_without_channel_has_no_button() -> None:
     [note] = [block["elements"][0]["text"] for block in blocks if block["type"] == "context"]
     assert note.startswith("Thank-you cards cannot be sent until an engagement manager sets")
     assert "nothing was posted" not in note
+
+
+def test_erased_people_not_mentioned() -> None:
+    erased = replace(card(), giver_id="erased-a6ae5ef6d0ab", recipients=("U0BOB", "erased-77"))
+
+    _, blocks = card_message(erased)
+    _, overview = overview_message(
+        ThanksOverview(received=1, given=0, latest_received=(erased,)),
+        setup=SETUP,
+        timezone=ZoneInfo("Europe/London"),
+    )
+
+    assert section_texts(blocks)[0] == (
+        ":tada: *A former member of staff thanked <@U0BOB> and a former member of staff*"
+    )
+    assert "• A former member of staff, 3 February 2027: " in section_texts(overview)[1]
+    assert "erased-" not in str(blocks) + str(overview)
