@@ -26,8 +26,8 @@ demo: $(VENV)/.stamp-runtime
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-# The export benchmark: it builds campaigns of up
-# to 1,000,000 votes on SQLite and on PostgreSQL at 127.0.0.1:5432, and writes docs/benchmarks.md.
+# The benchmarks (tests/benchmarks): the dispatch cost of the bot and the scale of a campaign,
+# built up to 1,000,000 votes on SQLite and on PostgreSQL at 127.0.0.1:5432. Writes docs/benchmarks.md.
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python -m tests.benchmarks
 

@@ -1,4 +1,4 @@
-"""Run the export benchmark and write docs/benchmarks.md."""
+"""Run the benchmarks with `python -m tests.benchmarks` and write docs/benchmarks.md."""
 
 from tests.benchmarks.harness import main
 

@@ -1,108 +1,89 @@
-"""The export benchmark: build large campaigns, export them as CSV and XLSX, record time and memory.
+"""Run the benchmark modules and write docs/benchmarks.md: one header, then a section per module.
 
-Each export runs in a child process (tests.benchmarks.export_case), which
-reports its own peak resident set size, so memory allocated by C code such
-as the database drivers counts too. The median of REPEATS runs is recorded.
+A benchmark module under tests/benchmarks/ exposes NAME, run(*, quick, progress)
+and render(result), which returns a markdown section starting with "## ". The
+harness runs the modules in BENCHMARKS order, or those named with --only, and
+writes each section under a line giving the run it came from. Sections of
+modules not run this time are kept from the existing file, so a partial run
+never drops figures, and each kept section still names its own run. A marked
+section whose name is no module's, such as a hand-written record of an
+optimisation's before and after figures, is kept as it is, after the others.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import platform
-import shutil
-import statistics
-import subprocess
+import re
 import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 
-from storage.database import Database
 from storage.migrate import upgrade
-from tests.benchmarks.campaign_data import build_campaign
 
-VOTE_COUNTS = (10_000, 100_000, 1_000_000)
-BACKENDS = ("sqlite", "postgresql")
-FORMATS = ("csv", "xlsx")
-REPEATS = 3
+# The modules `python -m tests.benchmarks` runs, in order. A new benchmark
+# module is added here once it exists under tests/benchmarks/.
+BENCHMARKS: tuple[str, ...] = ("dispatch", "scale")
 POSTGRES_ADMIN_URL = os.environ.get(
     "STAFFVOICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REPORT_PATH = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
-# The goal for 1,000,000 votes and 100,000 ideas.
-TARGET_SECONDS = 60
-TARGET_PEAK_MB = 300
-CASE_TIMEOUT_SECONDS = 600
+# Each module's section is preceded by this marker, so a later partial run can find it.
+_MARKER = re.compile(r"^<!-- benchmark: (?P<name>[a-z0-9_]+) -->$", re.MULTILINE)
+
+
+class BenchmarkModule(Protocol):
+    """What the harness needs from a benchmark module."""
+
+    NAME: str
+
+    def run(self, *, quick: bool, progress: Callable[[str], None]) -> Any: ...
+
+    def render(self, result: Any) -> str: ...
 
 
 @dataclass(frozen=True)
-class CaseResult:
-    """The runs of one export: a backend, a campaign size and a format."""
+class Section:
+    """One module's section of the page, with the line naming the run it came from."""
 
-    backend: str
-    votes: int
-    export_format: str
-    build_seconds: float
-    seconds: tuple[float, ...]
-    peak_kb: tuple[int, ...]
-    rows: dict[str, int]
-
-    @property
-    def median_seconds(self) -> float:
-        """Return the median export time in seconds."""
-        return statistics.median(self.seconds)
-
-    @property
-    def peak_mb(self) -> float:
-        """Return the largest peak resident set size of the runs, in megabytes (2**20 bytes)."""
-        return max(self.peak_kb) / 1024
+    name: str
+    text: str
 
 
-def run_case(
-    database_url: str, campaign_id: int, export_format: str, out_dir: Path
-) -> tuple[float, int, dict[str, int]]:
-    """Export one campaign in a child process; return its seconds, peak kilobytes and row counts."""
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.benchmarks.export_case",
-            database_url,
-            str(campaign_id),
-            export_format,
-            str(out_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=CASE_TIMEOUT_SECONDS,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"the {export_format} export of campaign {campaign_id} failed with exit code "
-            f"{completed.returncode}:\n{completed.stderr}"
-        )
-    measured = json.loads(completed.stdout.strip().splitlines()[-1])
-    return float(measured["seconds"]), int(measured["peak_kb"]), dict(measured["rows"])
+def load_module(name: str) -> BenchmarkModule:
+    """Import tests.benchmarks.NAME and check that it has NAME, run and render."""
+    module = importlib.import_module(f"tests.benchmarks.{name}")
+    for attribute in ("NAME", "run", "render"):
+        if not hasattr(module, attribute):
+            raise RuntimeError(f"benchmark module tests.benchmarks.{name} has no {attribute}")
+    if module.NAME != name:
+        raise RuntimeError(f"tests.benchmarks.{name} sets NAME to {module.NAME!r}, not {name!r}")
+    return cast(BenchmarkModule, module)
 
 
 @contextmanager
 def scratch_database(backend: str, folder: Path) -> Iterator[str]:
-    """Yield the URL of a new, migrated database, removed afterwards."""
+    """Yield the URL of a new, migrated database, removed afterwards.
+
+    SQLite databases are created in folder; PostgreSQL ones on the server of
+    POSTGRES_ADMIN_URL under a random name.
+    """
     if backend == "sqlite":
-        url = f"sqlite:///{folder / 'bench.db'}"
+        url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
         upgrade(url)
         yield url
         return
+    if backend != "postgresql":
+        raise ValueError(f"unknown database backend {backend!r}: use sqlite or postgresql")
     name = f"staffvoice_bench_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -115,97 +96,6 @@ def scratch_database(backend: str, folder: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
-
-
-def run_benchmark(
-    *,
-    backends: Sequence[str] = BACKENDS,
-    vote_counts: Sequence[int] = VOTE_COUNTS,
-    formats: Sequence[str] = FORMATS,
-    repeats: int = REPEATS,
-    database_urls: dict[str, str] | None = None,
-    progress: Callable[[str], None] = print,
-) -> list[CaseResult]:
-    """Build a campaign of each size on each backend and time each export format.
-
-    database_urls maps a backend to an empty, migrated database to use instead of a new one.
-    """
-    results: list[CaseResult] = []
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix="staffvoice-bench-") as folder_name:
-            folder = Path(folder_name)
-            with _database(backend, folder, database_urls) as url:
-                db = Database(url)
-                try:
-                    for votes in vote_counts:
-                        progress(f"{backend}: building a campaign of {votes:,} votes")
-                        started = time.perf_counter()
-                        campaign_id = build_campaign(db, votes=votes, progress=progress)
-                        build_seconds = time.perf_counter() - started
-                        if backend == "postgresql":
-                            with db.engine.connect() as connection:
-                                connection.exec_driver_sql("ANALYZE")
-                        for export_format in formats:
-                            results.append(
-                                _measure(
-                                    url,
-                                    campaign_id,
-                                    backend=backend,
-                                    votes=votes,
-                                    export_format=export_format,
-                                    build_seconds=build_seconds,
-                                    repeats=repeats,
-                                    out_dir=folder / f"out-{votes}-{export_format}",
-                                    progress=progress,
-                                )
-                            )
-                finally:
-                    db.dispose()
-    return results
-
-
-@contextmanager
-def _database(backend: str, folder: Path, urls: dict[str, str] | None) -> Iterator[str]:
-    if urls and backend in urls:
-        yield urls[backend]
-        return
-    with scratch_database(backend, folder) as url:
-        yield url
-
-
-def _measure(
-    url: str,
-    campaign_id: int,
-    *,
-    backend: str,
-    votes: int,
-    export_format: str,
-    build_seconds: float,
-    repeats: int,
-    out_dir: Path,
-    progress: Callable[[str], None],
-) -> CaseResult:
-    seconds: list[float] = []
-    peaks: list[int] = []
-    rows: dict[str, int] = {}
-    for run in range(1, repeats + 1):
-        elapsed, peak_kb, rows = run_case(url, campaign_id, export_format, out_dir)
-        seconds.append(elapsed)
-        peaks.append(peak_kb)
-        progress(
-            f"{backend}: {votes:,} votes, {export_format} run {run} of {repeats}: "
-            f"{elapsed:.1f} s, peak {peak_kb / 1024:.0f} MB"
-        )
-    shutil.rmtree(out_dir, ignore_errors=True)
-    return CaseResult(
-        backend=backend,
-        votes=votes,
-        export_format=export_format,
-        build_seconds=build_seconds,
-        seconds=tuple(seconds),
-        peak_kb=tuple(peaks),
-        rows=rows,
-    )
 
 
 def machine_description() -> str:
@@ -232,85 +122,93 @@ def machine_description() -> str:
     )
 
 
-def render_report(
-    results: Sequence[CaseResult], *, machine: str, when: datetime, command: str
-) -> str:
-    """Return docs/benchmarks.md: the machine, date, command and a table of the results."""
+def read_sections(text: str) -> dict[str, Section]:
+    """Parse the module sections of an existing docs/benchmarks.md, by module name."""
+    markers = list(_MARKER.finditer(text))
+    sections: dict[str, Section] = {}
+    for index, marker in enumerate(markers):
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        sections[marker["name"]] = Section(
+            name=marker["name"], text=text[marker.end() : end].strip("\n")
+        )
+    return sections
+
+
+def render_section(name: str, rendered: str, *, when: datetime, command: str) -> Section:
+    """Put the line naming this run under the heading of a module's rendered section."""
+    if not rendered.startswith("## "):
+        raise RuntimeError(f"the section of the {name} benchmark does not start with '## '")
+    heading, _, rest = rendered.strip("\n").partition("\n")
+    run = f"_Figures from the run of {when:%Y-%m-%d %H:%M} UTC: `{command}`._"
+    return Section(name=name, text=f"{heading}\n\n{run}\n\n{rest.strip(chr(10))}")
+
+
+def render_page(sections: Sequence[Section], *, machine: str, when: datetime, command: str) -> str:
+    """Return docs/benchmarks.md: the header, then each module's section."""
     lines = [
-        "# Export benchmark",
+        "# Benchmarks",
         "",
-        "Time and peak memory of `staffvoice export` on campaigns built by bulk inserts,",
-        "with ideas a tenth of the votes and as many comments as ideas. Each export runs",
-        "in a process of its own, and its peak resident set size (ru_maxrss, which",
-        "includes the interpreter and C libraries) is the memory figure. Times are the",
-        "median of the runs, and memory the largest peak of the runs.",
+        "Written by `make bench` (`python -m tests.benchmarks`); none of this runs in",
+        "`make test`. The figures were taken on a shared machine with other work running,",
+        "so compare medians and the ratios within one run rather than single timings.",
         "",
         f"- Machine: {machine}",
-        f"- Date: {when:%Y-%m-%d %H:%M} UTC",
-        f"- Command: `{command}` (`make bench` runs `python -m tests.benchmarks`)",
-        f"- Goal: 100,000 ideas and 1,000,000 votes in under {TARGET_SECONDS} s with peak "
-        f"memory under {TARGET_PEAK_MB} MB",
-        "",
-        "| Database | Votes | Ideas | Comments | Format | Median s | Runs (s) | Peak MB |",
-        "| --- | ---: | ---: | ---: | --- | ---: | --- | ---: |",
-    ]
-    for result in results:
-        runs = ", ".join(f"{value:.1f}" for value in result.seconds)
-        lines.append(
-            f"| {result.backend} | {result.votes:,} | {result.rows.get('ideas', 0):,} | "
-            f"{result.rows.get('comments', 0):,} | {result.export_format} | "
-            f"{result.median_seconds:.1f} | {runs} | {result.peak_mb:.0f} |"
-        )
-    verdicts = [
-        f"- {result.backend}, {result.export_format}: "
-        f"{'meets' if _meets_goal(result) else 'misses'} the goal at 1,000,000 votes."
-        for result in results
-        if result.votes == max(VOTE_COUNTS)
-    ]
-    if verdicts:
-        lines += ["", *verdicts]
-    lines += [
-        "",
-        "Building the campaigns (bulk inserts, not timed as part of the export):",
+        f"- Latest run: {when:%Y-%m-%d %H:%M} UTC, `{command}`",
         "",
     ]
-    seen: set[tuple[str, int]] = set()
-    for result in results:
-        if (result.backend, result.votes) in seen:
-            continue
-        seen.add((result.backend, result.votes))
-        lines.append(f"- {result.backend}, {result.votes:,} votes: {result.build_seconds:.0f} s")
-    return "\n".join(lines) + "\n"
-
-
-def _meets_goal(result: CaseResult) -> bool:
-    return result.median_seconds < TARGET_SECONDS and result.peak_mb < TARGET_PEAK_MB
+    for section in sections:
+        lines += [f"<!-- benchmark: {section.name} -->", section.text, ""]
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark from the command line and write docs/benchmarks.md."""
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
-    parser.add_argument(
-        "--votes", type=int, action="append", help="campaign size in votes (repeatable)"
+    """Run the benchmarks from the command line and write docs/benchmarks.md."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks",
+        description="Run the benchmarks and write their figures to docs/benchmarks.md.",
     )
-    parser.add_argument("--backend", choices=BACKENDS, action="append", help="database")
-    parser.add_argument("--repeats", type=int, default=REPEATS, help="runs per export")
     parser.add_argument(
-        "--report", type=Path, default=REPORT_PATH, help="where to write the Markdown table"
+        "--only",
+        nargs="+",
+        choices=BENCHMARKS,
+        metavar="NAME",
+        help=f"run only these benchmarks, in the standard order ({', '.join(BENCHMARKS)})",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="run the smallest cases with fewer repeats, to check that the harness works",
+    )
+    parser.add_argument(
+        "--report", type=Path, default=REPORT_PATH, help="the Markdown file to write"
     )
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
     command = " ".join(["python -m tests.benchmarks", *arguments])
     when = datetime.now(UTC)
-    results = run_benchmark(
-        backends=args.backend or BACKENDS,
-        vote_counts=args.votes or VOTE_COUNTS,
-        repeats=args.repeats,
-        progress=lambda message: print(message, flush=True),
+    chosen = [name for name in BENCHMARKS if not args.only or name in args.only]
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    existing = (
+        read_sections(args.report.read_text(encoding="utf-8")) if args.report.exists() else {}
     )
+    fresh: dict[str, Section] = {}
+    for name in chosen:
+        module = load_module(name)
+        progress(f"Running the {name} benchmark")
+        rendered = module.render(module.run(quick=args.quick, progress=progress))
+        fresh[name] = render_section(name, rendered, when=when, command=command)
+    sections = [
+        fresh.get(name) or existing[name]
+        for name in BENCHMARKS
+        if name in fresh or name in existing
+    ]
+    sections += [section for name, section in existing.items() if name not in BENCHMARKS]
     args.report.write_text(
-        render_report(results, machine=machine_description(), when=when, command=command),
+        render_page(sections, machine=machine_description(), when=when, command=command),
         encoding="utf-8",
     )
-    print(f"Wrote {args.report}")
+    progress(f"Wrote {args.report}")
     return 0
