@@ -81,7 +81,9 @@ def mark_if_changed_since(session: Session, idea_id: int, drawn: IdeaRecord) -> 
     if idea is None or _drawn_state(idea) == _drawn_state(drawn):
         return False
     status_store.mark_for_redraw(session, [idea_id])
-    logger.info("Idea %s changed while its message was being updated; marked for a redraw", idea_id)
+    logger.info(
+        "Idea %s changed while its message was being updated, so it is marked to redraw", idea_id
+    )
     return True
 
 
