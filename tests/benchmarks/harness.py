@@ -148,7 +148,7 @@ def render_page(sections: Sequence[Section], *, machine: str, when: datetime, co
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m tests.benchmarks`); none of this runs in",
+        "Written by `make bench` (`python -m tests.benchmarks`). None of this runs in",
         "`make test`. The figures were taken on a shared machine with other work running,",
         "so compare medians and the ratios within one run rather than single timings.",
         "",

@@ -201,7 +201,7 @@ def _build(
         if backend == "postgresql":
             # Autovacuum vacuums and analyzes a table as rows are inserted over a real
             # campaign. Straight after a bulk insert, without VACUUM, the 1,000,000-vote
-            # report took 5.0 s against 3.1 s once vacuumed.
+            # report took 5.0 s against 3.1 s once vacuumed (docs/benchmarks.md).
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
     finally:
