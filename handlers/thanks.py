@@ -52,11 +52,11 @@ FORM_NO_RECIPIENT = "Pick at least one colleague to thank in this box."
 FORM_EMPTY_MESSAGE = (
     "Write in this box what you are thanking them for. Spaces or #values alone are not a message."
 )
-# The colleagues named at the start of a message, with words that join them, as in "@Sam and @Jo".
 # A colleague's account is looked up again when the cached one is older than this, so
 # an account deactivated a minute ago cannot be thanked. The bot's user_change
 # listener also clears the cache of the process that receives the event at once.
 ACCOUNT_CHECK_SECONDS = 60.0
+# The colleagues named at the start of a message, with words that join them, as in "@Sam and @Jo".
 LEADING_MENTIONS = re.compile(r"^(?:\s*(?:<@[UW][A-Z0-9]+(?:\|[^>]*)?>|,|\+|and\b|&amp;))+\s*")
 
 
