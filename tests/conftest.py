@@ -22,6 +22,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "STAFFVOICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ("sqlite", "postgresql")
+# Files whose tests take minutes. They run first, so pytest-xdist, which keeps a file on
+# one worker and hands out files in the order collected, runs them beside the rest.
+SLOW_FILES = (
+    "tests/simulate/test_simulation_runs.py",
+    "tests/simulate/test_simulation_faults.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the tests of SLOW_FILES to the front, keeping every other order as collected."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in SLOW_FILES)
 
 
 def _postgres_unavailable_reason() -> str | None:
