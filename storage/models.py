@@ -574,7 +574,7 @@ class YouSaidUpdate(Base):
 
 
 class RecognitionSettings(Base):
-    """Where thank-you cards go in one workspace, and the values people can pick as badges."""
+    """The recognition settings of one workspace: the channel for thank-you cards and the values."""
 
     __tablename__ = "recognition_settings"
 
