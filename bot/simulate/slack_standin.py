@@ -46,6 +46,43 @@ VERIFICATION_TOKEN = "verification-token-test"
 # Slack's published limits are per minute and per method.
 RATE_LIMIT_WINDOW_SECONDS = 60.0
 
+# Slack's published Web API limits, in calls per minute per method, app and workspace:
+# the tiers of https://docs.slack.dev/apis/web-api/rate-limits ("Tier 1: 1+ per minute"
+# up to "Tier 4: 100+ per minute"), and each method's tier from its reference page. A
+# tier's figure is its floor: Slack allows at least that many.
+TIER_1 = 1
+TIER_2 = 20
+TIER_3 = 50
+TIER_4 = 100
+SLACK_RATE_LIMITS: dict[str, int] = {
+    "chat.update": TIER_3,
+    "chat.postEphemeral": TIER_4,
+    # chat.getPermalink is in the special tier: "hundreds of requests per minute".
+    "chat.getPermalink": TIER_4,
+    "users.info": TIER_4,
+    "users.list": TIER_2,
+    "users.lookupByEmail": TIER_3,
+    "views.open": TIER_4,
+    "views.update": TIER_4,
+    "views.publish": TIER_4,
+    "conversations.info": TIER_3,
+    "conversations.members": TIER_4,
+    "conversations.open": TIER_3,
+    "conversations.history": TIER_3,
+    "files.getUploadURLExternal": TIER_4,
+    "files.completeUploadExternal": TIER_4,
+    "pins.add": TIER_2,
+}
+# chat.postMessage is in the special tier: "one message per second per channel" with
+# "short bursts >1 allowed", counted here as 3 calls in any 3 seconds in one channel.
+SLACK_CHANNEL_RATE_LIMITS: dict[str, int] = {"chat.postMessage": 3}
+CHANNEL_RATE_WINDOW_SECONDS = 3.0
+# Slack also keeps a workspace-wide limit on chat.postMessage without publishing its
+# number. The one figure it gives for posting messages is "1 per second" (the same
+# page, "Posting messages"); a benchmark that wants that limit enforced passes this in
+# rate_limits, which the stand-in does not do by default.
+POST_MESSAGE_WORKSPACE_PER_MINUTE = 60
+
 # Form-encoded requests carry these arguments as JSON text, JSON requests as values.
 JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "metadata")
 # A modal or Home tab view contains at most 100 blocks (Block Kit reference, view objects).
@@ -57,6 +94,10 @@ UPLOAD_PATH = "/upload/"
 # files.completeUploadExternal accepts only conversation ids in channel_id, not user ids.
 # Slack's error message quotes this pattern.
 CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+
+# conversations.history returns 100 messages unless asked, and at most 999.
+HISTORY_DEFAULT_LIMIT = 100
+HISTORY_MAX_LIMIT = 999
 
 _IDLE_CONNECTION_TIMEOUT_SECONDS = 60.0
 _LISTEN_BACKLOG = 256
@@ -252,6 +293,7 @@ class _Workspace:
             "conversations.info": self.conversations_info,
             "conversations.members": self.conversations_members,
             "conversations.open": self.conversations_open,
+            "conversations.history": self.conversations_history,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
             "pins.add": self.pins_add,
@@ -480,6 +522,46 @@ class _Workspace:
             raise _ApiError("user_not_found")
         channel_id = direct_message_channel(user_id)
         return {"channel": {"id": channel_id}, "no_op": channel_id in self.channels}
+
+    def conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return a conversation's top-level messages, newest first, a page of `limit` at most.
+
+        As in Slack, message metadata is returned only when include_all_metadata is
+        true. A direct message conversation also holds the messages the bot posted
+        with the user's id as the channel, since Slack posts those there too.
+        """
+        channel = _require(params, "channel", error="channel_not_found")
+        try:
+            limit = int(params.get("limit") or HISTORY_DEFAULT_LIMIT)
+        except ValueError as error:
+            raise _ApiError("invalid_arguments") from error
+        if limit < 1:
+            raise _ApiError("invalid_arguments")
+        limit = min(limit, HISTORY_MAX_LIMIT)
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        stored = list(self.channels.get(channel, {}).values())
+        if channel.startswith("D"):
+            user_id = channel[1:].lstrip("0")
+            stored += list(self.channels.get(user_id, {}).values())
+        top_level = [
+            message
+            for message in stored
+            if message.get("thread_ts") in (None, message["ts"]) and float(message["ts"]) > oldest
+        ]
+        top_level.sort(key=lambda message: float(message["ts"]), reverse=True)
+        page = []
+        for message in top_level[:limit]:
+            shown = copy.deepcopy(message)
+            if not with_metadata:
+                shown.pop("metadata", None)
+            page.append(shown)
+        return {
+            "messages": page,
+            "has_more": len(top_level) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
         """Start an upload: return a file id and the URL to post the file's bytes to."""
@@ -829,8 +911,12 @@ class SlackStandIn:
     """A local HTTP server that responds like the Slack Web API and records every request.
 
     ``rate_limits`` maps a method name to the calls it accepts per sliding window of
-    ``rate_limit_window_seconds`` (Slack's window is one minute). Past the limit the
-    stand-in answers HTTP 429 with a Retry-After header, as Slack does.
+    ``rate_limit_window_seconds`` (Slack's window is one minute). ``channel_rate_limits``
+    maps a method name to the calls it accepts in one conversation per sliding window of
+    ``channel_rate_window_seconds``; a user id as the channel counts as that user's
+    direct message conversation. Past either limit the stand-in answers HTTP 429 with a
+    Retry-After header, as Slack does. SLACK_RATE_LIMITS and SLACK_CHANNEL_RATE_LIMITS
+    are Slack's published limits. Shorter windows run the same limits faster.
     ``latency_seconds`` delays every answer, to imitate the network round trip.
     """
 
@@ -842,21 +928,24 @@ class SlackStandIn:
         rate_limits: dict[str, int] | None = None,
         latency_seconds: float = 0.0,
         rate_limit_window_seconds: float = RATE_LIMIT_WINDOW_SECONDS,
+        channel_rate_limits: dict[str, int] | None = None,
+        channel_rate_window_seconds: float = CHANNEL_RATE_WINDOW_SECONDS,
         app_token: str | None = None,
         socket_mode_url: str | None = None,
     ) -> None:
         if not bot_token:
             raise ValueError("bot_token must not be empty")
-        for method, limit in (rate_limits or {}).items():
+        for method, limit in {**(rate_limits or {}), **(channel_rate_limits or {})}.items():
             if not isinstance(limit, int) or limit < 1:
                 raise ValueError(
                     f"rate limit for {method} must be a positive integer, got {limit!r}"
                 )
         if latency_seconds < 0:
             raise ValueError(f"latency_seconds must not be negative, got {latency_seconds}")
-        if rate_limit_window_seconds <= 0:
+        if rate_limit_window_seconds <= 0 or channel_rate_window_seconds <= 0:
             raise ValueError(
-                f"rate_limit_window_seconds must be positive, got {rate_limit_window_seconds}"
+                "rate_limit_window_seconds and channel_rate_window_seconds must be positive, "
+                f"got {rate_limit_window_seconds} and {channel_rate_window_seconds}"
             )
         self._bot_token = bot_token
         # apps.connections.open takes the app-level token and returns this WebSocket URL.
@@ -866,11 +955,14 @@ class SlackStandIn:
         self._rate_limits = dict(rate_limits or {})
         self._latency_seconds = latency_seconds
         self._rate_limit_window_seconds = rate_limit_window_seconds
+        self._channel_rate_limits = dict(channel_rate_limits or {})
+        self._channel_rate_window_seconds = channel_rate_window_seconds
         self._lock = threading.Lock()
         self._workspace = _Workspace(users)
         self._calls: list[RecordedCall] = []
         self._responses: list[RecordedCall] = []
         self._accepted_at: dict[str, deque[float]] = {}
+        self._channel_accepted_at: dict[tuple[str, str], deque[float]] = {}
         self._server: _StandInServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -1017,7 +1109,7 @@ class SlackStandIn:
             elif method in self._failures:
                 response = _ApiError(self._failures[method]).body()
             else:
-                retry_after = self._take_rate_slot(method)
+                retry_after = self._take_rate_slot(method, params.get("channel"))
                 if retry_after is not None:
                     status = int(HTTPStatus.TOO_MANY_REQUESTS)
                     headers["Retry-After"] = str(retry_after)
@@ -1107,20 +1199,36 @@ class SlackStandIn:
         """Forget the calls counted against rate limits, as if their window had passed."""
         with self._lock:
             self._accepted_at.clear()
+            self._channel_accepted_at.clear()
 
-    def _take_rate_slot(self, method: str) -> int | None:
-        """Count a call against its method's limit, or return Retry-After seconds if it is full."""
-        limit = self._rate_limits.get(method)
-        if limit is None:
-            return None
+    def _take_rate_slot(self, method: str, channel: Any = None) -> int | None:
+        """Count a call against its method's limits, or return Retry-After seconds if one is full.
+
+        A call refused by one limit is counted against none.
+        """
         now = time.monotonic()
-        accepted_at = self._accepted_at.setdefault(method, deque())
-        while accepted_at and accepted_at[0] <= now - self._rate_limit_window_seconds:
-            accepted_at.popleft()
-        if len(accepted_at) >= limit:
-            wait = accepted_at[0] + self._rate_limit_window_seconds - now
-            return max(1, math.ceil(wait))
-        accepted_at.append(now)
+        windows: list[tuple[deque[float], int, float]] = []
+        limit = self._rate_limits.get(method)
+        if limit is not None:
+            accepted_at = self._accepted_at.setdefault(method, deque())
+            windows.append((accepted_at, limit, self._rate_limit_window_seconds))
+        channel_limit = self._channel_rate_limits.get(method)
+        if channel_limit is not None and channel:
+            conversation = str(channel)
+            if conversation[0] in "UW":
+                conversation = direct_message_channel(conversation)
+            accepted_at = self._channel_accepted_at.setdefault((method, conversation), deque())
+            windows.append((accepted_at, channel_limit, self._channel_rate_window_seconds))
+        waits = []
+        for accepted_at, calls, window in windows:
+            while accepted_at and accepted_at[0] <= now - window:
+                accepted_at.popleft()
+            if len(accepted_at) >= calls:
+                waits.append(accepted_at[0] + window - now)
+        if waits:
+            return max(1, math.ceil(max(waits)))
+        for accepted_at, _calls, _window in windows:
+            accepted_at.append(now)
         return None
 
     def _handle_upload(self, *, file_id: str, body: bytes) -> tuple[int, str]:

@@ -19,9 +19,12 @@ from slack_sdk.webhook import WebhookClient
 from bot.simulate.slack_standin import (
     BOT_ID,
     BOT_USER_ID,
+    SLACK_CHANNEL_RATE_LIMITS,
+    SLACK_RATE_LIMITS,
     TEAM_ID,
     RecordedCall,
     SlackStandIn,
+    direct_message_channel,
 )
 
 TOKEN = "xoxb-test"
@@ -378,6 +381,73 @@ def test_rate_limit_window_slides() -> None:
 
         assert client.chat_postMessage(channel="C1", text="3")["ok"] is True
         assert standin.rejected_for_rate() == 1
+
+
+def test_channel_rate_limit_counts_each_conversation() -> None:
+    with SlackStandIn(channel_rate_limits={"chat.postMessage": 2}) as standin:
+        client = WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[])
+        client.chat_postMessage(channel="C1", text="1")
+        client.chat_postMessage(channel="C1", text="2")
+        with pytest.raises(SlackApiError) as raised:
+            client.chat_postMessage(channel="C1", text="over the limit")
+        # Another conversation has its own window; a user id counts as the user's DM.
+        client.chat_postMessage(channel="C2", text="elsewhere")
+        client.chat_postMessage(channel="U0ALICE", text="dm 1")
+        client.chat_postMessage(channel=direct_message_channel("U0ALICE"), text="dm 2")
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="U0ALICE", text="dm over the limit")
+
+        assert raised.value.response.status_code == 429
+        assert standin.rejected_for_rate() == 2
+        assert [message["text"] for message in standin.messages("C1")] == ["1", "2"]
+
+
+def test_refused_call_counts_against_no_limit() -> None:
+    with SlackStandIn(
+        rate_limits={"chat.postMessage": 3},
+        channel_rate_limits={"chat.postMessage": 1},
+        channel_rate_window_seconds=60,
+    ) as standin:
+        client = WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[])
+        client.chat_postMessage(channel="C1", text="1")
+        for _ in range(3):
+            with pytest.raises(SlackApiError):
+                client.chat_postMessage(channel="C1", text="refused in C1")
+        client.chat_postMessage(channel="C2", text="2")
+        client.chat_postMessage(channel="C3", text="3")
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="C4", text="over the workspace limit")
+
+        assert standin.rejected_for_rate() == 4
+
+
+def test_published_limits_table() -> None:
+    assert SLACK_RATE_LIMITS["chat.update"] == 50
+    assert SLACK_RATE_LIMITS["conversations.history"] == 50
+    assert "chat.postMessage" not in SLACK_RATE_LIMITS
+    assert SLACK_CHANNEL_RATE_LIMITS["chat.postMessage"] >= 1
+    with SlackStandIn(
+        rate_limits=SLACK_RATE_LIMITS, channel_rate_limits=SLACK_CHANNEL_RATE_LIMITS
+    ) as standin:
+        client = WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[])
+        assert client.chat_postMessage(channel="C1", text="hello")["ok"] is True
+
+
+def test_conversations_history_metadata(standin: SlackStandIn, client: WebClient) -> None:
+    metadata = {"event_type": "outbox_message", "event_payload": {"outbox_id": 7}}
+    client.chat_postMessage(channel="U0ALICE", text="first", metadata=metadata)
+    client.chat_postMessage(channel="U0ALICE", text="second")
+    channel = client.conversations_open(users="U0ALICE")["channel"]["id"]
+
+    plain = client.conversations_history(channel=channel)
+    full = client.conversations_history(channel=channel, include_all_metadata=True, limit=1)
+
+    assert [message["text"] for message in plain["messages"]] == ["second", "first"]
+    assert all("metadata" not in message for message in plain["messages"])
+    assert [message["text"] for message in full["messages"]] == ["second"]
+    assert full["has_more"] is True
+    everything = client.conversations_history(channel=channel, include_all_metadata=True)
+    assert everything["messages"][1]["metadata"] == metadata
 
 
 def test_rate_limit_rejects_bad_limit() -> None:
