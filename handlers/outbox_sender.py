@@ -12,6 +12,14 @@ many people go to many channels and meet only the workspace limit. At that
 rate 5,000 direct messages take about 83 minutes. Each process paces itself,
 so two bot processes together may send twice the rate.
 
+Each message goes out with Slack message metadata naming its outbox id
+(event type OUTBOX_EVENT_TYPE). After a crash, the outbox asks find_sent
+whether a message it may have sent is in the recipient's conversation, and
+the sender reads the newest HISTORY_LOOKBACK messages there with
+conversations.history (Tier 3, about 50 calls a minute), opening the direct
+message with conversations.open first. That needs the im:history scope for
+direct messages and channels:history or groups:history for channels.
+
 An HTTP 429 response is raised as RateLimited with the Retry-After seconds,
 and this sender sends nothing more until they have passed. The WebClient must
 not retry 429 responses itself, or it would wait and resend behind the outbox's back.
@@ -20,6 +28,7 @@ not retry 429 responses itself, or it would wait and resend behind the outbox's 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -69,6 +78,15 @@ PERMANENT_ERRORS = frozenset(
         "wrong_platform",
     }
 )
+# The metadata event type that marks a message sent from the outbox. Its payload
+# contains the outbox id.
+OUTBOX_EVENT_TYPE = "staffvoice_outbox_message"
+# How many of a conversation's newest messages find_sent reads. A message looked
+# for was sent at most a few lease lengths before, and the bot sends few
+# messages to one person's direct messages in that time.
+HISTORY_LOOKBACK = 100
+# A conversation id (public or private channel, or direct message), as opposed to a user id.
+CONVERSATION_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 # Channels whose pacing slot is older than this are forgotten, to bound memory.
 _MAX_TRACKED_CHANNELS = 10_000
 
@@ -136,6 +154,60 @@ class SlackOutboxSender:
         A message with a file is uploaded to the recipient's direct message
         (see handlers.files), and any other is posted with chat.postMessage.
         """
+        return self._send(message, outbox_id=None)
+
+    def send_traced(self, message: OutboundMessage, *, outbox_id: int) -> str:
+        """Post a message as send() does, with metadata naming its outbox id.
+
+        A file upload carries no metadata, so find_sent cannot find it.
+        """
+        return self._send(message, outbox_id=outbox_id)
+
+    def find_sent(self, message: OutboundMessage, *, outbox_id: int) -> str | None:
+        """Return the ts of the message posted earlier with this outbox id, or None.
+
+        A file message is never found, because its upload carries no metadata.
+        When Slack responds with an error other than 429 the message is taken
+        as not sent, so it is sent (perhaps a second time) rather than lost.
+        """
+        if message.file is not None:
+            # TODO: a file message whose upload finished before a crash is uploaded again.
+            return None
+        try:
+            channel = message.recipient
+            if not CONVERSATION_ID.match(channel):
+                opened = self._client.conversations_open(users=channel)
+                channel = str(opened["channel"]["id"])
+            history = self._client.conversations_history(
+                channel=channel, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                seconds = retry_after_seconds(error.response.headers)
+                self._pacer.hold_off(seconds)
+                raise RateLimited(seconds) from error
+            logger.warning(
+                "Looking for outbox message %s in Slack failed (%s); sending it",
+                outbox_id,
+                error.response.get("error"),
+            )
+            return None
+        except (SlackClientError, HTTPException, OSError) as error:
+            raise DeliveryFailed(
+                f"Looking for a message to {message.recipient} failed: Slack could not be reached.",
+                reason="connection_error",
+            ) from error
+        for earlier in history.get("messages") or []:
+            metadata = earlier.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == OUTBOX_EVENT_TYPE
+                and payload.get("outbox_id") == outbox_id
+            ):
+                return str(earlier["ts"])
+        return None
+
+    def _send(self, message: OutboundMessage, *, outbox_id: int | None) -> str:
         if message.platform != PLATFORM or message.card is not None:
             raise DeliveryFailed(
                 f"Outbox message {message.dedupe_key} is not a Slack message.",
@@ -160,6 +232,11 @@ class SlackOutboxSender:
         arguments: dict[str, Any] = {"channel": message.recipient, "text": message.text}
         if message.blocks is not None:
             arguments["blocks"] = message.blocks
+        if outbox_id is not None:
+            arguments["metadata"] = {
+                "event_type": OUTBOX_EVENT_TYPE,
+                "event_payload": {"outbox_id": outbox_id},
+            }
         try:
             response = self._client.chat_postMessage(
                 **arguments, unfurl_links=False, unfurl_media=False

@@ -123,9 +123,28 @@ def _live_claim(*, now: datetime, lease: timedelta) -> ColumnElement[bool]:
     return and_(OutboxMessage.claimed_at.is_not(None), OutboxMessage.claimed_at >= now - lease)
 
 
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """Claimed outbox rows, and the ids of those taken over from an expired claim.
+
+    A row whose claim expired belonged to a process that stopped while it held
+    the row, so the platform may have accepted the row's message already.
+    """
+
+    rows: list[OutboxMessage]
+    reclaimed_ids: frozenset[int]
+
+
 def claim_batch(
     session: Session, *, platform: str, now: datetime, limit: int, lease: timedelta
 ) -> list[OutboxMessage]:
+    """Claim up to limit due messages of a platform and return them, as claim_due does."""
+    return claim_due(session, platform=platform, now=now, limit=limit, lease=lease).rows
+
+
+def claim_due(
+    session: Session, *, platform: str, now: datetime, limit: int, lease: timedelta
+) -> ClaimedBatch:
     """Claim up to limit due messages of a platform and return them, oldest due first.
 
     A message is claimable when it is neither sent nor given up, its not_before
@@ -136,18 +155,20 @@ def claim_batch(
     finds those rows claimed.
     """
     if limit < 1:
-        return []
+        return ClaimedBatch([], frozenset())
     candidates = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.claimed_at)
         .where(OutboxMessage.platform == platform, _claimable(now=now, lease=lease))
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    candidate_ids = list(session.scalars(candidates))
-    if not candidate_ids:
-        return []
+    candidate_rows = session.execute(candidates).all()
+    if not candidate_rows:
+        return ClaimedBatch([], frozenset())
+    candidate_ids = [row_id for row_id, _claimed_at in candidate_rows]
+    expired = {row_id for row_id, claimed_at in candidate_rows if claimed_at is not None}
     # The guard repeats the claimable test, so a row whose state changed since
     # the SELECT is left alone even where no row lock was taken.
     claimed_ids = list(
@@ -160,8 +181,8 @@ def claim_batch(
         )
     )
     if not claimed_ids:
-        return []
-    return list(
+        return ClaimedBatch([], frozenset())
+    rows = list(
         session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.id.in_(claimed_ids))
@@ -169,6 +190,7 @@ def claim_batch(
             .execution_options(populate_existing=True)
         )
     )
+    return ClaimedBatch(rows, frozenset(expired.intersection(claimed_ids)))
 
 
 # A message whose dedupe key starts with this loses its recipient and content once it is

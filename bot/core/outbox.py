@@ -7,12 +7,17 @@ send. A failed send is retried with growing delays and given up after
 MAX_ATTEMPTS. A rate-limit response stops the batch and puts the rest back
 for the Retry-After seconds.
 
-Every message is sent until it succeeds or is given up, and once, with two
-exceptions. First, when the process dies (or the database fails) after the
-platform accepted a message and before mark_sent committed, that message is
-sent again once its claim expires. Sends are sequential, so each crash
-repeats at most one message. Second, a send whose connection fails or times
-out after the platform accepted it counts as failed and is retried.
+Every message is sent until it succeeds or is given up, and once. A process
+may die (or the database fail) after the platform accepted a message and
+before mark_sent committed. The message's claim then expires, and the next
+drain that claims it treats it as possibly delivered already. With a
+TracedOutboxSender (Slack's sender is one), each message goes out marked
+with its outbox id, and such a message is first looked for on the
+platform: when found it is recorded sent, not sent again. With any other
+sender it is sent again, and as sends are sequential, each crash repeats at
+most one message. A send whose connection fails or times out
+after the platform accepted it counts as failed and is retried, and that
+retry can repeat the message.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
 from bot.core.errors import DeliveryFailed, RateLimited
-from bot.core.ports import OutboxSender
+from bot.core.ports import OutboxSender, TracedOutboxSender
 from storage import outbox as store
 from storage.database import Database
 from storage.models import ID_LENGTH, OutboxMessage
@@ -227,9 +232,11 @@ class _Claimed:
     recipient: str
     dedupe_key: str
     payload: str
+    # Taken over from an expired claim, so the platform may have the message already.
+    maybe_sent: bool = False
 
     @classmethod
-    def of(cls, row: OutboxMessage) -> _Claimed:
+    def of(cls, row: OutboxMessage, *, maybe_sent: bool = False) -> _Claimed:
         return cls(
             outbox_id=row.id,
             attempts=row.attempts,
@@ -237,6 +244,7 @@ class _Claimed:
             recipient=row.recipient,
             dedupe_key=row.dedupe_key,
             payload=row.payload,
+            maybe_sent=maybe_sent,
         )
 
     def message(self) -> OutboundMessage:
@@ -339,16 +347,20 @@ def drain(
 
     Each message is marked sent in its own transaction straight after its send,
     so a process killed mid-batch leaves at most the message in flight
-    unrecorded (see the module docstring). On RateLimited the batch stops and
+    unrecorded, and with a TracedOutboxSender the next drain finds that message
+    instead of sending it again (see the module docstring). On RateLimited the batch stops and
     the unsent messages become due after Retry-After; the caller should wait
     that long before the next drain. should_stop is asked before each send.
     """
     claimed_at = clock.now()
     with db.transaction() as session:
-        rows = store.claim_batch(
+        claimed_batch = store.claim_due(
             session, platform=platform, now=claimed_at, limit=limit, lease=lease
         )
-        batch = [_Claimed.of(row) for row in rows]
+        batch = [
+            _Claimed.of(row, maybe_sent=row.id in claimed_batch.reclaimed_ids)
+            for row in claimed_batch.rows
+        ]
     if not batch:
         return DrainResult()
     logger.debug("Claimed %d outbox messages for %s", len(batch), platform)
@@ -386,7 +398,7 @@ def drain(
             continue
 
         try:
-            message_id = sender.send(message)
+            message_id = _deliver(sender, message, claimed)
         except RateLimited as error:
             retry_after = error.retry_after_seconds
             not_before = clock.now() + timedelta(seconds=retry_after)
@@ -420,9 +432,9 @@ def drain(
             gave_up += int(given_up)
             continue
 
-        # NOTE: the platform has the message now, and a crash or database error
-        # before this commit leaves the row unsent, so it is sent a second time
-        # once the claim expires. Nothing else runs in this window.
+        # The platform has the message now. A crash or database error before this
+        # commit leaves the row unsent with its claim, and the drain that takes the
+        # claim over looks for the message before sending it (see _deliver).
         with db.transaction() as session:
             first = store.mark_sent(session, outbox_id, now=clock.now(), message_id=message_id)
         if not first:
@@ -439,6 +451,25 @@ def drain(
         deferred=deferred,
         retry_after_seconds=retry_after,
     )
+
+
+def _deliver(sender: OutboxSender, message: OutboundMessage, claimed: _Claimed) -> str:
+    """Send a claimed message and return its platform message id.
+
+    A message that may have reached the platform before is looked for first,
+    when the sender can, and its earlier message id returned if it is found.
+    """
+    if not isinstance(sender, TracedOutboxSender):
+        return sender.send(message)
+    if claimed.maybe_sent:
+        earlier = sender.find_sent(message, outbox_id=claimed.outbox_id)
+        if earlier is not None:
+            logger.info(
+                "Outbox message %s was delivered before its claim expired; not sending it again",
+                claimed.outbox_id,
+            )
+            return earlier
+    return sender.send_traced(message, outbox_id=claimed.outbox_id)
 
 
 def _release(db: Database, outbox_ids: list[int], *, not_before: datetime | None) -> int:

@@ -84,6 +84,26 @@ class OutboxSender(Protocol):
 
 
 @runtime_checkable
+class TracedOutboxSender(OutboxSender, Protocol):
+    """An OutboxSender that marks each message with its outbox id and can find it afterwards.
+
+    The outbox uses it to send a message at most once when a process stopped
+    after the platform accepted the message and before it was recorded sent.
+    """
+
+    def send_traced(self, message: OutboundMessage, *, outbox_id: int) -> str:
+        """Send a message as send() does, marked with its outbox id; return its message id."""
+        ...
+
+    def find_sent(self, message: OutboundMessage, *, outbox_id: int) -> str | None:
+        """Return the message id of the message sent earlier with this outbox id, or None.
+
+        Raises RateLimited and DeliveryFailed as send() does.
+        """
+        ...
+
+
+@runtime_checkable
 class ReportPublisher(ChatPublisher, Protocol):
     """A ChatPublisher that also posts a campaign's final report and builds it as a message."""
 
