@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -14,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.config import ConfigError, Settings
 from bot.core import roles
 from bot.core.clock import Clock, ManualClock, SystemClock
+from bot.listener_pool import ListenerPool
 from handlers.context import HandlerContext
 from handlers.outbox_sender import PLATFORM as OUTBOX_PLATFORM
 from handlers.outbox_sender import SlackOutboxSender
@@ -46,6 +46,7 @@ class BotProcess:
     clock: Clock
     client: WebClient
     bolt: App
+    listeners: ListenerPool
     refresher: VoteCountRefresher
     scheduler: CampaignScheduler
     outbox: OutboxWorker
@@ -92,7 +93,7 @@ def build_outbox_client(settings: Settings) -> WebClient:
 BOLT_LOGGER = "slack_bolt.App"
 
 
-def _build_bolt_app(settings: Settings, client: WebClient) -> App:
+def _build_bolt_app(settings: Settings, client: WebClient, listeners: ListenerPool) -> App:
     """Create the Bolt app; its auth.test call at creation checks the token and the API URL."""
     signing_secret = settings.slack_signing_secret
     try:
@@ -108,9 +109,7 @@ def _build_bolt_app(settings: Settings, client: WebClient) -> App:
             # its per-request debug lines (whole request bodies) through at DEBUG; given a
             # logger under "slack_bolt", they keep the level bot.logs sets for it.
             logger=logging.getLogger(BOLT_LOGGER),
-            listener_executor=ThreadPoolExecutor(
-                max_workers=LISTENER_THREADS, thread_name_prefix="listener"
-            ),
+            listener_executor=listeners,
         )
     except SlackApiError as error:
         reason = error.response.get("error", "unknown_error")
@@ -136,7 +135,8 @@ def build_process(
     db = Database(settings.database_url)
     roles.seed_managers(db, platform="slack", user_ids=settings.manager_ids, now=clock.now())
     client = build_client(settings)
-    bolt = _build_bolt_app(settings, client)
+    listeners = ListenerPool(LISTENER_THREADS)
+    bolt = _build_bolt_app(settings, client, listeners)
     refresher = VoteCountRefresher(db=db, client=client)
     publisher = SlackPublisher(client, timezone=settings.timezone, refresher=refresher)
     context = HandlerContext(
@@ -181,6 +181,7 @@ def build_process(
         clock=clock,
         client=client,
         bolt=bolt,
+        listeners=listeners,
         refresher=refresher,
         scheduler=scheduler,
         outbox=outbox,

@@ -62,7 +62,10 @@ def _serve_http(process: BotProcess, *, host: str, port: int) -> None:
     signing_secret = process.settings.slack_signing_secret
     assert signing_secret is not None
     wsgi = SlackWsgiApp(
-        process.bolt, db=process.db, signing_secret=signing_secret.get_secret_value()
+        process.bolt,
+        db=process.db,
+        signing_secret=signing_secret.get_secret_value(),
+        listeners=process.listeners,
     )
     try:
         server = create_http_server(wsgi, host=host, port=port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -11,10 +12,12 @@ from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from waitress import create_server
 
+from bot.listener_pool import ListenerPool
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -23,6 +26,10 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's largest request bodies (view submissions with big forms) stay far below this.
 MAX_BODY_BYTES = 1_000_000
+# Slack counts a request as failed when no answer arrives within 3 seconds. The front
+# waits for the request's listeners until this long after the request arrived, then
+# answers whether or not they have returned.
+LISTENER_WAIT_SECONDS = 2.5
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -41,10 +48,20 @@ def _reply(
 class SlackWsgiApp:
     """A WSGI application that checks Slack requests before Bolt dispatches them."""
 
-    def __init__(self, bolt: App, *, db: Database, signing_secret: str) -> None:
+    def __init__(
+        self,
+        bolt: App,
+        *,
+        db: Database,
+        signing_secret: str,
+        listeners: ListenerPool | None = None,
+    ) -> None:
+        """Serve `bolt`; with `listeners` (the app's listener_executor), each
+        answer waits for the request's listeners, see bot.listener_pool."""
         self._bolt = bolt
         self._db = db
         self._verifier = SignatureVerifier(signing_secret)
+        self._listeners = listeners
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -75,6 +92,7 @@ class SlackWsgiApp:
             return False
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        arrived = time.monotonic()
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -99,7 +117,7 @@ class SlackWsgiApp:
         try:
             bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
             request = BoltRequest(body=body, query=query, headers=bolt_headers)
-            response = self._bolt.dispatch(request)
+            response = self._dispatch(request, arrived=arrived)
         except (KeyError, TypeError, ValueError, AttributeError):
             # Bolt indexes payload fields it expects (a view's type, say) before
             # any listener runs, so a signed but incomplete payload fails here.
@@ -116,6 +134,19 @@ class SlackWsgiApp:
         response_headers.append(("Content-Length", str(len(payload))))
         start_response(status, response_headers)
         return [payload]
+
+    def _dispatch(self, request: BoltRequest, *, arrived: float) -> BoltResponse:
+        if self._listeners is None:
+            return self._bolt.dispatch(request)
+        with self._listeners.track() as listeners:
+            response = self._bolt.dispatch(request)
+        deadline = arrived + LISTENER_WAIT_SECONDS
+        if not listeners.wait(deadline - time.monotonic()):
+            logger.info(
+                "Answered a request whose listener was still running after %.1f s",
+                LISTENER_WAIT_SECONDS,
+            )
+        return response
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:

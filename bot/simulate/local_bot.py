@@ -71,7 +71,12 @@ class LocalBot:
         settings = self.settings()
         self.process = build_process(settings, clock=self._clock)
         self.process.start_background()
-        wsgi = SlackWsgiApp(self.process.bolt, db=self.process.db, signing_secret=SIGNING_SECRET)
+        wsgi = SlackWsgiApp(
+            self.process.bolt,
+            db=self.process.db,
+            signing_secret=SIGNING_SECRET,
+            listeners=self.process.listeners,
+        )
         self._server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=self._threads)
         self._stopping.clear()
         self._thread = threading.Thread(
