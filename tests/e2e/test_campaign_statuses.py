@@ -213,7 +213,11 @@ def test_manager_answers_closed_campaign_idea(
         )
     settle(bot)
     assert bot.process is not None
-    counts = outbox.outbox_counts(db, platform="slack", now=bot.process.clock.now())
-    assert counts.pending == 0
+    clock = bot.process.clock
+    # The outbox records a message as sent just after the stand-in receives it.
+    wait_until(
+        lambda: outbox.outbox_counts(db, platform="slack", now=clock.now()).pending == 0,
+        what="the outbox to record every message as sent",
+    )
     for user_id in (AUTHOR_ID, *VOTER_IDS):
         assert len(answer_dms(bot, user_id)) == 2

@@ -270,9 +270,13 @@ def test_lead_answers_idea_from_menu(bot: LocalBot, slack: SlackSender) -> None:
         what="the unchanged confirmation",
     )
     settle(bot)
-    counts = outbox.outbox_counts(db, platform="slack", now=bot.process.clock.now())
-    assert counts.pending == 0
-    assert counts.sent == 3
+    clock = bot.process.clock
+    # The outbox records a message as sent just after the stand-in receives it.
+    wait_until(
+        lambda: outbox.outbox_counts(db, platform="slack", now=clock.now()).pending == 0,
+        what="the outbox to record every message as sent",
+    )
+    assert outbox.outbox_counts(db, platform="slack", now=clock.now()).sent == 3
     assert count_rows(db, IdeaStatusChange) == 1
     for user_id in (AUTHOR_ID, *VOTER_IDS):
         assert len(status_dms(bot, user_id)) == 1
