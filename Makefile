@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench load clean
 
 # The stamp files reinstall only when pyproject.toml changes.
 $(VENV)/.stamp-runtime: pyproject.toml
@@ -30,6 +30,12 @@ test: $(VENV)/.stamp-dev
 # built up to 1,000,000 votes on SQLite and on PostgreSQL at 127.0.0.1:5432. Writes docs/benchmarks.md.
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python -m tests.benchmarks
+
+# The load and fault test (tests/load): the bot in two processes on PostgreSQL at
+# 127.0.0.1:5432, a 20-day campaign at 100 times real speed (4.8 hours), one process killed
+# and restarted. Pass options with LOAD_ARGS, such as LOAD_ARGS="--speed 1440" (20 minutes).
+load: $(VENV)/.stamp-dev
+	$(BIN)/python -m tests.load $(LOAD_ARGS)
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
