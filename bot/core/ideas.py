@@ -332,7 +332,7 @@ def find_idea_by_message(
     db: Database, *, platform: str, channel_id: str, message_id: str
 ) -> IdeaRecord | None:
     """Return the idea a chat message shows, or None when the message is not an idea."""
-    with db.transaction() as session:
+    with db.read() as session:
         idea = idea_store.get_idea_by_message(
             session, platform=platform, channel_id=channel_id, message_id=message_id
         )
@@ -343,7 +343,7 @@ def find_idea_by_message(
 
 def is_posting_idea(db: Database, *, platform: str, channel_id: str, now: datetime) -> bool:
     """Return whether an idea in the channel is being posted and has no message id yet."""
-    with db.transaction() as session:
+    with db.read() as session:
         return idea_store.has_idea_being_posted(
             session, platform=platform, channel_id=channel_id, claimed_after=now - POST_RETRY_AFTER
         )
