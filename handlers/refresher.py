@@ -80,12 +80,16 @@ class VoteCountRefresher:
         self._closing_thread.start()
 
     def request(self, idea_id: int) -> None:
-        """Update the idea message now if its window allows, else at the window's end."""
-        with self._condition:
-            if idea_id in self._pending:
-                # The deferred update reads the count when it runs, so it will
-                # show this vote too.
-                return
+        """Queue an update of the idea message: now if its window allows, else at the window's end.
+
+        The background thread claims and makes the update, so a vote's listener
+        returns without waiting for the database claim or for chat.update.
+        """
+        # A queued update reads the count when it runs, so it shows this vote too.
+        self._defer(idea_id, self._now())
+
+    def _refresh(self, idea_id: int) -> None:
+        """Update the idea message now if its window allows, else queue it for the window's end."""
         claim = display.claim_refresh(self._db, idea_id, now=self._now())
         if claim.refresh_now:
             if claim.vote_count != claim.shown_vote_count:
@@ -274,7 +278,7 @@ class VoteCountRefresher:
                 _, idea_id = heapq.heappop(self._due)
                 self._pending.pop(idea_id, None)
             try:
-                self.request(idea_id)
+                self._refresh(idea_id)
             except Exception:
                 logger.exception("Deferred refresh of idea %s failed", idea_id)
 

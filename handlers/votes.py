@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.core.campaigns import get_campaign
 from bot.core.ideas import get_idea
-from bot.core.records import IdeaRecord, Person, VoteResult
-from bot.core.votes import VoteChange, change_vote
+from bot.core.records import Person, VoteResult
+from bot.core.votes import VoteChange, change_vote, change_vote_on_message
 from handlers import errors, replies
 from handlers.context import PLATFORM, HandlerContext
 from handlers.ids import IdeaIds
@@ -91,26 +91,34 @@ def reaction_event(
     item = event.get("item") or {}
     if item.get("type") != "message" or not is_vote_reaction(event.get("reaction", "")):
         return
-    idea = find_idea_for_message(
-        ctx,
-        channel_id=item.get("channel", ""),
-        message_id=item.get("ts", ""),
-        posted_by_bot=bot_user_id is not None and event.get("item_user") == bot_user_id,
-    )
-    if idea is None:
-        return
+    channel_id, message_id = item.get("channel", ""), item.get("ts", "")
+    posted_by_bot = bot_user_id is not None and event.get("item_user") == bot_user_id
     voter = Person(platform=PLATFORM, team_id=body.get("team_id", ""), user_id=event["user"])
-    result = change_vote(
-        ctx.db,
-        voter,
-        idea_id=idea.id,
-        change=change,
-        now=ctx.clock.now(),
-        event_id=body.get("event_id"),
-    )
+    now = ctx.clock.now()
+    result = None
+    if posted_by_bot:
+        # The usual case, an idea message already stored, takes one transaction.
+        result = change_vote_on_message(
+            ctx.db,
+            voter,
+            channel_id=channel_id,
+            message_id=message_id,
+            change=change,
+            now=now,
+            event_id=body.get("event_id"),
+        )
+    if result is None:
+        idea = find_idea_for_message(
+            ctx, channel_id=channel_id, message_id=message_id, posted_by_bot=posted_by_bot
+        )
+        if idea is None:
+            return
+        result = change_vote(
+            ctx.db, voter, idea_id=idea.id, change=change, now=now, event_id=body.get("event_id")
+        )
     if result.notify_closed:
         client.chat_postEphemeral(
-            channel=item["channel"], user=event["user"], text=_closed_text(ctx, idea)
+            channel=channel_id, user=event["user"], text=_closed_text(ctx, result.idea_id)
         )
     _after_vote(ctx, result)
 
@@ -147,7 +155,7 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
         )
     elif result.notify_closed:
         respond(
-            text=_closed_text(ctx, get_idea(ctx.db, idea_id)),
+            text=_closed_text(ctx, idea_id),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -167,6 +175,7 @@ def _after_vote(ctx: HandlerContext, result: VoteResult) -> None:
         ctx.publisher.refresh_idea(result.idea_id)
 
 
-def _closed_text(ctx: HandlerContext, idea: IdeaRecord) -> str:
+def _closed_text(ctx: HandlerContext, idea_id: int) -> str:
+    idea = get_idea(ctx.db, idea_id)
     campaign = get_campaign(ctx.db, idea.campaign_id) if idea.campaign_id else None
     return replies.campaign_closed_for_votes(campaign, timezone=ctx.timezone)

@@ -122,10 +122,13 @@ def set_idea_message(session: Session, idea_id: int, *, message_id: str, vote_co
 
 def change_vote_count(session: Session, idea_id: int, *, delta: int) -> int:
     """Add delta to an idea's stored vote count and return the new count."""
-    session.execute(
-        update(Idea).where(Idea.id == idea_id).values(vote_count=Idea.vote_count + delta)
+    count = session.scalar(
+        update(Idea)
+        .where(Idea.id == idea_id)
+        .values(vote_count=Idea.vote_count + delta)
+        .returning(Idea.vote_count)
     )
-    return int(session.scalar(select(Idea.vote_count).where(Idea.id == idea_id)) or 0)
+    return int(count or 0)
 
 
 def set_idea_topic(session: Session, idea_id: int, *, topic_id: int) -> None:

@@ -30,14 +30,19 @@ class VoteChange(Enum):
     TOGGLE = "toggle"
 
 
-def _is_closed(session: Session, idea: Idea, now: datetime) -> bool:
+def _voting_state(session: Session, idea: Idea, now: datetime) -> tuple[bool, bool]:
+    """Return whether voting on the idea has closed, and whether its counts are hidden now."""
     if idea.board_id is not None:
         board = board_store.get_board(session, idea.board_id)
-        return board is not None and board.status != "open"
+        return board is not None and board.status != "open", False
     if idea.campaign_id is None:
-        return False
+        return False, False
     campaign = campaign_store.get_campaign(session, idea.campaign_id)
-    return campaign is not None and (campaign.status == "closed" or campaign.ends_at <= now)
+    if campaign is None:
+        return False, False
+    closed = campaign.status == "closed" or campaign.ends_at <= now
+    # The same rule as storage.ideas.counts_hidden, on the campaign already read.
+    return closed, campaign.hide_counts and campaign.status != "closed"
 
 
 def change_vote(
@@ -63,72 +68,116 @@ def change_vote(
         idea = idea_store.get_idea(session, idea_id)
         if idea is None:
             raise NotFound(f"There is no idea {idea_id}; it may have been removed.")
-        if not claim_event(session, platform=voter.platform, event_id=event_id, now=now):
-            return VoteResult(
-                idea_id=idea_id, counted=False, changed=False, vote_count=idea.vote_count
-            )
-        if idea.hidden_at is not None or idea.withdrawn_at is not None:
-            return VoteResult(
-                idea_id=idea_id,
-                counted=False,
-                changed=False,
-                vote_count=idea.vote_count,
-                rejected_hidden=True,
-            )
-        if _is_closed(session, idea, now):
-            if idea.campaign_id is not None:
-                first_notice = vote_store.add_closed_vote_notice(
-                    session,
-                    idea.campaign_id,
-                    platform=voter.platform,
-                    team_id=voter.team_id,
-                    user_id=voter.user_id,
-                    now=now,
-                )
-            else:
-                assert idea.board_id is not None
-                first_notice = board_store.add_vote_notice(
-                    session,
-                    idea.board_id,
-                    platform=voter.platform,
-                    team_id=voter.team_id,
-                    user_id=voter.user_id,
-                    now=now,
-                )
-            return VoteResult(
-                idea_id=idea_id,
-                counted=False,
-                changed=False,
-                vote_count=idea.vote_count,
-                rejected_closed=True,
-                notify_closed=first_notice,
-            )
+        result = _apply(session, voter, idea, change=change, now=now, event_id=event_id)
+    _log_change(result, change)
+    return result
 
-        identity = {"platform": voter.platform, "team_id": voter.team_id, "user_id": voter.user_id}
-        if change is VoteChange.CAST:
-            changed = vote_store.add_vote(session, idea_id, now=now, **identity)
-            counted, delta = True, 1
-        elif change is VoteChange.WITHDRAW:
-            changed = vote_store.remove_vote(session, idea_id, **identity)
+
+def change_vote_on_message(
+    db: Database,
+    voter: Person,
+    *,
+    channel_id: str,
+    message_id: str,
+    change: VoteChange,
+    now: datetime,
+    event_id: str | None = None,
+) -> VoteResult | None:
+    """Apply a vote change to the idea a chat message shows, as change_vote does.
+
+    Finding the idea and changing the vote take one transaction. Returns None,
+    changing nothing, when no idea has that message yet.
+    """
+    with db.transaction() as session:
+        idea = idea_store.get_idea_by_message(
+            session, platform=voter.platform, channel_id=channel_id, message_id=message_id
+        )
+        if idea is None:
+            return None
+        result = _apply(session, voter, idea, change=change, now=now, event_id=event_id)
+    _log_change(result, change)
+    return result
+
+
+def _log_change(result: VoteResult, change: VoteChange) -> None:
+    if result.changed:
+        logger.debug(
+            "Vote %s on idea %s, count now %s", change.value, result.idea_id, result.vote_count
+        )
+
+
+def _apply(
+    session: Session,
+    voter: Person,
+    idea: Idea,
+    *,
+    change: VoteChange,
+    now: datetime,
+    event_id: str | None,
+) -> VoteResult:
+    idea_id = idea.id
+    if not claim_event(session, platform=voter.platform, event_id=event_id, now=now):
+        return VoteResult(idea_id=idea_id, counted=False, changed=False, vote_count=idea.vote_count)
+    if idea.hidden_at is not None or idea.withdrawn_at is not None:
+        return VoteResult(
+            idea_id=idea_id,
+            counted=False,
+            changed=False,
+            vote_count=idea.vote_count,
+            rejected_hidden=True,
+        )
+    closed, counts_hidden = _voting_state(session, idea, now)
+    if closed:
+        if idea.campaign_id is not None:
+            first_notice = vote_store.add_closed_vote_notice(
+                session,
+                idea.campaign_id,
+                platform=voter.platform,
+                team_id=voter.team_id,
+                user_id=voter.user_id,
+                now=now,
+            )
+        else:
+            assert idea.board_id is not None
+            first_notice = board_store.add_vote_notice(
+                session,
+                idea.board_id,
+                platform=voter.platform,
+                team_id=voter.team_id,
+                user_id=voter.user_id,
+                now=now,
+            )
+        return VoteResult(
+            idea_id=idea_id,
+            counted=False,
+            changed=False,
+            vote_count=idea.vote_count,
+            rejected_closed=True,
+            notify_closed=first_notice,
+        )
+
+    identity = {"platform": voter.platform, "team_id": voter.team_id, "user_id": voter.user_id}
+    if change is VoteChange.CAST:
+        changed = vote_store.add_vote(session, idea_id, now=now, **identity)
+        counted, delta = True, 1
+    elif change is VoteChange.WITHDRAW:
+        changed = vote_store.remove_vote(session, idea_id, **identity)
+        counted, delta = False, -1
+    else:
+        changed = vote_store.remove_vote(session, idea_id, **identity)
+        if changed:
             counted, delta = False, -1
         else:
-            changed = vote_store.remove_vote(session, idea_id, **identity)
-            if changed:
-                counted, delta = False, -1
-            else:
-                changed = vote_store.add_vote(session, idea_id, now=now, **identity)
-                counted, delta = True, 1
+            changed = vote_store.add_vote(session, idea_id, now=now, **identity)
+            counted, delta = True, 1
 
-        vote_count = idea.vote_count
-        if changed:
-            vote_count = idea_store.change_vote_count(session, idea_id, delta=delta)
-        if changed and counted:
-            record_contribution(
-                session, voter, campaign_id=idea.campaign_id, board_id=idea.board_id, now=now
-            )
-        counts_hidden = idea_store.counts_hidden(session, idea_id)
+    vote_count = idea.vote_count
     if changed:
-        logger.debug("Vote %s on idea %s, count now %s", change.value, idea_id, vote_count)
+        vote_count = idea_store.change_vote_count(session, idea_id, delta=delta)
+    if changed and counted:
+        record_contribution(
+            session, voter, campaign_id=idea.campaign_id, board_id=idea.board_id, now=now
+        )
     return VoteResult(
         idea_id=idea_id,
         counted=counted,
