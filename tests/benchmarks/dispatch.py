@@ -9,14 +9,14 @@ real listeners and storage (a SQLite file, and PostgreSQL at 127.0.0.1:5432 when
 it is reachable). Its Slack Web API calls go to the local stand-in.
 
 Bolt runs listeners after the acknowledgement (process_before_response is False),
-so two times are taken per request, both from the call of the WSGI front:
-"ack" when it returns the HTTP response, and "done" when the listener has
-returned in Bolt's thread pool (the vote or idea stored, its replies sent).
-The scheduler and the outbox worker are not started. Events are acknowledged
-before their listener runs. For commands and actions, slack_bolt 1.30's
+and the front (bot.server) sends that acknowledgement once the request's
+listeners have returned, as in production. Two times are taken per request,
+both from the call of the WSGI front: "done" when the listener has returned in
+Bolt's thread pool (the vote or idea stored, its replies sent), and "ack" when
+the front returns the HTTP response, a little later. The scheduler and the
+outbox worker are not started. For commands and actions, slack_bolt 1.30's
 ThreadListenerRunner checks every 10 ms whether the listener has called ack(),
-so their ack time is about 10 ms in both apps, and a bare listener's done time
-can be shorter than its ack time.
+so their ack time is at least about 10 ms in both apps.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from slack_sdk import WebClient
 from bot.app import BOLT_LOGGER, LISTENER_THREADS, BotProcess, build_process
 from bot.config import load_settings
 from bot.core.campaigns import create_campaign
+from bot.listener_pool import ListenerPool
 from bot.server import EVENTS_PATH, SlackWsgiApp
 from bot.simulate import payloads
 from bot.simulate.local_bot import ANON_KEY, BOT_TOKEN, SIGNING_SECRET
@@ -172,11 +173,13 @@ class _Target:
 def _track(name: str, bolt: App, db: Database) -> _Target:
     runner = bolt.listener_runner
     inner = runner.listener_executor
-    if not isinstance(inner, ThreadPoolExecutor):
-        raise TypeError(f"expected Bolt's listener pool to be a ThreadPoolExecutor, got {inner!r}")
+    if not isinstance(inner, ListenerPool):
+        raise TypeError(f"expected Bolt's listener pool to be a ListenerPool, got {inner!r}")
     executor = _TrackingExecutor(inner)
     runner.listener_executor = executor
-    return _Target(name, SlackWsgiApp(bolt, db=db, signing_secret=SIGNING_SECRET), executor)
+    # As in bot.serve, the front answers once the request's listeners have returned.
+    wsgi = SlackWsgiApp(bolt, db=db, signing_secret=SIGNING_SECRET, listeners=inner)
+    return _Target(name, wsgi, executor)
 
 
 def build_bare_app(client: WebClient) -> App:
@@ -187,9 +190,7 @@ def build_bare_app(client: WebClient) -> App:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger(BOLT_LOGGER),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="bare-listener"
-        ),
+        listener_executor=ListenerPool(LISTENER_THREADS, thread_name_prefix="bare-listener"),
     )
 
     @app.event("reaction_added")
@@ -499,8 +500,9 @@ def render(result: DispatchResult) -> str:
         "",
         "Signed requests through the bot's WSGI front and Bolt's dispatch, in one process, "
         "against a bare Bolt app with no-op listeners behind the same front. "
-        "ack: until the HTTP response; done: until the listener returned (vote or idea "
-        "stored, replies sent to the stand-in). p50 and p99 of requests sent one at a "
+        "done: until the listener returned (vote or idea stored, replies sent to the "
+        "stand-in); ack: until the HTTP response, which the front sends once the "
+        "request's listener has returned. p50 and p99 of requests sent one at a "
         f"time; per second: {BURST_THREADS} threads dispatching at once, until every "
         "listener returned. Ratio: the bot's figure over the bare app's, same run.",
         "",
