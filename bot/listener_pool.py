@@ -3,8 +3,8 @@
 Bolt acknowledges a request as soon as its listener calls ack(), or at once for
 events, and runs the rest of the listener in this pool. The HTTP front waits for
 the request's listeners to return before it sends that acknowledgement, up to a
-deadline, so a 200 answer to Slack means the vote, idea or comment was stored:
-a process killed after answering has lost nothing Slack will not send again.
+deadline, so a 200 response to Slack means the vote, idea or comment was stored:
+a process killed after responding has lost nothing Slack will not send again.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's largest request bodies (view submissions with big forms) stay far below this.
 MAX_BODY_BYTES = 1_000_000
-# Slack counts a request as failed when no answer arrives within 3 seconds. The front
+# Slack counts a request as failed when no response arrives within 3 seconds. The front
 # waits for the request's listeners until this long after the request arrived, then
-# answers whether or not they have returned.
+# responds whether or not they have returned.
 LISTENER_WAIT_SECONDS = 2.5
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -56,8 +56,8 @@ class SlackWsgiApp:
         signing_secret: str,
         listeners: ListenerPool | None = None,
     ) -> None:
-        """Serve `bolt`; with `listeners` (the app's listener_executor), each
-        answer waits for the request's listeners, see bot.listener_pool."""
+        """Serve `bolt`. With `listeners` (the app's listener_executor), each
+        response waits for the request's listeners, see bot.listener_pool."""
         self._bolt = bolt
         self._db = db
         self._verifier = SignatureVerifier(signing_secret)
@@ -143,7 +143,7 @@ class SlackWsgiApp:
         deadline = arrived + LISTENER_WAIT_SECONDS
         if not listeners.wait(deadline - time.monotonic()):
             logger.info(
-                "Answered a request whose listener was still running after %.1f s",
+                "Responded to a request whose listener was still running after %.1f s",
                 LISTENER_WAIT_SECONDS,
             )
         return response
