@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core import delivery, display, ideas
 from bot.core.errors import NotFound
 from handlers.blocks.ideas import idea_message, shows_voting_closed
+from handlers.pacing import Pacer
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,12 @@ logger = logging.getLogger(__name__)
 # Two processes updating one closing campaign together may reach the limit.
 # The Web client of bot.app waits out a 429 response and retries at most twice.
 CLOSED_UPDATE_INTERVAL_SECONDS = 1.5
+# Every chat.update the refresher makes, of any kind, keeps to this many a
+# minute, under Tier 3's 50 and leaving a few for the bot's other chat.update
+# calls. Votes spread over many ideas then wait in the queue, not at Slack.
+# NOTE: like the pause above, this is per process, and two processes together
+# may exceed the workspace's budget.
+UPDATES_PER_MINUTE = 45.0
 CLOSED_BATCH_SIZE = 100
 CLOSED_ERROR_PAUSE_SECONDS = 5.0
 
@@ -38,11 +45,12 @@ def _wall_clock() -> datetime:
 
 
 class VoteCountRefresher:
-    """Updates idea messages with chat.update at most once per idea per 5 seconds.
+    """Updates the vote count of idea messages with chat.update, at most once per idea per 15 s.
 
     The stored count is exact at once; the message catches up. A request that
-    falls inside an idea's 5-second window is deferred to the window's end, so
-    the last update of a burst shows the final count.
+    falls inside an idea's window (display.MIN_REFRESH_INTERVAL) is deferred
+    to the window's end, so the last update of a burst shows the final count.
+    All its chat.update calls together keep to UPDATES_PER_MINUTE.
     """
 
     def __init__(
@@ -52,8 +60,12 @@ class VoteCountRefresher:
         client: WebClient,
         now: Callable[[], datetime] = _wall_clock,
         closed_update_interval: float = CLOSED_UPDATE_INTERVAL_SECONDS,
+        updates_per_minute: float = UPDATES_PER_MINUTE,
     ) -> None:
         self._db = db
+        self._update_pacer = Pacer(per_second=updates_per_minute / 60)
+        # Set only by stop(), to cut short a wait for the pacer.
+        self._stopped = threading.Event()
         self._client = client
         self._now = now
         self._due: list[tuple[datetime, int]] = []
@@ -100,7 +112,7 @@ class VoteCountRefresher:
     def redraw(self, idea_id: int) -> None:
         """Update the idea message now, for a change other than its vote count, such as its topic.
 
-        This skips the 5-second window, so callers use it for changes an idea
+        This skips the idea's refresh window, so callers use it for changes an idea
         gets once, not for every vote.
         """
         self._update(idea_id)
@@ -153,6 +165,7 @@ class VoteCountRefresher:
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
+        self._stopped.set()
         self._closing_wake.set()
         self._closing_pause.set()
         self._thread.join(timeout=5)
@@ -239,6 +252,8 @@ class VoteCountRefresher:
         if idea.channel_id is None or idea.message_id is None:
             return
         text, blocks = idea_message(idea, vote_count=idea.vote_count, closed=True)
+        if not self._pace():
+            return
         try:
             self._client.chat_update(
                 channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks
@@ -253,6 +268,11 @@ class VoteCountRefresher:
             )
             return
         delivery.record_closed_display(self._db, idea_id, vote_count=idea.vote_count, drawn=idea)
+
+    def _pace(self) -> bool:
+        """Wait for the next chat.update slot; return False when stop() cut the wait short."""
+        wait = self._update_pacer.reserve()
+        return wait <= 0 or not self._stopped.wait(wait)
 
     def _defer(self, idea_id: int, due: datetime) -> None:
         with self._condition:
@@ -293,6 +313,8 @@ class VoteCountRefresher:
         text, blocks = idea_message(
             idea, vote_count=idea.vote_count, closed=shows_voting_closed(idea)
         )
+        if not self._pace():
+            return
         try:
             self._client.chat_update(
                 channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks

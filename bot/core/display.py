@@ -17,9 +17,9 @@ from storage.models import Idea
 logger = logging.getLogger(__name__)
 
 # Slack rate-limits chat.update (Tier 3, about 50 calls a minute). Refreshing each
-# idea message at most every 5 seconds holds a burst of votes on one idea to 12
+# idea message at most every 15 seconds holds a burst of votes on one idea to 4
 # updates a minute.
-MIN_REFRESH_INTERVAL = timedelta(seconds=5)
+MIN_REFRESH_INTERVAL = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)
