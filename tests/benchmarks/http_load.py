@@ -45,6 +45,7 @@ from storage.models import Campaign, Comment, Idea, Vote
 from tests.benchmarks.dispatch import percentile
 from tests.benchmarks.harness import scratch_database
 from tests.benchmarks.http_traffic import (
+    ACTIONS_PER_PERSON,
     CHANNEL,
     KINDS,
     MIX,
@@ -557,7 +558,10 @@ def render(result: HttpLoadResult) -> str:
         "response arrived, so requests waiting for a free connection count their wait. "
         "Mix: "
         + ", ".join(f"{kind} {share:.0%}" for kind, share in MIX)
-        + f". Before the run: {seed_ideas} ideas posted, and the votes that "
+        + f". A voter votes on up to {ACTIONS_PER_PERSON['vote']} ideas, a commenter "
+        f"replies {ACTIONS_PER_PERSON['comment']} times and a poster sends "
+        f"{ACTIONS_PER_PERSON['idea']} ideas, as in the simulated campaign. "
+        f"Before the run: {seed_ideas} ideas posted, and the votes that "
         "reaction_removed takes back cast. stored: ideas, comments or votes in the "
         "database afterwards for each kind (votes removed, for reaction_removed).",
         "",

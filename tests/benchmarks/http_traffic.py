@@ -1,11 +1,13 @@
 """Signed Slack requests shaped like a campaign's traffic, and an open-loop client that sends them.
 
-Every request comes from a user id of its own, with a prefix per kind, so each
-kind's effect can be counted in the database afterwards, whatever order the bot
-handled the requests in. An /idea stores an idea and a thread reply a comment. A
-reaction_added or a Vote button press is on a new (person, idea) pair, so it
-stores a vote. A reaction_removed takes back a vote that was cast and stored
-before the timed run, so it removes one.
+User ids carry a prefix per kind of request, so each kind's effect can be
+counted in the database afterwards, whatever order the bot handled the requests
+in. As in the simulated campaign (bot.simulate.traffic), a person acts several
+times: a voter votes on several ideas, a commenter replies in several threads. An
+/idea stores an idea and a thread reply a comment. A reaction_added or a Vote
+button press is on a (person, idea) pair not used before, so it stores a vote. A
+reaction_removed takes back a vote that was cast and stored before the timed
+run, so it removes one.
 
 The client sends each request at its scheduled time over one of a fixed number
 of kept-alive connections, each driven by its own thread. A request whose time
@@ -22,11 +24,12 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.server import EVENTS_PATH
-from bot.simulate import payloads
+from bot.simulate import payloads, traffic
 from bot.simulate.signing import sign_request
 from bot.simulate.slack_standin import BOT_USER_ID
 from handlers.ids import IdeaIds
@@ -51,6 +54,14 @@ USER_PREFIXES = {
     "button": "UB",
     "idea": "UI",
     "seed_idea": "UX",
+}
+# Actions per person of each kind, from the simulated campaign's volumes: its votes
+# over its voters, and so on. A person's votes go to different ideas.
+_PARTICIPANTS = traffic.REFERENCE_STAFF * traffic.PARTICIPATION_RATE
+ACTIONS_PER_PERSON = {
+    "idea": round(traffic.IDEAS_AT_REFERENCE / (_PARTICIPANTS * traffic.POSTER_SHARE)),
+    "comment": round(traffic.COMMENTS_AT_REFERENCE / (_PARTICIPANTS * traffic.COMMENTER_SHARE)),
+    "vote": round(traffic.VOTE_ACTIONS_AT_REFERENCE / _PARTICIPANTS),
 }
 REQUEST_TIMEOUT_SECONDS = 30.0
 
@@ -93,6 +104,7 @@ class CampaignRequests:
         self._signing_secret = signing_secret
         self._response_url_prefix = response_url_prefix
         self._serials = itertools.count(1)
+        self._actions: Counter[str] = Counter()
         self._run = uuid.uuid4().hex[:8]
         # (idea id, message ts) of the ideas posted before the run.
         self.ideas: list[tuple[int, str]] = []
@@ -105,16 +117,22 @@ class CampaignRequests:
         headers["Content-Type"] = content_type
         return SignedRequest(kind, body, headers)
 
-    def _user(self, kind: str, serial: int) -> str:
-        return f"{USER_PREFIXES[kind]}{serial:08d}"
+    def _actor(self, kind: str, per_person: int) -> tuple[str, int]:
+        """Return the user id of kind's next action, and the action's number among theirs."""
+        action = self._actions[kind]
+        self._actions[kind] += 1
+        person, number = divmod(action, per_person)
+        return f"{USER_PREFIXES[kind]}{person:08d}", person + number
 
-    def _target(self, serial: int) -> tuple[int, str]:
-        return self.ideas[serial % len(self.ideas)]
+    def _voter(self, kind: str) -> tuple[str, tuple[int, str]]:
+        """Return the next voter of kind and an idea they have not voted on."""
+        user, number = self._actor(kind, min(ACTIONS_PER_PERSON["vote"], len(self.ideas)))
+        return user, self.ideas[number % len(self.ideas)]
 
     def idea(self, *, seed: bool = False) -> SignedRequest:
-        """Return an /idea command from a new person."""
+        """Return an /idea command."""
         serial = next(self._serials)
-        user = self._user("seed_idea" if seed else "idea", serial)
+        user, _number = self._actor("seed_idea" if seed else "idea", ACTIONS_PER_PERSON["idea"])
         body, content_type = payloads.slash_command(
             text=f"Idea {serial}: a quiet room for breaks on the ward",
             user_id=user,
@@ -143,18 +161,13 @@ class CampaignRequests:
         return self._signed(kind, body, content_type)
 
     def vote(self) -> SignedRequest:
-        """Return a :+1: from a new person on one of the ideas."""
-        serial = next(self._serials)
-        _idea_id, message_ts = self._target(serial)
-        return self.reaction(
-            "reaction_added", user=self._user("reaction_added", serial), message_ts=message_ts
-        )
+        """Return a :+1: on an idea its sender has not voted on."""
+        user, (_idea_id, message_ts) = self._voter("reaction_added")
+        return self.reaction("reaction_added", user=user, message_ts=message_ts)
 
     def seed_vote(self) -> SignedRequest:
-        """Return a :+1: from a new person, recorded for a later reaction_removed."""
-        serial = next(self._serials)
-        _idea_id, message_ts = self._target(serial)
-        user = self._user("reaction_removed", serial)
+        """Return a :+1: as vote(), recorded for a later reaction_removed."""
+        user, (_idea_id, message_ts) = self._voter("reaction_removed")
         self.seeded_votes.append((user, message_ts))
         return self.reaction("reaction_added", user=user, message_ts=message_ts)
 
@@ -167,12 +180,13 @@ class CampaignRequests:
         return self.reaction("reaction_removed", user=user, message_ts=message_ts)
 
     def comment(self) -> SignedRequest:
-        """Return a reply by a new person in an idea message's thread."""
+        """Return a reply in an idea message's thread."""
         serial = next(self._serials)
-        _idea_id, message_ts = self._target(serial)
+        user, number = self._actor("comment", ACTIONS_PER_PERSON["comment"])
+        _idea_id, message_ts = self.ideas[number % len(self.ideas)]
         reply_ts = f"{int(time.time())}.{serial:06d}"
         event = payloads.thread_reply_event(
-            user=self._user("comment", serial),
+            user=user,
             text=f"Reply {serial}: yes, and the night shift would use it too",
             channel=CHANNEL,
             ts=reply_ts,
@@ -185,11 +199,11 @@ class CampaignRequests:
         return self._signed("comment", body, content_type)
 
     def button(self) -> SignedRequest:
-        """Return a press of an idea's Vote button by a new person."""
+        """Return a press of the Vote button of an idea its presser has not voted on."""
         serial = next(self._serials)
-        idea_id, message_ts = self._target(serial)
+        user, (idea_id, message_ts) = self._voter("button")
         body, content_type = payloads.block_actions(
-            user_id=self._user("button", serial),
+            user_id=user,
             user_name=f"staff{serial}",
             channel_id=CHANNEL,
             message_ts=message_ts,
