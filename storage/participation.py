@@ -423,14 +423,20 @@ NEW_PARTICIPANT, IDEA, COMMENT, VOTE = 0, 1, 2, 3
 
 def _bucket(session: Session, moment: Any, *, seconds: int) -> ColumnElement[int]:
     """Return a SQL expression numbering the bucket of a UTC timestamp since 1970."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        epoch: Any = cast(func.strftime("%s", moment), Integer)
-    elif dialect == "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        # unixepoch() (SQLite 3.38 on) took 0.55 s of CPU where strftime took 0.75 s
+        # to bucket the 1,000,000 votes of the benchmark campaign on SQLite 3.40.
+        # Both drop the fraction of a second.
+        if (dialect.server_version_info or (0,)) >= (3, 38):
+            epoch: Any = func.unixepoch(moment)
+        else:
+            epoch = cast(func.strftime("%s", moment), Integer)
+    elif dialect.name == "postgresql":
         # EXTRACT(epoch) of a timestamp without time zone reads it as UTC.
         epoch = cast(func.floor(extract("epoch", moment)), BigInteger)
     else:
-        raise NotImplementedError(f"unsupported database dialect {dialect}")
+        raise NotImplementedError(f"unsupported database dialect {dialect.name}")
     return epoch // seconds
 
 
