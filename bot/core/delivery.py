@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core import campaigns, display, ideas, outbox, roles
+from bot.core.campaign_activity import read_campaign_activity
 from bot.core.charts import chart_messages, final_report_chart_key
 from bot.core.errors import DeliveryFailed
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
@@ -64,15 +65,18 @@ def final_report(
     """Build a campaign's final report with its participation by group.
 
     The first report after the close stores the campaign's headcounts, so
-    every later copy shows the same figures.
+    every later copy shows the same figures. The campaign's activity over
+    time is read once, for the busiest days and the daily participation.
     """
-    report = campaign_report(db, campaign_id, timezone=publisher.timezone)
+    activity = read_campaign_activity(db, campaign_id)
+    report = campaign_report(db, campaign_id, timezone=publisher.timezone, activity=activity)
     participation = participation_report(
         db,
         campaign_id=campaign_id,
         timezone=publisher.timezone,
         now=now,
         min_group_size=min_group_size,
+        activity=activity,
     )
     return replace(report, participation=participation)
 

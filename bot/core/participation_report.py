@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.core.campaign_activity import BUCKET_SECONDS, CampaignActivity
 from bot.core.campaigns import list_campaigns
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
@@ -39,9 +40,6 @@ from storage.participation import ReportScope
 
 logger = logging.getLogger(__name__)
 
-# Every time zone in use today is offset from UTC by a multiple of 15 minutes,
-# so activity counted per 15-minute bucket falls into whole local days.
-BUCKET_SECONDS = 900
 # The maximum number of days in a date range report, to keep the daily trend readable.
 MAX_RANGE_DAYS = 366
 
@@ -56,6 +54,7 @@ def participation_report(
     timezone: ZoneInfo,
     now: datetime,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    activity: CampaignActivity | None = None,
 ) -> ParticipationReport:
     """Build the participation report of a campaign, a board, or local dates starts_on to ends_on.
 
@@ -63,20 +62,28 @@ def participation_report(
     included, local to timezone). For a range, each person counts once, with
     the groups of their earliest snapshot in the range. A closed campaign's
     headcounts are stored by its first report and read by later ones.
+    A campaign's activity already read for its closing report can be given
+    as activity, and is then not read again.
     Raises NotFound for an unknown campaign or board, and InvalidInput for
     any other combination of arguments or a range that ends before it starts.
+    Raises ValueError when activity is not that of campaign_id.
     """
     chosen = sum(value is not None for value in (campaign_id, board_id, starts_on or ends_on))
     if chosen != 1 or (starts_on is None) != (ends_on is None):
         raise InvalidInput(
             "Choose one campaign, one board, or a start and an end date for the report."
         )
+    if activity is not None and activity.campaign_id != campaign_id:
+        raise ValueError(
+            f"The activity given is that of campaign {activity.campaign_id}, "
+            f"not of the report's campaign {campaign_id}."
+        )
     with db.transaction() as session:
         if campaign_id is not None:
             campaign = campaign_store.get_campaign(session, campaign_id)
             if campaign is None:
                 raise NotFound(f"There is no campaign {campaign_id}.")
-            report = _campaign_report(session, campaign, timezone, now, min_group_size)
+            report = _campaign_report(session, campaign, timezone, now, min_group_size, activity)
         elif board_id is not None:
             board = board_store.get_board(session, board_id)
             if board is None:
@@ -115,7 +122,12 @@ def _local_midnight(day: date, timezone: ZoneInfo) -> datetime:
 
 
 def _campaign_report(
-    session: Session, campaign: Campaign, timezone: ZoneInfo, now: datetime, min_group_size: int
+    session: Session,
+    campaign: Campaign,
+    timezone: ZoneInfo,
+    now: datetime,
+    min_group_size: int,
+    activity: CampaignActivity | None,
 ) -> ParticipationReport:
     ends_at = campaign.closed_at or min(campaign.ends_at, now)
     scope_key = participation_store.campaign_scope(campaign.id)
@@ -137,6 +149,7 @@ def _campaign_report(
         taken_at=taken_at,
         timezone=timezone,
         min_group_size=min_group_size,
+        activity=activity,
     )
 
 
@@ -258,6 +271,7 @@ def _build(
     taken_at: datetime | None,
     timezone: ZoneInfo,
     min_group_size: int,
+    activity: CampaignActivity | None = None,
 ) -> ParticipationReport:
     totals = participation_store.participant_totals(session, scope)
     by_group = participation_store.participants_by_group(session, scope)
@@ -267,7 +281,11 @@ def _build(
         else []
     )
     anonymous_ideas, offline_ideas = participation_store.idea_counts(session, scope)
-    activity = participation_store.activity_by_bucket(session, scope, bucket_seconds=BUCKET_SECONDS)
+    activity_rows = (
+        activity.rows
+        if activity is not None
+        else participation_store.activity_by_bucket(session, scope, bucket_seconds=BUCKET_SECONDS)
+    )
 
     total_headcount = headcounts.get((participation_store.ALL, participation_store.ALL), 0)
     headcount = total_headcount or None
@@ -317,7 +335,7 @@ def _build(
             )
             for dimension in DIMENSIONS
         ),
-        daily=_daily(activity, starts_on=starts_on, ends_on=ends_on, timezone=timezone),
+        daily=_daily(activity_rows, starts_on=starts_on, ends_on=ends_on, timezone=timezone),
     )
 
 
