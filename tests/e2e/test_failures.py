@@ -120,6 +120,7 @@ def test_event_exception_apology(
     idea = post_idea(slack)
     assert idea.message_id is not None
     monkeypatch.setattr(vote_handlers, "change_vote", _raise_unexpected)
+    monkeypatch.setattr(vote_handlers, "change_vote_on_message", _raise_unexpected)
 
     http, event_id = slack.react(user="U0V1", reaction="+1", ts=idea.message_id)
 

@@ -304,7 +304,9 @@ def test_requests_prompt_while_draining(database_url: str) -> None:
         delivered = delivered_keys(standin)
 
     assert [result.http.status for result in results] == [200] * 5
-    assert max(result.elapsed for result in results) < 0.5
+    # Each response follows the idea's storing and posting (bot.server waits for the
+    # listener), and Slack allows 3 seconds: the drain must not hold requests up.
+    assert max(result.elapsed for result in results) < 1.5
     assert pending_after_requests > 0, "the outbox finished before the ideas were posted"
     reminder_keys = {message.dedupe_key for message in messages}
     assert {
