@@ -16,6 +16,7 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.selectable import Select, Subquery
 
 from storage.models import (
     AnonymousContribution,
@@ -466,11 +467,43 @@ def activity_by_bucket(
     ]
     # Each kind is grouped by bucket on its own, because SQLite 3.40 took about
     # twice as long to group the union of all the rows at 1,000,000 votes.
-    parts = []
-    for kind, moment, conditions in sources:
-        bucket = _bucket(session, moment, seconds=bucket_seconds)
-        parts.append(
-            select(literal(kind), bucket, func.count()).where(*conditions).group_by(bucket)
+    parts = [
+        _count_per_bucket(
+            session, kind=kind, moment=moment, conditions=conditions, seconds=bucket_seconds
         )
+        for kind, moment, conditions in sources
+    ]
     rows = session.execute(union_all(*parts))
     return [(int(row[0]), int(row[1]), int(row[2])) for row in rows]
+
+
+def _count_per_bucket(
+    session: Session,
+    *,
+    kind: int,
+    moment: Any,
+    conditions: Sequence[ColumnElement[bool]],
+    seconds: int,
+) -> Select[int, int, int]:
+    """Return a SELECT of (kind, bucket number, count) for the rows that meet conditions."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (14,):
+        # date_bin() (PostgreSQL 14 on) truncates each timestamp exactly, and the
+        # bucket number is then computed once per bucket. On PostgreSQL 15 it took
+        # 0.22 s where the bucket number of every row took 0.42 s, for the
+        # 1,000,000 votes of the benchmark campaign.
+        start = func.date_bin(
+            literal_column(f"interval '{int(seconds)} seconds'"),
+            moment,
+            literal_column("timestamp '1970-01-01'"),
+        )
+        per_start = (
+            select(start.label("start"), func.count().label("count"))
+            .where(*conditions)
+            .group_by(start)
+            .subquery()
+        )
+        bucket = cast(extract("epoch", per_start.c.start), BigInteger) // seconds
+        return select(literal(kind), bucket, per_start.c.count)
+    bucket = _bucket(session, moment, seconds=seconds)
+    return select(literal(kind), bucket, func.count()).where(*conditions).group_by(bucket)
