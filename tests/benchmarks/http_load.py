@@ -587,7 +587,8 @@ def render(result: HttpLoadResult) -> str:
         )
     lines += [
         "",
-        "sent / s: requests the client started a second. Start lag: how late a request "
+        "sent / s: requests the client started a second. 200 responses / s: below the "
+        "target rate, this is the rate the server sustains. Start lag: how late a request "
         "started after its scheduled time, which grows when every connection is waiting "
         "for the server. CPU: the process's CPU time over the run's wall time (100% is "
         "one core). Totals settled after: from the last response until the database "
