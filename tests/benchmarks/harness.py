@@ -32,7 +32,7 @@ from storage.migrate import upgrade
 
 # The modules `python -m tests.benchmarks` runs, in order. A new benchmark
 # module is added here once it exists under tests/benchmarks/.
-BENCHMARKS: tuple[str, ...] = ("dispatch", "http", "scale")
+BENCHMARKS: tuple[str, ...] = ("dispatch", "http", "scale", "slack_api", "fanout")
 POSTGRES_ADMIN_URL = os.environ.get(
     "STAFFVOICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
