@@ -77,7 +77,11 @@ class Observation:
     reports: dict[str, int] = field(default_factory=dict)
     direct_messages: list[DirectMessage] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
+    # Requests sent after the campaign's end; the other checks assume there are none.
+    late_requests: int = 0
     kills: int = 0
+    # Requests the killed process was handling, through the proxy, when it was killed.
+    in_flight_at_kill: int = 0
     restarts: int = 0
     unexpected_exits: list[str] = field(default_factory=list)
     sender: SenderStats = field(default_factory=SenderStats)
@@ -180,7 +184,9 @@ def check_votes(observation: Observation) -> CheckRow:
 
 
 def check_answers(observation: Observation) -> CheckRow:
-    """Check that each acknowledged status answer is stored on its idea."""
+    """Check that each acknowledged status answer is stored on its idea; a figure if none."""
+    if not observation.answers_expected and not observation.answers_unacknowledged:
+        return CheckRow("Status answers stored", "no answers sent", None)
     wrong = [
         str(idea_id)
         for idea_id, status in observation.answers_expected.items()
@@ -265,8 +271,22 @@ def check_restarts(observation: Observation, *, kills_planned: int) -> CheckRow:
     if observation.restarts != observation.kills:
         problems.append(f"{observation.restarts} restarts after {observation.kills} kills")
     problems.extend(observation.unexpected_exits)
-    result = f"{observation.kills} killed with SIGKILL, {observation.restarts} restarted"
+    result = (
+        f"{observation.kills} killed with SIGKILL, {observation.restarts} restarted; "
+        f"{observation.in_flight_at_kill} requests in flight on it at the kill"
+    )
     return CheckRow("Process restarts", "; ".join([result, *problems]), not problems)
+
+
+def check_schedule(observation: Observation) -> CheckRow:
+    """Check that every request was sent before the campaign's end, as the plan has it."""
+    late = observation.late_requests
+    result = (
+        f"{late} requests sent after the campaign's end, because sending fell behind"
+        if late
+        else "every request sent before the campaign's end"
+    )
+    return CheckRow("Traffic sent in time", result, late == 0)
 
 
 def figures(observation: Observation) -> list[CheckRow]:
@@ -296,6 +316,7 @@ def figures(observation: Observation) -> list[CheckRow]:
 def run_checks(observation: Observation, *, kills_planned: int) -> list[CheckRow]:
     """Return every check's row, then the figures."""
     return [
+        check_schedule(observation),
         check_ideas(observation),
         check_replies(observation),
         check_votes(observation),

@@ -33,6 +33,7 @@ def observe(
     """Read everything the checks compare, once the bot has finished its work."""
     observation = Observation(sender=replay.sender.stats, skipped=Counter(replay.skipped))
     _sent(observation, replay)
+    observation.late_requests = replay.late
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as connection:

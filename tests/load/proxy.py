@@ -80,6 +80,7 @@ class RoundRobinProxy:
         self._server: _ProxyServer | None = None
         self._thread: threading.Thread | None = None
         self.skipped = 0
+        self._in_flight = dict.fromkeys(self._ports, 0)
 
     @property
     def port(self) -> int:
@@ -87,6 +88,11 @@ class RoundRobinProxy:
         if self._server is None:
             raise RuntimeError("the proxy is not running; call start() first")
         return int(self._server.server_address[1])
+
+    def in_flight(self, port: int) -> int:
+        """Return how many requests the backend on port is handling for the proxy now."""
+        with self._lock:
+            return self._in_flight[port]
 
     def start(self) -> RoundRobinProxy:
         """Listen on a free 127.0.0.1 port and serve from a daemon thread."""
@@ -130,6 +136,8 @@ class RoundRobinProxy:
                 with self._lock:
                     self.skipped += 1
                 continue
+            with self._lock:
+                self._in_flight[port] += 1
             try:
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
@@ -139,4 +147,6 @@ class RoundRobinProxy:
                 return 502, [("Content-Type", "text/plain")], b"Backend failed"
             finally:
                 connection.close()
+                with self._lock:
+                    self._in_flight[port] -= 1
         return 502, [("Content-Type", "text/plain")], b"No backend accepted the connection"

@@ -89,6 +89,8 @@ class LoadReplay:
         self.comment_ts: dict[int, str] = {}
         self.answers: list[SentAnswer] = []
         self.skipped: Counter[str] = Counter()
+        # Requests sent after the campaign's end, because the sending fell behind its times.
+        self.late = 0
         self._answered: set[int] = set()
         self._usernames = {member.user_id: member.username for member in plan.staff}
         self._engine = sa.create_engine(database_url, pool_size=2)

@@ -52,6 +52,8 @@ CAMPAIGN_TITLE = "Load test campaign"
 PROCESSES = 2
 # The process killed in the middle of the campaign, counted from 0.
 KILLED_PROCESS = 1
+# How long the kill may wait for the process to be handling a request.
+KILL_WAIT_SECONDS = 10.0
 # Threads sending requests at the same time, as Slack delivers several at once.
 SENDER_THREADS = 32
 # How long the harness waits for the ideas of a phase to be posted and stored.
@@ -153,7 +155,7 @@ def run_load(options: LoadOptions, *, progress: Progress) -> LoadResult:
             )
             start = _monotonic_of(starts_at)
             _wait_open(database_url, campaign_id, timeout=options.lead_seconds + 60)
-            killer = _Killer(fleet, options=options, start=start, progress=progress)
+            killer = _Killer(fleet, proxy, options=options, start=start, progress=progress)
             watcher.start(sender=sender, start=start)
             killer.start()
             _send_timeline(timeline, replay=replay, start=start, options=options, progress=progress)
@@ -176,6 +178,7 @@ def run_load(options: LoadOptions, *, progress: Progress) -> LoadResult:
                 fleet=fleet,
                 managers=managers,
             )
+            observation.in_flight_at_kill = killer.in_flight_at_kill
             kills_planned = 0 if options.kill_at_day is None else 1
             result.rows = run_checks(observation, kills_planned=kills_planned)
         except _RunStopped as error:
@@ -282,6 +285,7 @@ def _send_timeline(
 ) -> None:
     """Send each phase's requests at their times, waiting for one phase before the next."""
     rng = random.Random(options.seed)
+    end = start + options.campaign_seconds()
     with ThreadPoolExecutor(SENDER_THREADS, thread_name_prefix="slack") as executor:
         for phase in timeline:
             jobs: list[tuple[float, Callable[[], object]]] = [
@@ -297,6 +301,8 @@ def _send_timeline(
                 delay = start + moment / options.speed - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
+                if time.monotonic() >= end:
+                    replay.late += 1
                 futures.append(executor.submit(job))
             for future in futures:
                 future.result()
@@ -365,10 +371,18 @@ class _Killer(threading.Thread):
     """Kills one bot process with SIGKILL at the chosen campaign day and starts it again."""
 
     def __init__(
-        self, fleet: BotFleet, *, options: LoadOptions, start: float, progress: Progress
+        self,
+        fleet: BotFleet,
+        proxy: RoundRobinProxy,
+        *,
+        options: LoadOptions,
+        start: float,
+        progress: Progress,
     ) -> None:
         super().__init__(name="load-killer", daemon=True)
         self._fleet = fleet
+        self._proxy = proxy
+        self.in_flight_at_kill = 0
         self._options = options
         self._start = start
         self._progress = progress
@@ -379,8 +393,19 @@ class _Killer(threading.Thread):
             return
         moment = self._start + (day - 1) * SECONDS_PER_DAY / self._options.speed
         time.sleep(max(0.0, moment - time.monotonic()))
+        # The kill waits, for a bounded time, until the process is handling a request, so
+        # that at least one request is cut off by it.
+        port = self._fleet.ports[KILLED_PROCESS]
+        deadline = time.monotonic() + KILL_WAIT_SECONDS
+        while self._proxy.in_flight(port) == 0 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        self.in_flight_at_kill = self._proxy.in_flight(port)
         self._fleet.kill(KILLED_PROCESS)
-        self._progress(f"Killed bot process {KILLED_PROCESS + 1} with SIGKILL at day {day:.2f}")
+        killed_day = 1 + (time.monotonic() - self._start) * self._options.speed / SECONDS_PER_DAY
+        self._progress(
+            f"Killed bot process {KILLED_PROCESS + 1} with SIGKILL at day {killed_day:.2f}, "
+            f"with {self.in_flight_at_kill} requests in flight"
+        )
         time.sleep(self._options.restart_after_seconds)
         try:
             seconds = self._fleet.restart(KILLED_PROCESS)
