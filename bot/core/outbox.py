@@ -13,11 +13,13 @@ before mark_sent committed. The message's claim then expires, and the next
 drain that claims it treats it as possibly delivered already. With a
 TracedOutboxSender (Slack's sender is one), each message goes out marked
 with its outbox id, and such a message is first looked for on the
-platform: when found it is recorded sent, not sent again. With any other
-sender it is sent again, and as sends are sequential, each crash repeats at
-most one message. A send whose connection fails or times out
-after the platform accepted it counts as failed and is retried, and that
-retry can repeat the message.
+platform: when found it is recorded sent, not sent again. While the lookup
+cannot reach the platform or is rate limited, the message keeps its claim
+and is looked for again when the claim expires. With any other sender it is
+sent again, and as sends are sequential, each crash repeats at most one
+message. A send whose connection fails or times out after the platform
+accepted it counts as failed and is retried, and that retry can repeat the
+message.
 """
 
 from __future__ import annotations
@@ -369,17 +371,17 @@ def drain(
     retry_after: float | None = None
     for index, claimed in enumerate(batch):
         outbox_id, attempts = claimed.outbox_id, claimed.attempts
-        unsent_ids = [item.outbox_id for item in batch[index:]]
+        unsent = batch[index:]
         if should_stop is not None and should_stop():
-            deferred = _release(db, unsent_ids, not_before=None)
+            deferred += _put_back(db, unsent, not_before=None)
             break
         if clock.now() - claimed_at >= lease / 2:
             logger.info(
                 "Outbox batch ran past half its %s lease; putting back %d messages",
                 lease,
-                len(unsent_ids),
+                len(unsent),
             )
-            deferred = _release(db, unsent_ids, not_before=None)
+            deferred += _put_back(db, unsent, not_before=None)
             break
         try:
             message = claimed.message()
@@ -399,14 +401,34 @@ def drain(
 
         try:
             message_id = _deliver(sender, message, claimed)
+        except _LookupFailed as failure:
+            if isinstance(failure.cause, RateLimited):
+                retry_after = failure.cause.retry_after_seconds
+                not_before = clock.now() + timedelta(seconds=retry_after)
+                deferred += _put_back(db, unsent, not_before=not_before)
+                logger.warning(
+                    "Rate limited looking for outbox message %s; %d messages wait %s s",
+                    outbox_id,
+                    len(unsent),
+                    retry_after,
+                )
+                break
+            # The claim stays, so the message is looked for again once the claim expires.
+            logger.warning(
+                "Looking for outbox message %s failed: %s; trying again after its claim expires",
+                outbox_id,
+                failure.cause,
+            )
+            deferred += 1
+            continue
         except RateLimited as error:
             retry_after = error.retry_after_seconds
             not_before = clock.now() + timedelta(seconds=retry_after)
-            deferred = _release(db, unsent_ids, not_before=not_before)
+            deferred += _put_back(db, unsent, not_before=not_before)
             logger.warning(
                 "Rate limited sending outbox message %s; %d messages wait %s s",
                 outbox_id,
-                deferred,
+                len(unsent),
                 retry_after,
             )
             break
@@ -462,7 +484,10 @@ def _deliver(sender: OutboxSender, message: OutboundMessage, claimed: _Claimed) 
     if not isinstance(sender, TracedOutboxSender):
         return sender.send(message)
     if claimed.maybe_sent:
-        earlier = sender.find_sent(message, outbox_id=claimed.outbox_id)
+        try:
+            earlier = sender.find_sent(message, outbox_id=claimed.outbox_id)
+        except Exception as error:
+            raise _LookupFailed(error) from error
         if earlier is not None:
             logger.info(
                 "Outbox message %s was delivered before its claim expired; not sending it again",
@@ -470,6 +495,24 @@ def _deliver(sender: OutboxSender, message: OutboundMessage, claimed: _Claimed) 
             )
             return earlier
     return sender.send_traced(message, outbox_id=claimed.outbox_id)
+
+
+class _LookupFailed(Exception):
+    """Looking for a message that may have reached the platform before failed."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _put_back(db: Database, unsent: list[_Claimed], *, not_before: datetime | None) -> int:
+    """Release the claims of unsent messages; return how many messages were not sent.
+
+    A message that may have reached the platform keeps its claim instead, so
+    that it is looked for again, not sent, when the next drain takes it over.
+    """
+    _release(db, [item.outbox_id for item in unsent if not item.maybe_sent], not_before=not_before)
+    return len(unsent)
 
 
 def _release(db: Database, outbox_ids: list[int], *, not_before: datetime | None) -> int:

@@ -7,6 +7,7 @@ would: the message is at Slack, its row is unsent and still claimed.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -128,3 +129,36 @@ def test_crash_before_send_sends_message(
         direct_message_channel("U0DAN")
     ]
     assert len(standin.messages("U0DAN")) == 1
+
+
+def test_lookup_rate_limited_keeps_claim(db: Database, clock: ManualClock) -> None:
+    limits = {"conversations.history": 1}
+    with SlackStandIn(bot_token=TOKEN, rate_limits=limits, rate_limit_window_seconds=0.5) as server:
+        outbox.enqueue(db, dm("U0EVE"), now=clock.now())
+        with db.transaction() as session:
+            store.claim_due(
+                session, platform="slack", now=clock.now(), limit=5, lease=outbox.DEFAULT_LEASE
+            )
+        clock.advance(outbox.DEFAULT_LEASE + timedelta(seconds=1))
+        sender = SlackOutboxSender(client(server), messages_per_second=100)
+        # Another caller takes the one conversations.history call the window allows.
+        client(server).conversations_history(channel=direct_message_channel("U0EVE"))
+
+        refused = outbox.drain(db, sender, platform="slack", clock=clock)
+
+        assert refused.sent == 0
+        assert refused.retry_after_seconds is not None
+        assert server.count("chat.postMessage") == 0
+        with db.transaction() as session:
+            eve = store.get_message(session, dedupe_key="U0EVE")
+            assert eve is not None
+            # Still claimed, so the next drain looks for it again instead of sending it blind.
+            assert eve.claimed_at is not None
+        time.sleep(0.6)
+        clock.advance(outbox.DEFAULT_LEASE + timedelta(seconds=1))
+
+        retried = outbox.drain(db, sender, platform="slack", clock=clock)
+
+        assert retried.sent == 1
+        assert server.count("conversations.history") == 3
+        assert len(server.messages("U0EVE")) == 1
