@@ -11,7 +11,7 @@ channels, from a few hundred authors, at 1.5 a second: the bot asks for each
 idea's permalink (chat.getPermalink, taken as Tier 4's 100 a minute), so 100
 ideas a minute is the most the published limits allow.
 
-Three vote cases follow, each counted from the stand-in's records until the
+Two vote cases follow, each counted from the stand-in's records until the
 idea messages show the stored counts: votes in bursts on a handful of ideas,
 and votes spread over many ideas.
 """
