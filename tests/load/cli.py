@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
 from bot.simulate.traffic import CAMPAIGN_DAYS, MIN_STAFF
 from tests.benchmarks.harness import REPORT_PATH
@@ -83,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    # Raised in the main thread, so the run stops its processes and drops its database.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the load test from the command line; return 0 when every check passed."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -111,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{hours:.1f} hours ({options.campaign_seconds() / 60:.0f} minutes), plus the start "
         "and the close"
     )
+    signal.signal(signal.SIGTERM, _interrupt)
     command = " ".join(["python -m tests.load", *arguments])
     when = datetime.now(UTC)
     result = run_load(options, progress=print_progress)

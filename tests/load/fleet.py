@@ -73,7 +73,7 @@ class BotFleet:
         return [member.log_path for member in self._members]
 
     def start_all(self) -> None:
-        """Start the processes one after another, each once the previous answers /healthz."""
+        """Start the processes one after another, each once the previous one passes /healthz."""
         # NOTE: started at the same moment on a new database, the second process failed:
         # both schedulers created the apscheduler_jobs table, which the migrations do not
         # create, and PostgreSQL raised a unique violation on pg_type for one of them.

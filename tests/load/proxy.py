@@ -3,7 +3,7 @@
 Each request goes to the next backend in turn. A backend that refuses the connection
 is skipped and the next one tried, as a load balancer does with a stopped upstream,
 because no byte of the request reached it. A backend that fails after the request
-was sent (killed, reset, timed out) makes the proxy answer 502, since the request may
+was sent (killed, reset, timed out) makes the proxy respond with 502, since the request may
 have had an effect, and the sender decides whether to retry.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-# Longer than any wait the bot's HTTP front makes, so a slow answer still comes through.
+# Longer than any wait the bot's HTTP front makes, so a slow response still comes through.
 BACKEND_TIMEOUT_SECONDS = 30.0
 # Closes a client's kept-alive connection after this long without a request.
 IDLE_TIMEOUT_SECONDS = 60.0

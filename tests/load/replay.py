@@ -2,9 +2,9 @@
 
 The plan's actions are built into signed Slack payloads, as the simulated campaign
 builds them, and sent through a SlackSender. An action counts only when its request
-was acknowledged: the Ledger applies acknowledged actions, and an action whose request
-was not acknowledged may or may not have had its effect, so every idea, reply or vote
-it touched is marked uncertain and left out of the exact comparisons.
+was acknowledged, and the Ledger applies only those. An action whose request was not
+acknowledged may or may not have had its effect. So every idea, reply or vote it touched
+is marked uncertain and left out of the exact comparisons.
 
 A manager also answers a few ideas with a status during the campaign, from the status
 menu on the idea's message and the form it opens. Each answer sends a direct message

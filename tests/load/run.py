@@ -286,7 +286,8 @@ def _send_timeline(
     """Send each phase's requests at their times, waiting for one phase before the next."""
     rng = random.Random(options.seed)
     end = start + options.campaign_seconds()
-    with ThreadPoolExecutor(SENDER_THREADS, thread_name_prefix="slack") as executor:
+    executor = ThreadPoolExecutor(SENDER_THREADS, thread_name_prefix="slack")
+    try:
         for phase in timeline:
             jobs: list[tuple[float, Callable[[], object]]] = [
                 (moment, partial(replay.perform, action)) for moment, action in phase.actions
@@ -316,6 +317,9 @@ def _send_timeline(
         redeliveries = replay.take_redeliveries()
         for body, content_type in redeliveries:
             executor.submit(replay.redeliver, body, content_type).result()
+    finally:
+        # An interrupted run drops the requests not sent yet rather than sending them all.
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _wait_closed(
