@@ -68,6 +68,31 @@ def get_idea_by_message(
     )
 
 
+def get_idea_for_vote(
+    session: Session,
+    *,
+    idea_id: int | None = None,
+    platform: str | None = None,
+    channel_id: str | None = None,
+    message_id: str | None = None,
+) -> tuple[Idea, Campaign | None] | None:
+    """Return an idea, by id or by its chat message, and its campaign, read in one query.
+
+    A vote needs both, and a round trip fewer counts there.
+    """
+    query = select(Idea, Campaign).outerjoin(Campaign, Idea.campaign_id == Campaign.id)
+    if idea_id is not None:
+        query = query.where(Idea.id == idea_id)
+    else:
+        query = query.where(
+            Idea.platform == platform,
+            Idea.channel_id == channel_id,
+            Idea.message_id == message_id,
+        )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
 def list_ideas(
     session: Session, *, campaign_id: int | None = None, visible_only: bool = False
 ) -> list[Idea]:

@@ -13,11 +13,10 @@ from bot.core.events import claim_event
 from bot.core.participation import record_contribution
 from bot.core.records import Person, VoteResult
 from storage import boards as board_store
-from storage import campaigns as campaign_store
 from storage import ideas as idea_store
 from storage import votes as vote_store
 from storage.database import Database
-from storage.models import Idea
+from storage.models import Campaign, Idea
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +29,13 @@ class VoteChange(Enum):
     TOGGLE = "toggle"
 
 
-def _voting_state(session: Session, idea: Idea, now: datetime) -> tuple[bool, bool]:
+def _voting_state(
+    session: Session, idea: Idea, campaign: Campaign | None, now: datetime
+) -> tuple[bool, bool]:
     """Return whether voting on the idea has closed, and whether its counts are hidden now."""
     if idea.board_id is not None:
         board = board_store.get_board(session, idea.board_id)
         return board is not None and board.status != "open", False
-    if idea.campaign_id is None:
-        return False, False
-    campaign = campaign_store.get_campaign(session, idea.campaign_id)
     if campaign is None:
         return False, False
     closed = campaign.status == "closed" or campaign.ends_at <= now
@@ -65,10 +63,11 @@ def change_vote(
     counts_hidden is True while the campaign hides its counts.
     """
     with db.transaction() as session:
-        idea = idea_store.get_idea(session, idea_id)
-        if idea is None:
+        found = idea_store.get_idea_for_vote(session, idea_id=idea_id)
+        if found is None:
             raise NotFound(f"There is no idea {idea_id}; it may have been removed.")
-        result = _apply(session, voter, idea, change=change, now=now, event_id=event_id)
+        idea, campaign = found
+        result = _apply(session, voter, idea, campaign, change=change, now=now, event_id=event_id)
     _log_change(result, change)
     return result
 
@@ -89,12 +88,13 @@ def change_vote_on_message(
     changing nothing, when no idea has that message yet.
     """
     with db.transaction() as session:
-        idea = idea_store.get_idea_by_message(
+        found = idea_store.get_idea_for_vote(
             session, platform=voter.platform, channel_id=channel_id, message_id=message_id
         )
-        if idea is None:
+        if found is None:
             return None
-        result = _apply(session, voter, idea, change=change, now=now, event_id=event_id)
+        idea, campaign = found
+        result = _apply(session, voter, idea, campaign, change=change, now=now, event_id=event_id)
     _log_change(result, change)
     return result
 
@@ -110,6 +110,7 @@ def _apply(
     session: Session,
     voter: Person,
     idea: Idea,
+    campaign: Campaign | None,
     *,
     change: VoteChange,
     now: datetime,
@@ -126,7 +127,7 @@ def _apply(
             vote_count=idea.vote_count,
             rejected_hidden=True,
         )
-    closed, counts_hidden = _voting_state(session, idea, now)
+    closed, counts_hidden = _voting_state(session, idea, campaign, now)
     if closed:
         if idea.campaign_id is not None:
             first_notice = vote_store.add_closed_vote_notice(
