@@ -1,10 +1,11 @@
 """The thread pool that runs Bolt listeners, counting each HTTP request's listeners.
 
-Bolt acknowledges a request as soon as its listener calls ack(), or at once for
-events, and runs the rest of the listener in this pool. The HTTP front waits for
-the request's listeners to return before it sends that acknowledgement, up to a
-deadline, so a 200 response to Slack means the vote, idea or comment was stored:
-a process killed after responding has lost nothing Slack will not send again.
+Bolt acknowledges an Events API request before its listener runs, and runs
+the listener in this pool. The HTTP front waits for an event's listeners to
+return before it sends that acknowledgement, up to a deadline, so a 200
+response to Slack means the vote or comment was stored: a process killed
+after responding has lost nothing Slack will not send again. Listeners of
+commands and interactions acknowledge with ack(), after storing.
 """
 
 from __future__ import annotations

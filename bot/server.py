@@ -27,7 +27,7 @@ HEALTH_PATH = "/healthz"
 # Slack's largest request bodies (view submissions with big forms) stay far below this.
 MAX_BODY_BYTES = 1_000_000
 # Slack counts a request as failed when no response arrives within 3 seconds. The front
-# waits for the request's listeners until this long after the request arrived, then
+# waits for an event's listeners until this long after the request arrived, then
 # responds whether or not they have returned.
 LISTENER_WAIT_SECONDS = 2.5
 # How often a backlog of requests waiting for a server thread is logged, at most.
@@ -58,8 +58,8 @@ class SlackWsgiApp:
         signing_secret: str,
         listeners: ListenerPool | None = None,
     ) -> None:
-        """Serve `bolt`. With `listeners` (the app's listener_executor), each
-        response waits for the request's listeners, see bot.listener_pool."""
+        """Serve `bolt`. With `listeners` (the app's listener_executor), the
+        response to an event waits for its listeners, see bot.listener_pool."""
         self._bolt = bolt
         self._db = db
         self._verifier = SignatureVerifier(signing_secret)
@@ -138,7 +138,10 @@ class SlackWsgiApp:
         return [payload]
 
     def _dispatch(self, request: BoltRequest, *, arrived: float) -> BoltResponse:
-        if self._listeners is None:
+        # Bolt acknowledges an event before its listener runs, so the front waits for the
+        # listener. Listeners of commands and interactions call ack() themselves, those
+        # that store something after storing it, and need no wait.
+        if self._listeners is None or request.body.get("type") != "event_callback":
             return self._bolt.dispatch(request)
         with self._listeners.track() as listeners:
             response = self._bolt.dispatch(request)

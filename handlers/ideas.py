@@ -106,8 +106,8 @@ def idea_command(
     except InvalidInput as error:
         ack(text=error.user_message)
         return
-    # Slack waits 3 seconds for this acknowledgement; storing and posting follow it.
-    ack()
+    # Slack waits 3 seconds for the acknowledgement. It follows the storing, so a bot
+    # killed after it has lost nothing, and comes before the idea is posted.
     author = Person(
         platform=PLATFORM,
         team_id=command["team_id"],
@@ -119,6 +119,7 @@ def idea_command(
     draft = {"text": text, "anonymous": anonymous, "channel_id": command.get("channel_id")}
     held = held_posts.hold_idea_if_flagged(ctx, author, payload=draft)
     if held is not None:
+        ack()
         respond(text=held[0], blocks=held[1], response_type="ephemeral")
         return
     submitted = submit_idea(
@@ -131,6 +132,7 @@ def idea_command(
         min_group_size=ctx.min_group_size,
         anon_key=ctx.anon_key,
     )
+    ack()
     reply, blocks = idea_topics.reply_with_topic_choice(
         submitted,
         publish_and_describe(ctx, submitted, channel_id=command.get("channel_id")),

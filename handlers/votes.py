@@ -124,12 +124,15 @@ def reaction_event(
 
 
 def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-    """Toggle the presser's vote on the idea the button belongs to."""
-    ack()
+    """Toggle the presser's vote on the idea the button belongs to.
+
+    The acknowledgement follows the stored vote, so a bot killed after it has lost nothing.
+    """
     action = body["actions"][0]
     try:
         idea_id = int(action.get("value", ""))
     except ValueError:
+        ack()
         logger.warning("Vote button with a non-numeric value %r", action.get("value"))
         respond(
             text="This Vote button is out of date. Vote with :+1: on the idea instead.",
@@ -143,6 +146,7 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
     result = change_vote(
         ctx.db, voter, idea_id=idea_id, change=VoteChange.TOGGLE, now=ctx.clock.now()
     )
+    ack()
     if result.rejected_hidden:
         respond(
             text=(
@@ -161,7 +165,7 @@ def vote_button(ctx: HandlerContext, *, ack: Ack, body: dict[str, Any], respond:
         )
     elif result.changed:
         # The button toggles, so the presser is told which way it went: the
-        # count on the message may lag by up to 5 seconds, or be hidden.
+        # count on the message may lag by up to 15 seconds, or be hidden.
         if result.counts_hidden:
             text = HIDDEN_VOTE_COUNTED if result.counted else HIDDEN_VOTE_WITHDRAWN
         else:
