@@ -49,7 +49,7 @@ HELD_DRAFT_CLEANUP_SECONDS = 900
 SAME_TIME_TOLERANCE = timedelta(seconds=1)
 
 CAMPAIGN_JOB_STORE = "campaigns"
-# Created by APScheduler itself and left out of the Alembic migrations.
+# Created by a migration (storage/migrations), with the columns APScheduler 3 expects.
 JOB_TABLE = "apscheduler_jobs"
 
 JOB_DEFAULTS = {

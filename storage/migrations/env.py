@@ -10,8 +10,11 @@ from storage.models import Base
 config = context.config
 target_metadata = Base.metadata
 
-# APScheduler's job store table, should one be configured, is not ours to migrate.
+# APScheduler's job table: a migration creates it, but its schema is APScheduler's,
+# so autogenerate leaves it out of comparisons with the models.
 EXCLUDED_TABLES = {"apscheduler_jobs"}
+# The key of the PostgreSQL advisory lock held while migrating, any fixed 64-bit number.
+MIGRATION_LOCK_KEY = 7_405_112_309
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
@@ -44,6 +47,12 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Bot processes started together each run the migrations. This lock,
+                # held until the transaction ends, makes the later ones wait and then
+                # find the database at head. SQLite has no such lock, so processes that
+                # share a database file are best started one after the other.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             context.run_migrations()
     engine.dispose()
 

@@ -1,6 +1,10 @@
 """Tests of the Alembic migrations: a full down and up cycle, and no drift from the models."""
 
+import subprocess
+import sys
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -10,9 +14,11 @@ from alembic.runtime.migration import MigrationContext
 from storage.database import Database
 from storage.migrate import current_revision, downgrade, head_revision, is_up_to_date, upgrade
 from storage.models import Base
+from tests.conftest import POSTGRES_ADMIN_URL
 
+ROOT = Path(__file__).resolve().parents[2]
 MODEL_TABLES = set(Base.metadata.tables)
-# APScheduler's job table may share the database, and the migrations leave it alone.
+# APScheduler's job table: a migration creates it, but it has no model to compare with.
 UNMANAGED_TABLES = {"apscheduler_jobs"}
 
 
@@ -135,3 +141,42 @@ def test_database_usable_after_cycle(database_url: str) -> None:
             database.dispose()
     finally:
         upgrade(database_url)
+
+
+def test_scheduler_table_at_head(engine: sa.Engine) -> None:
+    # APScheduler would create it on start; two processes starting together raced to.
+    assert "apscheduler_jobs" in table_names(engine)
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("apscheduler_jobs")}
+    assert columns == {"id", "next_run_time", "job_state"}
+
+
+def test_concurrent_upgrades_postgres(postgres_url: str) -> None:
+    # Bot processes started together each migrate a new database; the advisory
+    # lock makes the later ones find it at head instead of failing.
+    name = f"staffvoice_race_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+    script = "import sys; from storage.migrate import upgrade; upgrade(sys.argv[1])"
+    try:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, url], cwd=ROOT, stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(3)
+        ]
+        results = [(process.wait(timeout=120), process.stderr) for process in processes]
+
+        for code, stderr in results:
+            assert code == 0, stderr.read() if stderr else ""
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            assert current_revision(engine) == head_revision()
+            assert "apscheduler_jobs" in table_names(engine)
+        finally:
+            engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
