@@ -73,12 +73,13 @@ class BotFleet:
         return [member.log_path for member in self._members]
 
     def start_all(self) -> None:
-        """Start the processes one after another, each once the previous one passes /healthz."""
-        # NOTE: started at the same moment on a new database, the second process failed:
-        # both schedulers created the apscheduler_jobs table, which the migrations do not
-        # create, and PostgreSQL raised a unique violation on pg_type for one of them.
+        """Start every process at the same moment, then wait until each passes /healthz.
+
+        They migrate the new database together, as processes of a deployment may.
+        """
         for index in range(len(self._members)):
             self._spawn(index)
+        for index in range(len(self._members)):
             self.wait_healthy(index)
 
     def _spawn(self, index: int) -> None:

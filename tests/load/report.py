@@ -57,9 +57,7 @@ def render(result: LoadResult) -> str:
         lines.append(f"| Run stopped early | {problem.replace('|', '/')} | FAILED |")
     lines += [
         "",
-        "The processes are started one after the other. Started at the same moment on a new "
-        "database, the second one failed, because both schedulers created the "
-        "`apscheduler_jobs` table, which the migrations do not create. A direct message that "
+        "The processes are started at the same moment on the new database. A direct message that "
         "the killed process had claimed is sent by another process only once the outbox's "
         "5-minute claim has expired, so the wait for an empty outbox can take that long.",
     ]
