@@ -125,9 +125,17 @@ def _build_bolt_app(settings: Settings, client: WebClient, listeners: ListenerPo
 
 
 def build_process(
-    settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    updates_per_minute: float | None = None,
 ) -> BotProcess:
-    """Build a bot process from settings; Slack settings must be present."""
+    """Build a bot process from settings; Slack settings must be present.
+
+    updates_per_minute replaces the vote-count refresher's chat.update pace, for a
+    stand-in without Slack's limits; production keeps the refresher's default.
+    """
     settings.require_slack()
     if migrate:
         upgrade(settings.database_url)
@@ -137,7 +145,11 @@ def build_process(
     client = build_client(settings)
     listeners = ListenerPool(LISTENER_THREADS)
     bolt = _build_bolt_app(settings, client, listeners)
-    refresher = VoteCountRefresher(db=db, client=client)
+    refresher = (
+        VoteCountRefresher(db=db, client=client)
+        if updates_per_minute is None
+        else VoteCountRefresher(db=db, client=client, updates_per_minute=updates_per_minute)
+    )
     publisher = SlackPublisher(client, timezone=settings.timezone, refresher=refresher)
     context = HandlerContext(
         db=db,

@@ -74,6 +74,9 @@ class VoteCountRefresher:
         self._stopping = False
         self._closed_interval = closed_update_interval
         self._closing_campaigns: set[int] = set()
+        # Ideas queued by redraw, in order, and the same ids as a set.
+        self._redraws: deque[int] = deque()
+        self._redraw_ids: set[int] = set()
         # Ideas queued by redraw_paced, in order, and the same ids as a set.
         self._paced_redraws: deque[int] = deque()
         self._paced_redraw_ids: set[int] = set()
@@ -110,17 +113,23 @@ class VoteCountRefresher:
             self._defer(idea_id, claim.retry_at)
 
     def redraw(self, idea_id: int) -> None:
-        """Update the idea message now, for a change other than its vote count, such as its topic.
+        """Queue an update of the idea message for a change other than its vote count, such as
+        its topic, to be made by the background thread before any vote-count refresh.
 
         This skips the idea's refresh window, so callers use it for changes an idea
-        gets once, not for every vote.
+        gets once, not for every vote. The listener that calls it does not wait for
+        the pacing of chat.update, which under a burst would hold its thread for seconds.
         """
-        self._update(idea_id)
+        with self._condition:
+            if idea_id not in self._redraw_ids:
+                self._redraw_ids.add(idea_id)
+                self._redraws.append(idea_id)
+                self._condition.notify_all()
 
     def pending(self) -> int:
-        """Return how many deferred updates are waiting."""
+        """Return how many queued redraws and deferred updates are waiting."""
         with self._condition:
-            return len(self._pending)
+            return len(self._pending) + len(self._redraws)
 
     def show_voting_closed(self, campaign_id: int) -> None:
         """Queue the update of a closed campaign's idea messages to their final counts.
@@ -286,6 +295,8 @@ class VoteCountRefresher:
         while True:
             with self._condition:
                 while not self._stopping:
+                    if self._redraws:
+                        break
                     if self._due:
                         wait = (self._due[0][0] - self._now()).total_seconds()
                         if wait <= 0:
@@ -295,12 +306,21 @@ class VoteCountRefresher:
                         self._condition.wait(timeout=1.0)
                 if self._stopping:
                     return
-                _, idea_id = heapq.heappop(self._due)
-                self._pending.pop(idea_id, None)
+                redraw = bool(self._redraws)
+                if redraw:
+                    idea_id = self._redraws.popleft()
+                    # Removed before the update, so a redraw queued during it runs again.
+                    self._redraw_ids.discard(idea_id)
+                else:
+                    _, idea_id = heapq.heappop(self._due)
+                    self._pending.pop(idea_id, None)
             try:
-                self._refresh(idea_id)
+                if redraw:
+                    self._update(idea_id)
+                else:
+                    self._refresh(idea_id)
             except Exception:
-                logger.exception("Deferred refresh of idea %s failed", idea_id)
+                logger.exception("Update of idea %s failed", idea_id)
 
     def _update(self, idea_id: int) -> None:
         try:

@@ -92,6 +92,9 @@ ANNOUNCEMENT_LEAD = timedelta(hours=1)
 # Outbox messages per second: the stand-in has no workspace limit, and the opening
 # messages and digests must not hold up a run that replays 20 days in about a minute.
 OUTBOX_RATE = 50.0
+# chat.update calls a minute for the refresher: the stand-in enforces no limit, and
+# Slack's pace (45 a minute) would take minutes to redraw a closed campaign's ideas.
+UPDATES_PER_MINUTE = 3000.0
 # Hours after the start of a campaign day at which each phase of that day happens.
 IDEAS_HOUR, ENGAGEMENT_HOUR, FOLLOW_UP_HOUR = 1, 4, 8
 # How long before the close the clock stops, so notices due before it go out first.
@@ -785,6 +788,7 @@ class CampaignRun:
             clock=clock,
             standin=standin,
             outbox_rate=OUTBOX_RATE,
+            updates_per_minute=UPDATES_PER_MINUTE,
             managers=staff[:MANAGER_COUNT],
         ) as bot:
             assert bot.process is not None

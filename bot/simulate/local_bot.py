@@ -50,10 +50,13 @@ class LocalBot:
         standin: SlackStandIn | None = None,
         threads: int = 16,
         outbox_rate: float | None = None,
+        updates_per_minute: float | None = None,
         managers: Sequence[str] = (),
         anon_key: str | None = ANON_KEY,
     ) -> None:
+        """updates_per_minute, when given, replaces the refresher's chat.update pace."""
         self.database_url = database_url
+        self._updates_per_minute = updates_per_minute
         self._anon_key = anon_key
         self._outbox_rate = outbox_rate
         self._managers = tuple(managers)
@@ -69,7 +72,9 @@ class LocalBot:
         """Start the stand-in, then the bot with its scheduler, then its HTTP server."""
         self.standin.start()
         settings = self.settings()
-        self.process = build_process(settings, clock=self._clock)
+        self.process = build_process(
+            settings, clock=self._clock, updates_per_minute=self._updates_per_minute
+        )
         self.process.start_background()
         wsgi = SlackWsgiApp(
             self.process.bolt,
