@@ -26,10 +26,12 @@ demo: $(VENV)/.stamp-runtime
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-# The benchmarks (tests/benchmarks): the dispatch cost of the bot and the scale of a campaign,
-# built up to 1,000,000 votes on SQLite and on PostgreSQL at 127.0.0.1:5432. Writes docs/benchmarks.md.
+# The benchmarks (tests/benchmarks): dispatch cost, the server over HTTP, the scale of a campaign
+# up to 1,000,000 votes, Slack Web API calls and the fan-out of direct messages, on SQLite and on
+# PostgreSQL at 127.0.0.1:5432. Writes docs/benchmarks.md. Options go in BENCH_ARGS, such as
+# BENCH_ARGS="--only http --quick".
 bench: $(VENV)/.stamp-dev
-	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks $(BENCH_ARGS)
 
 # The load and fault test (tests/load): the bot in two processes on PostgreSQL at
 # 127.0.0.1:5432, a 20-day campaign at 100 times real speed (4.8 hours), one process killed

@@ -139,3 +139,17 @@ def test_main_only_quick_writes_page(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert page.index("kept table") < page.index("## Scale of a campaign")
     assert "| sqlite | 100 | 10 | report |" in page
     assert "| postgresql | 100 | 10 | digest |" in page
+
+
+def test_unwritable_report_rejected_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(harness, "load_module", lambda name: ran.append(name))
+
+    with pytest.raises(SystemExit) as stopped:
+        harness.main(["--only", "scale", "--report", str(tmp_path / "missing" / "page.md")])
+
+    assert stopped.value.code == 2
+    assert ran == []
+    assert "is not a writable folder" in capsys.readouterr().err

@@ -18,6 +18,7 @@ import os
 import platform
 import re
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "STAFFVOICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REPORT_PATH = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+QUICK_REPORT_PATH = Path(tempfile.gettempdir()) / "staffvoice-benchmarks-quick.md"
 # Each module's section is preceded by this marker, so a later partial run can find it.
 _MARKER = re.compile(r"^<!-- benchmark: (?P<name>[a-z0-9_]+) -->$", re.MULTILINE)
 
@@ -177,13 +179,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="run the smallest cases with fewer repeats, to check that the harness works",
+        help=(
+            "run the smallest cases with fewer repeats, to check that the harness works; "
+            f"the page goes to {QUICK_REPORT_PATH} unless --report is given"
+        ),
     )
     parser.add_argument(
-        "--report", type=Path, default=REPORT_PATH, help="the Markdown file to write"
+        "--report",
+        type=Path,
+        default=None,
+        help=f"the Markdown file to write (default {REPORT_PATH})",
     )
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
+    if args.report is None:
+        # Quick figures must not replace the full ones in docs/benchmarks.md.
+        args.report = QUICK_REPORT_PATH if args.quick else REPORT_PATH
+    folder = args.report.resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        parser.error(f"cannot write --report {args.report}: {folder} is not a writable folder")
     command = " ".join(["python -m tests.benchmarks", *arguments])
     when = datetime.now(UTC)
     chosen = [name for name in BENCHMARKS if not args.only or name in args.only]
