@@ -49,6 +49,8 @@ from storage.migrate import upgrade
 from tests.benchmarks.fanout_worker import BOT_TOKEN
 
 NAME = "fanout"
+# The ratio to the minimum time that counts as "near 1".
+FANOUT_RATIO_TARGET = 1.1
 
 DIRECTORATES = ("Acute", "Community", "Mental Health", "Corporate", "Estates")
 FULL = {"staff": 5000, "speedup": 20.0, "lease_seconds": 6.0}
@@ -289,6 +291,15 @@ def render(result: FanoutResult) -> str:
         f"| {result.history_calls} |",
         "",
         f"Every person messaged exactly once after the kill: {'yes' if once else 'no'}.",
+        "",
+        "Target: a ratio near 1 and none twice after a kill. Measured: "
+        f"{result.ratio:.2f} ({result.real_speed_ratio:.2f} with 429 waits at real speed), "
+        f"{result.twice} twice: "
+        + (
+            "met."
+            if once and result.real_speed_ratio <= FANOUT_RATIO_TARGET
+            else f"missed (a ratio up to {FANOUT_RATIO_TARGET:g} counts as near 1)."
+        ),
         "",
         "The outbox paces itself at exactly the limit, and the stand-in counts a strict "
         "sliding window, so a message that reaches it a few milliseconds early gets "

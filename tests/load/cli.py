@@ -17,7 +17,10 @@ from tests.load.run import LoadOptions, print_progress, run_load
 
 
 def _positive(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is not a number above 0") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
     return value

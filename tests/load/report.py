@@ -12,7 +12,7 @@ from tests.benchmarks.harness import (
     render_page,
     render_section,
 )
-from tests.load.run import LoadResult
+from tests.load.run import LoadOptions, LoadResult
 from tests.load.timeline import SECONDS_PER_DAY
 
 SECTION_NAME = "load"
@@ -27,6 +27,9 @@ def verdict(ok: bool | None) -> str:
     if ok is None:
         return "figure"
     return "OK" if ok else "FAILED"
+
+
+DEFAULT_SPEED = LoadOptions().speed
 
 
 def render(result: LoadResult) -> str:
@@ -46,7 +49,13 @@ def render(result: LoadResult) -> str:
         f"speed (one campaign day every {SECONDS_PER_DAY / options.speed:.0f} s): "
         f"{options.staff:,} staff, {result.participants:,} taking part, {result.actions:,} "
         f"planned actions, and a manager answering ideas with a status. {kill}. "
-        f"The run took {result.seconds / 60:.1f} minutes.",
+        f"The run took {result.seconds / 60:.1f} minutes."
+        + (
+            ""
+            if options.speed == DEFAULT_SPEED
+            else f" The default speed, {DEFAULT_SPEED:g} times, runs the same traffic in "
+            f"{20 / DEFAULT_SPEED * 24:.1f} hours and was not the speed of this run."
+        ),
         "",
         "| Check | Result | Verdict |",
         "|---|---|---|",
