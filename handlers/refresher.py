@@ -64,6 +64,8 @@ class VoteCountRefresher:
     ) -> None:
         self._db = db
         self._update_pacer = Pacer(per_second=updates_per_minute / 60)
+        # Held from reading an idea until its chat.update is recorded, by every thread.
+        self._draw_lock = threading.Lock()
         # Set only by stop(), to cut short a wait for the pacer.
         self._stopped = threading.Event()
         self._client = client
@@ -254,29 +256,34 @@ class VoteCountRefresher:
         return len(idea_ids) < CLOSED_BATCH_SIZE
 
     def _update_closed(self, idea_id: int) -> None:
-        try:
-            idea = ideas.get_idea(self._db, idea_id)
-        except NotFound:
-            return
-        if idea.channel_id is None or idea.message_id is None:
-            return
-        text, blocks = idea_message(idea, vote_count=idea.vote_count, closed=True)
         if not self._pace():
             return
-        try:
-            self._client.chat_update(
-                channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks
+        # Read, update and record under one lock, after the pacing wait, so that no other
+        # update of this process reaches Slack between this read and this update.
+        with self._draw_lock:
+            try:
+                idea = ideas.get_idea(self._db, idea_id)
+            except NotFound:
+                return
+            if idea.channel_id is None or idea.message_id is None:
+                return
+            text, blocks = idea_message(idea, vote_count=idea.vote_count, closed=True)
+            try:
+                self._client.chat_update(
+                    channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks
+                )
+            except SlackApiError as error:
+                # NOTE: the claim stays, so a failed update is not tried again, and an
+                # update cut short by a crash after its claim is lost the same way.
+                logger.warning(
+                    "chat.update showing idea %s closed failed: %s",
+                    idea_id,
+                    error.response.get("error"),
+                )
+                return
+            delivery.record_closed_display(
+                self._db, idea_id, vote_count=idea.vote_count, drawn=idea
             )
-        except SlackApiError as error:
-            # NOTE: the claim stays, so a failed update is not tried again, and an
-            # update cut short by a crash after its claim is lost the same way.
-            logger.warning(
-                "chat.update showing idea %s closed failed: %s",
-                idea_id,
-                error.response.get("error"),
-            )
-            return
-        delivery.record_closed_display(self._db, idea_id, vote_count=idea.vote_count, drawn=idea)
 
     def _pace(self) -> bool:
         """Wait for the next chat.update slot; return False when stop() cut the wait short."""
@@ -285,7 +292,11 @@ class VoteCountRefresher:
 
     def _defer(self, idea_id: int, due: datetime) -> None:
         with self._condition:
-            if idea_id in self._pending:
+            queued = self._pending.get(idea_id)
+            # An earlier due time replaces a later one: a deferral to the end of a window
+            # measured from a shown_at in the future (set from another clock, such as a
+            # campaign's closed_at) must not hold back a redraw that became due since.
+            if queued is not None and queued <= due:
                 return
             self._pending[idea_id] = due
             heapq.heappush(self._due, (due, idea_id))
@@ -312,8 +323,11 @@ class VoteCountRefresher:
                     # Removed before the update, so a redraw queued during it runs again.
                     self._redraw_ids.discard(idea_id)
                 else:
-                    _, idea_id = heapq.heappop(self._due)
-                    self._pending.pop(idea_id, None)
+                    due, idea_id = heapq.heappop(self._due)
+                    if self._pending.get(idea_id) != due:
+                        # Replaced by an earlier due time, already run.
+                        continue
+                    del self._pending[idea_id]
             try:
                 if redraw:
                     self._update(idea_id)
@@ -323,27 +337,29 @@ class VoteCountRefresher:
                 logger.exception("Update of idea %s failed", idea_id)
 
     def _update(self, idea_id: int) -> None:
-        try:
-            idea = ideas.get_idea(self._db, idea_id)
-        except NotFound:
-            return
-        if idea.channel_id is None or idea.message_id is None:
-            return
-        # A refresh that runs after the close must not bring the Vote button back.
-        text, blocks = idea_message(
-            idea, vote_count=idea.vote_count, closed=shows_voting_closed(idea)
-        )
         if not self._pace():
             return
-        try:
-            self._client.chat_update(
-                channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks
+        # As in _update_closed: the drawing is read after the wait, under the lock.
+        with self._draw_lock:
+            try:
+                idea = ideas.get_idea(self._db, idea_id)
+            except NotFound:
+                return
+            if idea.channel_id is None or idea.message_id is None:
+                return
+            # A refresh that runs after the close must not bring the Vote button back.
+            text, blocks = idea_message(
+                idea, vote_count=idea.vote_count, closed=shows_voting_closed(idea)
             )
-        except SlackApiError as error:
-            logger.warning(
-                "chat.update of idea %s failed: %s", idea_id, error.response.get("error")
+            try:
+                self._client.chat_update(
+                    channel=idea.channel_id, ts=idea.message_id, text=text, blocks=blocks
+                )
+            except SlackApiError as error:
+                logger.warning(
+                    "chat.update of idea %s failed: %s", idea_id, error.response.get("error")
+                )
+                return
+            display.record_shown(
+                self._db, idea_id, vote_count=idea.vote_count, now=self._now(), drawn=idea
             )
-            return
-        display.record_shown(
-            self._db, idea_id, vote_count=idea.vote_count, now=self._now(), drawn=idea
-        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -69,3 +70,38 @@ def test_updates_of_many_ideas_paced(
     interval = 60 / UPDATES_PER_MINUTE
     for earlier, later in zip(updates, updates[1:], strict=False):
         assert later.at - earlier.at >= interval - ARRIVAL_JITTER_SECONDS
+
+
+def test_earlier_request_replaces_far_deferral(
+    db: Database, clock: ManualClock, standin: SlackStandIn
+) -> None:
+    # A shown_at in the future (a campaign's closed_at from the scheduler's clock) defers
+    # a refresh far ahead; a later request must still run at once, not wait behind it.
+    client = WebClient(token=TOKEN, base_url=standin.api_url)
+    campaign = create_campaign(
+        db, title="Ideas", channel_id="C1", starts="now", timezone=LONDON, now=clock.now()
+    )
+    assert open_campaign(db, campaign.id, now=clock.now()) is not None
+    submitted = submit_idea(
+        db, Person("slack", "T1", "U_AUTHOR"), text="An idea", channel_id="C1", now=clock.now()
+    )
+    ts = client.chat_postMessage(channel="C1", text="An idea")["ts"]
+    record_idea_message(db, submitted.idea.id, message_id=ts, vote_count=0)
+    change_vote(
+        db,
+        Person("slack", "T1", "U_VOTER"),
+        idea_id=submitted.idea.id,
+        change=VoteChange.CAST,
+        now=clock.now(),
+    )
+    refresher = VoteCountRefresher(db=db, client=client, updates_per_minute=UPDATES_PER_MINUTE)
+    try:
+        refresher._defer(submitted.idea.id, datetime.now(UTC) + timedelta(days=20))
+        refresher.request(submitted.idea.id)
+        deadline = time.monotonic() + 5
+        while standin.count("chat.update") < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        refresher.stop()
+
+    assert standin.count("chat.update") == 1
