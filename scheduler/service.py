@@ -27,7 +27,7 @@ from apscheduler.events import (
     JobExecutionEvent,
 )
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -75,6 +75,23 @@ class SharedJobStore(SQLAlchemyJobStore):
             super().remove_job(job_id)
         except JobLookupError:
             logger.debug("Job %s was removed already, by another process", job_id)
+
+    def update_job(self, job: Any) -> None:
+        """Rewrite a job's row, or insert it when another process deleted it meanwhile.
+
+        APScheduler replaces an existing job by trying an insert and, on a conflict,
+        an update. Between the two, another process may run and delete the job, and
+        the update then raised JobLookupError out of add_job.
+        """
+        try:
+            super().update_job(job)
+        except JobLookupError:
+            try:
+                super().add_job(job)
+            except ConflictingIdError:
+                # A third turn of the same race: the row is back, written by another
+                # process's sync of the same campaign, so it holds the same job.
+                logger.debug("Job %s was added again meanwhile, by another process", job.id)
 
 
 class TrackingThreadPoolExecutor(ThreadPoolExecutor):
