@@ -293,9 +293,9 @@ class VoteCountRefresher:
     def _defer(self, idea_id: int, due: datetime) -> None:
         with self._condition:
             queued = self._pending.get(idea_id)
-            # An earlier due time replaces a later one: a deferral to the end of a window
-            # measured from a shown_at in the future (set from another clock, such as a
-            # campaign's closed_at) must not hold back a redraw that became due since.
+            # An earlier due time replaces a later one. A window measured from a shown_at
+            # in the future, such as a campaign's closed_at from the scheduler's clock,
+            # must not hold back a redraw that became due since.
             if queued is not None and queued <= due:
                 return
             self._pending[idea_id] = due

@@ -89,8 +89,8 @@ class SharedJobStore(SQLAlchemyJobStore):
             try:
                 super().add_job(job)
             except ConflictingIdError:
-                # A third turn of the same race: the row is back, written by another
-                # process's sync of the same campaign, so it holds the same job.
+                # A third turn of the same race: another process's sync of the same
+                # campaign wrote the row again, so it contains the same job.
                 logger.debug("Job %s was added again meanwhile, by another process", job.id)
 
 

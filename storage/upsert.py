@@ -40,5 +40,5 @@ def _build(dialect: str, model: type[Any], values: dict[str, Any]) -> Any:
         insert = sqlite.insert(table)
     else:
         raise NotImplementedError(f"unsupported database dialect {dialect}")
-    # The returned key tells whether a row went in: ON CONFLICT DO NOTHING returns no row.
+    # ON CONFLICT DO NOTHING returns no row, so a returned key means a row went in.
     return insert.values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
