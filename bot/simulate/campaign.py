@@ -44,6 +44,7 @@ from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
+from bot.simulate.action_events import action_event
 from bot.simulate.answers import STATUS_FILE, CampaignAnswers, CheckLine
 from bot.simulate.boards import TeamBoards
 from bot.simulate.common import (
@@ -58,12 +59,11 @@ from bot.simulate.lifecycle import MANAGER_COUNT, TOPICS, Lifecycle, LifecycleFa
 from bot.simulate.local_bot import BOT_TOKEN, HttpResult, LocalBot, SlackRequestClient
 from bot.simulate.recognition import RECOGNITION_CHANNEL, Recognition
 from bot.simulate.recognition import VALUES as RECOGNITION_VALUES
-from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
+from bot.simulate.slack_standin import SlackStandIn
 from bot.simulate.staff_list import build_staff_list
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     MIN_STAFF,
-    OTHER_BOT_ID,
     Action,
     ActionKind,
     CampaignPlan,
@@ -518,59 +518,13 @@ class Replay:
 
     def _event(self, action: Action) -> dict[str, Any]:
         assert action.idea is not None
-        idea_ts = self.idea_messages[action.idea].ts
-        kind = action.kind
-        if kind in (ActionKind.REACTION_ADDED, ActionKind.REACTION_REMOVED):
-            return payloads.reaction_event(
-                "reaction_added" if kind is ActionKind.REACTION_ADDED else "reaction_removed",
-                user=action.user_id,
-                reaction=action.reaction or "+1",
-                channel=CHANNEL_ID,
-                ts=idea_ts,
-                item_user=BOT_USER_ID,
-                event_ts=self._timestamps.next(),
-            )
-        if kind is ActionKind.BOT_REPLY:
-            return payloads.thread_reply_event(
-                user=action.user_id,
-                text=action.text,
-                channel=CHANNEL_ID,
-                ts=self._timestamps.next(),
-                thread_ts=idea_ts,
-                bot_id=OTHER_BOT_ID,
-                parent_user_id=BOT_USER_ID,
-            )
-        assert action.comment is not None
-        if kind is ActionKind.THREAD_REPLY:
-            reply_ts = self._timestamps.next()
-            with self._lock:
-                self._comment_ts[action.comment] = reply_ts
-            return payloads.thread_reply_event(
-                user=action.user_id,
-                text=action.text,
-                channel=CHANNEL_ID,
-                ts=reply_ts,
-                thread_ts=idea_ts,
-                parent_user_id=BOT_USER_ID,
-            )
-        reply_ts = self._comment_ts[action.comment]
-        if kind is ActionKind.REPLY_EDITED:
-            return payloads.message_changed_event(
-                channel=CHANNEL_ID,
-                ts=reply_ts,
-                thread_ts=idea_ts,
-                user=action.user_id,
-                new_text=action.text,
-                old_text=action.old_text,
-                event_ts=self._timestamps.next(),
-            )
-        return payloads.message_deleted_event(
-            channel=CHANNEL_ID,
-            deleted_ts=reply_ts,
-            thread_ts=idea_ts,
-            user=action.user_id,
-            old_text=action.old_text,
-            event_ts=self._timestamps.next(),
+        return action_event(
+            action,
+            channel_id=CHANNEL_ID,
+            idea_ts=self.idea_messages[action.idea].ts,
+            comment_ts=self._comment_ts,
+            timestamps=self._timestamps,
+            lock=self._lock,
         )
 
     # Reading the channel

@@ -26,10 +26,11 @@ import sqlalchemy as sa
 
 from bot.core.statuses import STATUS_LABELS
 from bot.simulate import payloads
+from bot.simulate.action_events import action_event
 from bot.simulate.answers import OWNERS, REPLIES
 from bot.simulate.common import IdeaMessage, MessageTimestamps, parse_idea_message
-from bot.simulate.slack_standin import BOT_USER_ID, SlackStandIn
-from bot.simulate.traffic import OTHER_BOT_ID, Action, ActionKind, CampaignPlan, Ledger
+from bot.simulate.slack_standin import SlackStandIn
+from bot.simulate.traffic import Action, ActionKind, CampaignPlan, Ledger
 from handlers.ids import IdeaIds, StatusIds
 from handlers.mrkdwn import escape
 from tests.load.sender import SlackSender
@@ -370,59 +371,13 @@ class LoadReplay:
 
     def _event(self, action: Action) -> dict[str, Any]:
         assert action.idea is not None
-        idea_ts = self.idea_messages[action.idea].ts
-        kind = action.kind
-        if kind in (ActionKind.REACTION_ADDED, ActionKind.REACTION_REMOVED):
-            return payloads.reaction_event(
-                "reaction_added" if kind is ActionKind.REACTION_ADDED else "reaction_removed",
-                user=action.user_id,
-                reaction=action.reaction or "+1",
-                channel=CHANNEL_ID,
-                ts=idea_ts,
-                item_user=BOT_USER_ID,
-                event_ts=self._timestamps.next(),
-            )
-        if kind is ActionKind.BOT_REPLY:
-            return payloads.thread_reply_event(
-                user=action.user_id,
-                text=action.text,
-                channel=CHANNEL_ID,
-                ts=self._timestamps.next(),
-                thread_ts=idea_ts,
-                bot_id=OTHER_BOT_ID,
-                parent_user_id=BOT_USER_ID,
-            )
-        assert action.comment is not None
-        if kind is ActionKind.THREAD_REPLY:
-            reply_ts = self._timestamps.next()
-            with self._lock:
-                self.comment_ts[action.comment] = reply_ts
-            return payloads.thread_reply_event(
-                user=action.user_id,
-                text=action.text,
-                channel=CHANNEL_ID,
-                ts=reply_ts,
-                thread_ts=idea_ts,
-                parent_user_id=BOT_USER_ID,
-            )
-        reply_ts = self.comment_ts[action.comment]
-        if kind is ActionKind.REPLY_EDITED:
-            return payloads.message_changed_event(
-                channel=CHANNEL_ID,
-                ts=reply_ts,
-                thread_ts=idea_ts,
-                user=action.user_id,
-                new_text=action.text,
-                old_text=action.old_text,
-                event_ts=self._timestamps.next(),
-            )
-        return payloads.message_deleted_event(
-            channel=CHANNEL_ID,
-            deleted_ts=reply_ts,
-            thread_ts=idea_ts,
-            user=action.user_id,
-            old_text=action.old_text,
-            event_ts=self._timestamps.next(),
+        return action_event(
+            action,
+            channel_id=CHANNEL_ID,
+            idea_ts=self.idea_messages[action.idea].ts,
+            comment_ts=self.comment_ts,
+            timestamps=self._timestamps,
+            lock=self._lock,
         )
 
 
