@@ -136,12 +136,19 @@ def read_sections(text: str) -> dict[str, Section]:
     return sections
 
 
-def render_section(name: str, rendered: str, *, when: datetime, command: str) -> Section:
-    """Put the line naming this run under the heading of a module's rendered section."""
+def render_section(
+    name: str, rendered: str, *, when: datetime, command: str, machine: str | None = None
+) -> Section:
+    """Put the line naming this run, and its machine if given, under the section's heading.
+
+    Sections of the page can come from runs on different machines, and the page's
+    header names only the latest run's.
+    """
     if not rendered.startswith("## "):
         raise RuntimeError(f"the section of the {name} benchmark does not start with '## '")
     heading, _, rest = rendered.strip("\n").partition("\n")
-    run = f"_Figures from the run of {when:%Y-%m-%d %H:%M} UTC: `{command}`._"
+    on = f" on {machine}" if machine else ""
+    run = f"_Figures from the run of {when:%Y-%m-%d %H:%M} UTC{on}: `{command}`._"
     return Section(name=name, text=f"{heading}\n\n{run}\n\n{rest.strip(chr(10))}")
 
 
@@ -213,7 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = load_module(name)
         progress(f"Running the {name} benchmark")
         rendered = module.render(module.run(quick=args.quick, progress=progress))
-        fresh[name] = render_section(name, rendered, when=when, command=command)
+        fresh[name] = render_section(
+            name, rendered, when=when, command=command, machine=machine_description()
+        )
     sections = [
         fresh.get(name) or existing[name]
         for name in BENCHMARKS

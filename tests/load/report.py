@@ -77,7 +77,9 @@ def write_section(path: Path, rendered: str, *, when: datetime, command: str) ->
     """Put the load section into the page at path, keeping every other section and the header."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     sections = read_sections(text)
-    sections[SECTION_NAME] = render_section(SECTION_NAME, rendered, when=when, command=command)
+    sections[SECTION_NAME] = render_section(
+        SECTION_NAME, rendered, when=when, command=command, machine=machine_description()
+    )
     # The header describes the latest `make bench` run, so it is kept as it is when present.
     machine_match = _MACHINE_LINE.search(text)
     latest_match = _LATEST_LINE.search(text)
