@@ -1,4 +1,4 @@
-"""The Events API event Slack would deliver for a planned reaction or thread reply."""
+"""What Slack would send for a planned action: its Events API event, or its idea form values."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.simulate import payloads
 from bot.simulate.common import MessageTimestamps
 from bot.simulate.slack_standin import BOT_USER_ID
 from bot.simulate.traffic import OTHER_BOT_ID, Action, ActionKind
+from handlers.ids import IdeaIds, IdeaTopicIds
 
 
 def action_event(
@@ -78,3 +79,37 @@ def action_event(
         old_text=action.old_text,
         event_ts=timestamps.next(),
     )
+
+
+def idea_form_values(action: Action, *, topic_id: int | None = None) -> dict[str, Any]:
+    """Return the idea form's state values for a planned form submission, with its topic if any."""
+    selected = []
+    if action.anonymous:
+        selected = [
+            {
+                "text": {"type": "plain_text", "text": "Post anonymously"},
+                "value": IdeaIds.ANONYMOUS_OPTION.value,
+            }
+        ]
+    values: dict[str, Any] = {
+        IdeaIds.TEXT_BLOCK.value: {
+            IdeaIds.TEXT_ACTION.value: {"type": "plain_text_input", "value": action.text}
+        },
+        IdeaIds.DETAIL_BLOCK.value: {
+            IdeaIds.DETAIL_ACTION.value: {"type": "plain_text_input", "value": action.detail}
+        },
+        IdeaIds.ANONYMOUS_BLOCK.value: {
+            IdeaIds.ANONYMOUS_ACTION.value: {"type": "checkboxes", "selected_options": selected}
+        },
+    }
+    if topic_id is not None:
+        values[IdeaTopicIds.MODAL_BLOCK.value] = {
+            IdeaTopicIds.MODAL_ACTION.value: {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": f"Topic {topic_id}"},
+                    "value": str(topic_id),
+                },
+            }
+        }
+    return values

@@ -44,7 +44,7 @@ from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate import payloads
-from bot.simulate.action_events import action_event
+from bot.simulate.action_events import action_event, idea_form_values
 from bot.simulate.answers import STATUS_FILE, CampaignAnswers, CheckLine
 from bot.simulate.boards import TeamBoards
 from bot.simulate.common import (
@@ -451,39 +451,9 @@ class Replay:
 
     def _form_submission(self, action: Action) -> tuple[bytes, str]:
         number = next(self._sequence)
-        selected = []
-        if action.anonymous:
-            selected = [
-                {
-                    "text": {"type": "plain_text", "text": "Post anonymously"},
-                    "value": IdeaIds.ANONYMOUS_OPTION.value,
-                }
-            ]
-        values = {
-            IdeaIds.TEXT_BLOCK.value: {
-                IdeaIds.TEXT_ACTION.value: {"type": "plain_text_input", "value": action.text}
-            },
-            IdeaIds.DETAIL_BLOCK.value: {
-                IdeaIds.DETAIL_ACTION.value: {"type": "plain_text_input", "value": action.detail}
-            },
-            IdeaIds.ANONYMOUS_BLOCK.value: {
-                IdeaIds.ANONYMOUS_ACTION.value: {
-                    "type": "checkboxes",
-                    "selected_options": selected,
-                }
-            },
-        }
-        if self._topic_ids:
-            topic_id = self.topic_for(action)
-            values[IdeaTopicIds.MODAL_BLOCK.value] = {
-                IdeaTopicIds.MODAL_ACTION.value: {
-                    "type": "static_select",
-                    "selected_option": {
-                        "text": {"type": "plain_text", "text": f"Topic {topic_id}"},
-                        "value": str(topic_id),
-                    },
-                }
-            }
+        values = idea_form_values(
+            action, topic_id=self.topic_for(action) if self._topic_ids else None
+        )
         return payloads.view_submission(
             user_id=action.user_id,
             user_name=self._usernames.get(action.user_id, action.user_id.lower()),

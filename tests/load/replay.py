@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from bot.core.statuses import STATUS_LABELS
 from bot.simulate import payloads
-from bot.simulate.action_events import action_event
+from bot.simulate.action_events import action_event, idea_form_values
 from bot.simulate.answers import OWNERS, REPLIES
 from bot.simulate.common import IdeaMessage, MessageTimestamps, parse_idea_message
 from bot.simulate.slack_standin import SlackStandIn
@@ -324,25 +324,7 @@ class LoadReplay:
 
     def _form_submission(self, action: Action) -> tuple[bytes, str]:
         number = next(self._sequence)
-        selected = []
-        if action.anonymous:
-            selected = [
-                {
-                    "text": {"type": "plain_text", "text": "Post anonymously"},
-                    "value": IdeaIds.ANONYMOUS_OPTION.value,
-                }
-            ]
-        values = {
-            IdeaIds.TEXT_BLOCK.value: {
-                IdeaIds.TEXT_ACTION.value: {"type": "plain_text_input", "value": action.text}
-            },
-            IdeaIds.DETAIL_BLOCK.value: {
-                IdeaIds.DETAIL_ACTION.value: {"type": "plain_text_input", "value": action.detail}
-            },
-            IdeaIds.ANONYMOUS_BLOCK.value: {
-                IdeaIds.ANONYMOUS_ACTION.value: {"type": "checkboxes", "selected_options": selected}
-            },
-        }
+        values = idea_form_values(action)
         return payloads.view_submission(
             user_id=action.user_id,
             user_name=self._username(action.user_id),
