@@ -1,9 +1,9 @@
 """The thread pool that runs Bolt listeners, counting each HTTP request's listeners.
 
 Bolt acknowledges an Events API request before its listener runs, and runs
-the listener in this pool. The HTTP front waits for an event's listeners to
-return before it sends that acknowledgement, up to a deadline, so a 200
-response to Slack means the vote or comment was stored: a process killed
+the listener in this pool. The HTTP front waits, up to a deadline, for an
+event's listeners to return before it sends that acknowledgement. So a 200
+response to Slack means the vote or comment was stored, and a process killed
 after responding has lost nothing Slack will not send again. Listeners of
 commands and interactions acknowledge with ack(), after storing.
 """

@@ -179,7 +179,7 @@ def _track(name: str, bolt: App, db: Database) -> _Target:
         raise TypeError(f"expected Bolt's listener pool to be a ListenerPool, got {inner!r}")
     executor = _TrackingExecutor(inner)
     runner.listener_executor = executor
-    # As in bot.serve, the front answers once the request's listeners have returned.
+    # As in bot.serve, the front responds to an event once its listeners have returned.
     wsgi = SlackWsgiApp(bolt, db=db, signing_secret=SIGNING_SECRET, listeners=inner)
     return _Target(name, wsgi, executor)
 

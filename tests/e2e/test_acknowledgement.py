@@ -1,4 +1,4 @@
-"""The bot answers Slack only once a request's vote, idea or comment is stored."""
+"""The bot responds to Slack only once a request's vote, idea or comment is stored."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_reaction_stored_before_answer(
     for number in range(5):
         http, _ = slack.react(user=f"U0VOTER{number}", reaction="+1", ts=idea.message_id)
         assert http.status == 200, http
-        # No wait here: the answer itself says the vote is stored.
+        # No wait here: the response itself means the vote is stored.
         assert count_rows(bot_db(bot), Vote) == number + 1
 
 

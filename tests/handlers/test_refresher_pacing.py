@@ -75,8 +75,8 @@ def test_updates_of_many_ideas_paced(
 def test_earlier_request_replaces_far_deferral(
     db: Database, clock: ManualClock, standin: SlackStandIn
 ) -> None:
-    # A shown_at in the future (a campaign's closed_at from the scheduler's clock) defers
-    # a refresh far ahead; a later request must still run at once, not wait behind it.
+    # A shown_at in the future, such as a campaign's closed_at, defers a refresh far ahead.
+    # A later request must still run at once, not wait behind that deferral.
     client = WebClient(token=TOKEN, base_url=standin.api_url)
     campaign = create_campaign(
         db, title="Ideas", channel_id="C1", starts="now", timezone=LONDON, now=clock.now()
