@@ -21,6 +21,10 @@ SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,127}$")
 # The highest STAFFVOICE_OUTBOX_RATE accepted, to catch a mistyped value. Slack
 # publishes no workspace-wide limit for chat.postMessage, so this bound is a guess.
 MAX_OUTBOX_RATE = 50.0
+# An Entra (Azure AD) id: an app, tenant or user object id.
+ENTRA_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 class ConfigError(Exception):
@@ -36,6 +40,18 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_DEFAULT_API_URL
+    # The Teams bot's Entra app registration: its application (client) id, a client
+    # secret and the tenant (directory) id. With all three set, the bot serves Teams.
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    # Accept Teams activities without checking their token. For tests and the
+    # simulation only: refused unless STAFFVOICE_ALLOW_UNAUTHENTICATED_TEAMS is also
+    # set, and refused beside a TEAMS_APP_PASSWORD.
+    teams_auth_disabled: bool = False
+    staffvoice_allow_unauthenticated_teams: bool = False
+    # Comma-separated Entra object ids of Teams users granted the manager role at start-up.
+    staffvoice_teams_managers: str = ""
     database_url: str = "sqlite:///staffvoice.db"
     staffvoice_timezone: str = "Europe/London"
     staffvoice_log_level: str = Field(default="INFO")
@@ -194,6 +210,37 @@ class Settings(BaseSettings):
                 )
         return ",".join(user_ids)
 
+    @field_validator("teams_app_id", "teams_tenant_id")
+    @classmethod
+    def _check_teams_id(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not ENTRA_ID.match(value.strip()):
+            raise ValueError(
+                "expected a GUID such as 00000000-0000-0000-0000-000000000000, from the app "
+                "registration's Overview page in the Microsoft Entra admin center"
+            )
+        return value.strip().lower()
+
+    @field_validator("teams_app_password")
+    @classmethod
+    def _check_teams_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("staffvoice_teams_managers")
+    @classmethod
+    def _check_teams_managers(cls, value: str) -> str:
+        user_ids = [part.strip().lower() for part in value.split(",") if part.strip()]
+        for user_id in user_ids:
+            if not ENTRA_ID.match(user_id):
+                raise ValueError(
+                    f"{user_id!r} is not an Entra object id: list GUIDs separated by commas "
+                    "(Microsoft Entra admin center, Users, the person, Object ID)"
+                )
+        return ",".join(user_ids)
+
     @property
     def timezone(self) -> ZoneInfo:
         """Return the organisation's local time zone."""
@@ -237,6 +284,69 @@ class Settings(BaseSettings):
                 "SLACK_SIGNING_SECRET is not set: set it to the Signing Secret from the Slack"
                 " app's Basic Information page, or set SLACK_APP_TOKEN to use Socket Mode"
             )
+
+    @property
+    def slack_configured(self) -> bool:
+        """Return whether any Slack setting is set, so the bot should serve Slack."""
+        return self.slack_bot_token is not None or self.slack_app_token is not None
+
+    @property
+    def teams_configured(self) -> bool:
+        """Return whether any Teams setting is set, so the bot should serve Teams."""
+        return any(
+            value is not None
+            for value in (self.teams_app_id, self.teams_app_password, self.teams_tenant_id)
+        ) or bool(self.teams_auth_disabled)
+
+    @property
+    def teams_manager_ids(self) -> tuple[str, ...]:
+        """Return the Entra object ids in STAFFVOICE_TEAMS_MANAGERS, without repeats."""
+        value = self.staffvoice_teams_managers
+        return tuple(dict.fromkeys(value.split(","))) if value else ()
+
+    def require_teams(self) -> None:
+        """Raise ConfigError naming the first Teams setting that serving Teams needs."""
+        if self.teams_app_id is None:
+            raise ConfigError(
+                "TEAMS_APP_ID is not set: set it to the Application (client) ID of the bot's"
+                " app registration in the Microsoft Entra admin center"
+            )
+        if self.teams_auth_disabled:
+            if not self.staffvoice_allow_unauthenticated_teams:
+                raise ConfigError(
+                    "TEAMS_AUTH_DISABLED is set: it accepts anyone's requests as Teams activities"
+                    " and is for tests only; unset it, or also set"
+                    " STAFFVOICE_ALLOW_UNAUTHENTICATED_TEAMS=true on a test machine"
+                )
+            if self.teams_app_password is not None:
+                raise ConfigError(
+                    "TEAMS_AUTH_DISABLED is set beside TEAMS_APP_PASSWORD: a deployment with"
+                    " real credentials must check tokens, so unset TEAMS_AUTH_DISABLED"
+                )
+            return
+        if self.teams_app_password is None:
+            raise ConfigError(
+                "TEAMS_APP_PASSWORD is not set: set it to a client secret's value from the app"
+                " registration's Certificates & secrets page"
+            )
+        if self.teams_tenant_id is None:
+            raise ConfigError(
+                "TEAMS_TENANT_ID is not set: set it to the Directory (tenant) ID from the app"
+                " registration's Overview page"
+            )
+
+    def require_platform(self) -> None:
+        """Raise ConfigError unless the settings serve Slack, Teams or both, completely."""
+        if not self.slack_configured and not self.teams_configured:
+            raise ConfigError(
+                "Neither Slack nor Teams is set up: set SLACK_BOT_TOKEN and"
+                " SLACK_SIGNING_SECRET for Slack, or TEAMS_APP_ID, TEAMS_APP_PASSWORD and"
+                " TEAMS_TENANT_ID for Teams (see .env.example)"
+            )
+        if self.slack_configured:
+            self.require_slack()
+        if self.teams_configured:
+            self.require_teams()
 
 
 def load_settings(**overrides: object) -> Settings:
