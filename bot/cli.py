@@ -19,6 +19,7 @@ from bot import (
     cli_participation,
     cli_privacy,
     cli_staff,
+    cli_teams,
 )
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
@@ -175,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_privacy.add_parser(commands)
 
+    cli_teams.add_parser(commands)
+
     simulate = commands.add_parser(
         "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
     )
@@ -247,6 +250,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cli_audit.run(args, settings)
     if args.command == "privacy":
         return cli_privacy.run(args, settings)
+    if args.command == "teams":
+        return cli_teams.run(args, settings)
     if args.command == "simulate":
         from bot.simulate.campaign import run_simulation
 
