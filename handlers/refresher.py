@@ -17,6 +17,7 @@ from bot.core import delivery, display, ideas
 from bot.core.errors import NotFound
 from handlers.blocks.ideas import idea_message, shows_voting_closed
 from handlers.pacing import Pacer
+from handlers.platform import PLATFORM
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ class VoteCountRefresher:
     def _show_campaign_closed(self, campaign_id: int) -> bool:
         """Update one batch of the campaign's idea messages; return True when none is left."""
         idea_ids = delivery.ideas_to_show_closed(
-            self._db, campaign_id=campaign_id, limit=CLOSED_BATCH_SIZE
+            self._db, campaign_id=campaign_id, platform=PLATFORM, limit=CLOSED_BATCH_SIZE
         )
         updated = 0
         for idea_id in idea_ids:

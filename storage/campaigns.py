@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Campaign, ScheduledRun
+from storage.models import Campaign, CampaignChannel, ScheduledRun
 from storage.upsert import insert_if_absent
 
 
@@ -58,13 +58,57 @@ def list_campaigns(session: Session, *, statuses: Sequence[str] | None = None) -
 
 
 def list_open_campaigns(session: Session, *, platform: str) -> list[Campaign]:
-    """Return the open campaigns of a platform, most recently opened first."""
+    """Return the open campaigns run on a platform, most recently opened first.
+
+    A campaign runs on its own platform and on those of its other channels.
+    """
+    also_here = select(CampaignChannel.campaign_id).where(CampaignChannel.platform == platform)
     query = (
         select(Campaign)
-        .where(Campaign.status == "open", Campaign.platform == platform)
+        .where(
+            Campaign.status == "open",
+            or_(Campaign.platform == platform, Campaign.id.in_(also_here)),
+        )
         .order_by(Campaign.opened_at.desc(), Campaign.id.desc())
     )
     return list(session.scalars(query))
+
+
+def campaign_channels(session: Session, campaign_id: int) -> dict[str, str]:
+    """Return a campaign's channel on each platform it runs on, its own first."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return {}
+    channels = {campaign.platform: campaign.channel_id}
+    rows = session.scalars(
+        select(CampaignChannel)
+        .where(CampaignChannel.campaign_id == campaign_id)
+        .order_by(CampaignChannel.platform)
+    )
+    for row in rows:
+        channels.setdefault(row.platform, row.channel_id)
+    return channels
+
+
+def get_campaign_channel(
+    session: Session, campaign_id: int, *, platform: str
+) -> CampaignChannel | None:
+    """Return a campaign's channel on a platform other than its own, or None."""
+    return session.get(CampaignChannel, (campaign_id, platform))
+
+
+def set_campaign_channel(
+    session: Session, campaign_id: int, *, platform: str, channel_id: str
+) -> CampaignChannel:
+    """Add or move a campaign's channel on a platform other than its own."""
+    row = session.get(CampaignChannel, (campaign_id, platform))
+    if row is None:
+        row = CampaignChannel(campaign_id=campaign_id, platform=platform, channel_id=channel_id)
+        session.add(row)
+    else:
+        row.channel_id = channel_id
+    session.flush()
+    return row
 
 
 def mark_campaign_open(session: Session, campaign_id: int, *, now: datetime) -> bool:

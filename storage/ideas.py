@@ -265,7 +265,7 @@ def has_idea_being_posted(
 
 
 def list_ideas_to_show_closed(
-    session: Session, *, campaign_id: int | None = None, limit: int
+    session: Session, *, campaign_id: int | None = None, platform: str | None = None, limit: int
 ) -> list[int]:
     """Return ids of posted ideas of closed campaigns whose message was not updated since the close.
 
@@ -286,6 +286,8 @@ def list_ideas_to_show_closed(
     )
     if campaign_id is not None:
         query = query.where(Idea.campaign_id == campaign_id)
+    if platform is not None:
+        query = query.where(Idea.platform == platform)
     return list(session.scalars(query))
 
 

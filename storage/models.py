@@ -617,3 +617,48 @@ class ThanksRecipient(Base):
     user_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, index=True)
     # From the staff directory; None for someone outside it.
     directorate: Mapped[str | None] = mapped_column(String(200))
+
+
+class CampaignChannel(Base):
+    """A channel on another platform that a campaign also runs in.
+
+    The campaign's own platform and channel_id name its first channel; a campaign run
+    in Slack and Teams at once has a row here for its Teams channel. Ideas sent there
+    are posted there, and the campaign's report counts both.
+    """
+
+    __tablename__ = "campaign_channels"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    launch_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    summary_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+
+    __table_args__ = (Index(None, "platform", "channel_id"),)
+
+
+class TeamsConversation(Base):
+    """A Teams conversation the bot has seen: where proactive messages to it go.
+
+    Teams gives the service URL to send to with each incoming activity, and a bot can
+    message a conversation only through it. kind is "personal" (a person's chat with the
+    bot; user_id is theirs), "channel" or "groupChat".
+    """
+
+    __tablename__ = "teams_conversations"
+
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    service_url: Mapped[str] = mapped_column(String(500))
+    # For a personal chat: the person's Entra object id (the user id staffvoice stores)
+    # and their Teams account id, which creating a conversation with them needs.
+    user_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    member_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # For a channel: its team's id and its name when last seen.
+    team_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    name: Mapped[str | None] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index(None, "user_id"),)

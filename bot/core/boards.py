@@ -129,8 +129,7 @@ def _require_board_lead(session: Session, board: Board, person: Person, *, actio
     if board.lead_id == person.user_id or _is_manager(session, person):
         return
     raise PermissionDenied(
-        f"Only this board's lead (<@{board.lead_id}>) or an engagement manager can {action}, "
-        "so nothing was changed."
+        f"Only this board's lead or an engagement manager can {action}, so nothing was changed."
     )
 
 

@@ -64,6 +64,11 @@ def campaign_record(campaign: Campaign) -> CampaignRecord:
         reminder_days=parse_reminder_days(campaign.reminder_days or ""),
         final_reminder_hours=int(campaign.final_reminder_hours),
         planned_ends_at=campaign.planned_ends_at or campaign.ends_at,
+        channels=(
+            tuple(campaign_store.campaign_channels(session, campaign.id).items())
+            if session is not None
+            else ((campaign.platform, campaign.channel_id),)
+        ),
     )
 
 

@@ -186,11 +186,17 @@ def send_report_to_managers(
 
 
 def ideas_to_show_closed(
-    db: Database, *, campaign_id: int | None = None, limit: int = 200
+    db: Database,
+    *,
+    campaign_id: int | None = None,
+    platform: str | None = None,
+    limit: int = 200,
 ) -> list[int]:
     """Return ideas of closed campaigns whose message has not been updated since the close."""
     with db.transaction() as session:
-        return idea_store.list_ideas_to_show_closed(session, campaign_id=campaign_id, limit=limit)
+        return idea_store.list_ideas_to_show_closed(
+            session, campaign_id=campaign_id, platform=platform, limit=limit
+        )
 
 
 def campaigns_with_ideas_to_show_closed(db: Database, *, limit: int = 100) -> list[int]:

@@ -67,6 +67,7 @@ def idea_record(
         source=idea.source,
         hidden=idea.hidden_at is not None,
         withdrawn=idea.withdrawn_at is not None,
+        platform=idea.platform,
     )
 
 
@@ -129,11 +130,19 @@ def _campaign_for(
         if campaign.ends_at > now
     ]
     for campaign in open_campaigns:
-        if campaign.channel_id == channel_id:
+        if _channel_on(session, campaign, platform) == channel_id:
             return campaign
     if _board_for(session, platform=platform, channel_id=channel_id) is not None:
         return None
     return open_campaigns[0] if open_campaigns else None
+
+
+def _channel_on(session: Session, campaign: Campaign, platform: str) -> str | None:
+    """Return the campaign's channel on a platform, or None when it does not run there."""
+    if campaign.platform == platform:
+        return campaign.channel_id
+    other = campaign_store.get_campaign_channel(session, campaign.id, platform=platform)
+    return other.channel_id if other is not None else None
 
 
 def _board_for(session: Session, *, platform: str, channel_id: str | None) -> Board | None:
@@ -218,7 +227,7 @@ def submit_idea(
         )
         topic = _topic_for_new_idea(session, campaign, topic_id)
         if campaign is not None:
-            destination_channel: str | None = campaign.channel_id
+            destination_channel = _channel_on(session, campaign, author.platform)
         else:
             destination_channel = board.channel_id if board is not None else None
         idea = idea_store.add_idea(

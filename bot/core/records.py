@@ -40,6 +40,14 @@ class CampaignRecord:
     final_reminder_hours: int = 48
     # The close as planned, which an early close leaves as it was.
     planned_ends_at: datetime | None = None
+    # The campaign's channel on each platform it runs on, its own platform first.
+    channels: tuple[tuple[str, str], ...] = ()
+
+    def channel_on(self, platform: str) -> str | None:
+        """Return the campaign's channel on a platform, or None when it does not run there."""
+        if platform == self.platform:
+            return self.channel_id
+        return dict(self.channels).get(platform)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class IdeaRecord:
     hidden: bool = False
     # True once its author withdrew it: its message shows only a notice, for good.
     withdrawn: bool = False
+    # The chat platform the idea was sent from and is posted on.
+    platform: str = "slack"
 
     @property
     def voting_closed(self) -> bool:

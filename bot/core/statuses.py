@@ -215,7 +215,7 @@ def _check_permission(session: Session, idea: Idea, person: Person) -> Board | N
     if board is not None:
         if board.lead_id != person.user_id:
             raise PermissionDenied(
-                f"Only this board's lead (<@{board.lead_id}>) or an engagement manager can "
+                "Only this board's lead or an engagement manager can "
                 "answer its ideas, so nothing was changed."
             )
         return board

@@ -184,7 +184,7 @@ def test_lead_answers_idea_from_menu(bot: LocalBot, slack: SlackSender) -> None:
     [rejection] = wait_until(
         lambda: slack.response_texts(rejected.response_token), what="the rejection"
     )
-    assert f"Only this board's lead (<@{LEAD_ID}>)" in rejection
+    assert "Only this board's lead or an engagement manager" in rejection
     assert "nothing was changed" in rejection
     settle(bot)
     assert bot.standin.calls("views.open") == []
