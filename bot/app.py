@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,13 +16,21 @@ from bot.config import ConfigError, Settings
 from bot.core import roles
 from bot.core.clock import Clock, ManualClock, SystemClock
 from bot.listener_pool import ListenerPool
+from bot.publishers import PlatformPublishers
 from handlers.context import HandlerContext
-from handlers.outbox_sender import PLATFORM as OUTBOX_PLATFORM
+from handlers.outbox_sender import PLATFORM as SLACK
 from handlers.outbox_sender import SlackOutboxSender
 from handlers.people import DisplayNames
 from handlers.publisher import SlackPublisher
 from handlers.refresher import VoteCountRefresher
 from handlers.registry import register_all
+from handlers.teams.activity import PLATFORM as TEAMS
+from handlers.teams.connector import TeamsConnector
+from handlers.teams.context import TeamsContext
+from handlers.teams.front import TeamsFront
+from handlers.teams.outbox_sender import TeamsOutboxSender
+from handlers.teams.publisher import TeamsPublisher
+from handlers.teams.registry import register_teams
 from scheduler import runtime
 from scheduler.outbox import OutboxWorker
 from scheduler.service import CampaignScheduler
@@ -39,29 +49,41 @@ LISTENER_THREADS = 16
 
 @dataclass
 class BotProcess:
-    """Everything one running bot process holds."""
+    """Everything one running bot process holds; the Slack or the Teams parts may be absent."""
 
     settings: Settings
     db: Database
     clock: Clock
-    client: WebClient
-    bolt: App
-    listeners: ListenerPool
-    refresher: VoteCountRefresher
     scheduler: CampaignScheduler
-    outbox: OutboxWorker
+    publisher: PlatformPublishers
+    # The Slack parts, present when the process serves Slack.
+    client: WebClient | None = None
+    bolt: App | None = None
+    listeners: ListenerPool | None = None
+    refresher: VoteCountRefresher | None = None
+    outbox: OutboxWorker | None = None
+    # The Teams parts, present when the process serves Teams.
+    teams: TeamsFront | None = None
+    teams_outbox: OutboxWorker | None = None
 
     def start_background(self) -> None:
-        """Start the scheduler and the outbox worker."""
+        """Start the scheduler and the outbox workers."""
         self.scheduler.start()
-        self.outbox.start()
+        for worker in (self.outbox, self.teams_outbox):
+            if worker is not None:
+                worker.start()
 
     def stop(self) -> None:
-        """Stop the outbox worker, the scheduler and the refresher; close database connections."""
-        self.outbox.stop()
+        """Stop the outbox workers, the scheduler and the refreshers; close database connections."""
+        for worker in (self.outbox, self.teams_outbox):
+            if worker is not None:
+                worker.stop()
         if self.scheduler.running:
             self.scheduler.shutdown()
-        self.refresher.stop()
+        if self.refresher is not None:
+            self.refresher.stop()
+        if self.teams is not None:
+            self.teams.stop()
         self.db.dispose()
 
 
@@ -131,17 +153,86 @@ def build_process(
     migrate: bool = True,
     updates_per_minute: float | None = None,
 ) -> BotProcess:
-    """Build a bot process from settings; Slack settings must be present.
+    """Build a bot process from settings: Slack, Teams or both, whichever they set up.
 
     updates_per_minute replaces the vote-count refresher's chat.update pace, for a
     stand-in without Slack's limits; production keeps the refresher's default.
     """
-    settings.require_slack()
+    settings.require_platform()
     if migrate:
         upgrade(settings.database_url)
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    roles.seed_managers(db, platform="slack", user_ids=settings.manager_ids, now=clock.now())
+    publishers: dict[str, Any] = {}
+    slack: _SlackParts | None = None
+    if settings.slack_configured:
+        slack = _build_slack(settings, db, clock, updates_per_minute=updates_per_minute)
+        publishers[SLACK] = slack.publisher
+    teams: TeamsFront | None = None
+    teams_outbox: OutboxWorker | None = None
+    if settings.teams_configured:
+        teams = _build_teams(settings, db, clock)
+        publishers[TEAMS] = teams.context.publisher
+        roles.seed_managers(
+            db, platform=TEAMS, user_ids=settings.teams_manager_ids, now=clock.now()
+        )
+        teams_outbox = OutboxWorker(
+            db=db,
+            sender=TeamsOutboxSender(teams.connector, db),
+            clock=clock,
+            platform=TEAMS,
+        )
+    publisher = PlatformPublishers(db, publishers, main=SLACK if slack is not None else TEAMS)
+    runtime.install(
+        runtime.JobRuntime(
+            db=db,
+            clock=clock,
+            publisher=publisher,
+            min_group_size=settings.staffvoice_min_group_size,
+            retention_days=settings.staffvoice_retention_days,
+        )
+    )
+    scheduler = CampaignScheduler(db=db, clock=clock, timezone=settings.timezone)
+    outboxes = [worker for worker in (slack.outbox if slack else None, teams_outbox) if worker]
+    if isinstance(clock, ManualClock):
+        clock.on_change(lambda _now: scheduler.sync())
+        # Messages due at the new time are sent without waiting for the next poll.
+        for worker in outboxes:
+            clock.on_change(_waker(worker))
+    return BotProcess(
+        settings=settings,
+        db=db,
+        clock=clock,
+        scheduler=scheduler,
+        publisher=publisher,
+        client=slack.client if slack else None,
+        bolt=slack.bolt if slack else None,
+        listeners=slack.listeners if slack else None,
+        refresher=slack.refresher if slack else None,
+        outbox=slack.outbox if slack else None,
+        teams=teams,
+        teams_outbox=teams_outbox,
+    )
+
+
+def _waker(worker: OutboxWorker) -> Callable[[object], None]:
+    return lambda _now: worker.wake()
+
+
+@dataclass
+class _SlackParts:
+    client: WebClient
+    bolt: App
+    listeners: ListenerPool
+    refresher: VoteCountRefresher
+    publisher: SlackPublisher
+    outbox: OutboxWorker
+
+
+def _build_slack(
+    settings: Settings, db: Database, clock: Clock, *, updates_per_minute: float | None
+) -> _SlackParts:
+    roles.seed_managers(db, platform=SLACK, user_ids=settings.manager_ids, now=clock.now())
     client = build_client(settings)
     listeners = ListenerPool(LISTENER_THREADS)
     bolt = _build_bolt_app(settings, client, listeners)
@@ -164,37 +255,41 @@ def build_process(
     if settings.anon_key is None:
         logger.info("Anonymous posting is off because STAFFVOICE_ANON_KEY is not set")
     register_all(bolt, context)
-    runtime.install(
-        runtime.JobRuntime(
-            db=db,
-            clock=clock,
-            publisher=publisher,
-            min_group_size=settings.staffvoice_min_group_size,
-            retention_days=settings.staffvoice_retention_days,
-        )
-    )
-    scheduler = CampaignScheduler(db=db, clock=clock, timezone=settings.timezone)
-
     outbox = OutboxWorker(
         db=db,
         sender=SlackOutboxSender(
             build_outbox_client(settings), messages_per_second=settings.staffvoice_outbox_rate
         ),
         clock=clock,
-        platform=OUTBOX_PLATFORM,
+        platform=SLACK,
     )
-    if isinstance(clock, ManualClock):
-        clock.on_change(lambda _now: scheduler.sync())
-        # Messages due at the new time are sent without waiting for the next poll.
-        clock.on_change(lambda _now: outbox.wake())
-    return BotProcess(
-        settings=settings,
-        db=db,
-        clock=clock,
-        client=client,
-        bolt=bolt,
-        listeners=listeners,
-        refresher=refresher,
-        scheduler=scheduler,
-        outbox=outbox,
+    return _SlackParts(client, bolt, listeners, refresher, publisher, outbox)
+
+
+def _build_teams(settings: Settings, db: Database, clock: Clock) -> TeamsFront:
+    assert settings.teams_app_id is not None
+    password = settings.teams_app_password
+
+    def make_context(connector: TeamsConnector) -> TeamsContext:
+        return TeamsContext(
+            db=db,
+            clock=clock,
+            timezone=settings.timezone,
+            connector=connector,
+            publisher=TeamsPublisher(connector, db, timezone=settings.timezone),
+            min_group_size=settings.staffvoice_min_group_size,
+            anon_key=settings.anon_key,
+            checks=settings.post_checks,
+        )
+
+    front = TeamsFront(
+        app_id=settings.teams_app_id,
+        app_password=password.get_secret_value() if password is not None else None,
+        tenant_id=settings.teams_tenant_id,
+        auth_disabled=settings.teams_auth_disabled,
+        make_context=make_context,
     )
+    register_teams(front)
+    if settings.teams_auth_disabled:
+        logger.warning("Teams activities are accepted without a token check (TEAMS_AUTH_DISABLED)")
+    return front

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import signal
 from types import FrameType
+from typing import Any
 
 from bot.app import BotProcess, build_process
 from bot.config import ConfigError, Settings
-from bot.server import SlackWsgiApp, create_http_server
+from bot.server import BotWsgiApp, create_http_server
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,15 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     process.start_background()
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        if settings.socket_mode:
+        if settings.socket_mode and process.teams is None:
             _serve_socket_mode(process)
+        elif settings.socket_mode:
+            # Teams needs the HTTP server; Slack's Socket Mode connection runs beside it.
+            handler = _start_socket_mode(process)
+            try:
+                _serve_http(process, host=host, port=port)
+            finally:
+                handler.close()
         else:
             _serve_http(process, host=host, port=port)
     finally:
@@ -43,11 +51,22 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     return 0
 
 
+def _start_socket_mode(process: BotProcess) -> Any:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app_token = process.settings.slack_app_token
+    assert app_token is not None and process.bolt is not None
+    handler = SocketModeHandler(process.bolt, app_token.get_secret_value())
+    logger.info("Connecting to Slack in Socket Mode")
+    handler.connect()
+    return handler
+
+
 def _serve_socket_mode(process: BotProcess) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     app_token = process.settings.slack_app_token
-    assert app_token is not None
+    assert app_token is not None and process.bolt is not None
     handler = SocketModeHandler(process.bolt, app_token.get_secret_value())
     logger.info("Connecting to Slack in Socket Mode")
     try:
@@ -60,12 +79,12 @@ def _serve_socket_mode(process: BotProcess) -> None:
 
 def _serve_http(process: BotProcess, *, host: str, port: int) -> None:
     signing_secret = process.settings.slack_signing_secret
-    assert signing_secret is not None
-    wsgi = SlackWsgiApp(
-        process.bolt,
+    wsgi = BotWsgiApp(
+        process.bolt if not process.settings.socket_mode else None,
         db=process.db,
-        signing_secret=signing_secret.get_secret_value(),
+        signing_secret=signing_secret.get_secret_value() if signing_secret else None,
         listeners=process.listeners,
+        teams=process.teams,
     )
     try:
         server = create_http_server(wsgi, host=host, port=port)
@@ -73,7 +92,11 @@ def _serve_http(process: BotProcess, *, host: str, port: int) -> None:
         raise ConfigError(
             f"Cannot listen on {host}:{port} ({error}): choose another --port or --host"
         ) from None
-    logger.info("Serving Slack requests on http://%s:%s/slack/events", host, server.effective_port)
+    base = f"http://{host}:{server.effective_port}"
+    if process.bolt is not None and not process.settings.socket_mode:
+        logger.info("Serving Slack requests on %s/slack/events", base)
+    if process.teams is not None:
+        logger.info("Serving Teams activities on %s/api/messages", base)
     try:
         server.run()
     except (KeyboardInterrupt, _StopServing):

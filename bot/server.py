@@ -1,4 +1,5 @@
-"""The HTTP front of the bot: POST /slack/events for Slack, GET /healthz for monitoring."""
+"""The HTTP front of the bot: POST /slack/events for Slack, POST /api/messages for Teams,
+GET /healthz for monitoring."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ from sqlalchemy import text
 from waitress import create_server
 
 from bot.listener_pool import ListenerPool
+from handlers.teams.front import MESSAGES_PATH, TeamsFront
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+TEAMS_PATH = MESSAGES_PATH
 HEALTH_PATH = "/healthz"
 # Slack's largest request bodies (view submissions with big forms) stay far below this.
 MAX_BODY_BYTES = 1_000_000
@@ -47,34 +50,64 @@ def _reply(
     return [payload]
 
 
-class SlackWsgiApp:
-    """A WSGI application that checks Slack requests before Bolt dispatches them."""
+class BotWsgiApp:
+    """A WSGI application that checks Slack and Teams requests before handing them on."""
 
     def __init__(
         self,
-        bolt: App,
+        bolt: App | None,
         *,
         db: Database,
-        signing_secret: str,
+        signing_secret: str | None,
         listeners: ListenerPool | None = None,
+        teams: TeamsFront | None = None,
     ) -> None:
-        """Serve `bolt`. With `listeners` (the app's listener_executor), the
-        response to an event waits for its listeners, see bot.listener_pool."""
+        """Serve `bolt` for Slack (with its signing secret) and `teams` for Teams, either
+        or both. With `listeners` (the app's listener_executor), the response to a Slack
+        event waits for its listeners, see bot.listener_pool."""
         self._bolt = bolt
         self._db = db
-        self._verifier = SignatureVerifier(signing_secret)
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._listeners = listeners
+        self._teams = teams
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return self._health(start_response)
-        if path != EVENTS_PATH:
-            return _reply(start_response, "404 Not Found", "Not found")
-        if method != "POST":
-            return _reply(start_response, "405 Method Not Allowed", "Use POST")
-        return self._slack(environ, start_response)
+        if path == EVENTS_PATH and self._bolt is not None:
+            if method != "POST":
+                return _reply(start_response, "405 Method Not Allowed", "Use POST")
+            return self._slack(environ, start_response)
+        if path == TEAMS_PATH and self._teams is not None:
+            if method != "POST":
+                return _reply(start_response, "405 Method Not Allowed", "Use POST")
+            return self._teams_request(environ, start_response)
+        return _reply(start_response, "404 Not Found", "Not found")
+
+    def _teams_request(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        assert self._teams is not None
+        raw, error = _read_body(environ)
+        if error is not None:
+            return _reply(start_response, *error)
+        try:
+            activity = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return _reply(start_response, "400 Bad Request", "Body is not JSON")
+        if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+            return _reply(start_response, "400 Bad Request", "Body is not an activity")
+        headers = _headers(environ)
+        try:
+            status, body = self._teams.handle(activity, headers)
+        except TimeoutError:
+            logger.warning("A Teams activity was still being handled after the wait")
+            return _reply(start_response, "503 Service Unavailable", "Busy, try again")
+        payload = "" if body is None else json.dumps(body)
+        content_type = "application/json" if body is not None else "text/plain"
+        return _reply(start_response, f"{status} {_reason(status)}", payload, content_type)
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -87,6 +120,8 @@ class SlackWsgiApp:
         return _reply(start_response, "200 OK", json.dumps({"status": "ok"}), "application/json")
 
     def _has_valid_signature(self, body: str, headers: dict[str, str]) -> bool:
+        if self._verifier is None:
+            return False
         try:
             return self._verifier.is_valid_request(body, headers)
         except (ValueError, TypeError):
@@ -95,13 +130,9 @@ class SlackWsgiApp:
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         arrived = time.monotonic()
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return _reply(start_response, "400 Bad Request", "Invalid Content-Length")
-        if length > MAX_BODY_BYTES:
-            return _reply(start_response, "413 Content Too Large", "Request body too large")
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        raw, error = _read_body(environ)
+        if error is not None:
+            return _reply(start_response, *error)
         headers = _headers(environ)
         try:
             body = raw.decode("utf-8")
@@ -141,6 +172,7 @@ class SlackWsgiApp:
         # Bolt acknowledges an event before its listener runs, so the front waits for the
         # listener. Listeners of commands and interactions call ack() themselves, those
         # that store something after storing it, and need no wait.
+        assert self._bolt is not None
         if self._listeners is None or request.body.get("type") != "event_callback":
             return self._bolt.dispatch(request)
         with self._listeners.track() as listeners:
@@ -152,6 +184,17 @@ class SlackWsgiApp:
                 LISTENER_WAIT_SECONDS,
             )
         return response
+
+
+def _read_body(environ: dict[str, Any]) -> tuple[bytes, tuple[str, str] | None]:
+    """Return the request body, or the status and text of the error response."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", ("400 Bad Request", "Invalid Content-Length")
+    if length > MAX_BODY_BYTES:
+        return b"", ("413 Content Too Large", "Request body too large")
+    return (environ["wsgi.input"].read(length) if length > 0 else b""), None
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -231,7 +274,7 @@ class QueueDepthLog:
         self._since, self._queued, self._deepest = now, 0, 0
 
 
-def create_http_server(wsgi_app: SlackWsgiApp, *, host: str, port: int, threads: int = 16) -> Any:
+def create_http_server(wsgi_app: BotWsgiApp, *, host: str, port: int, threads: int = 16) -> Any:
     """Create a waitress server for the app; call run() to serve and close() to stop."""
     server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="staffvoice")
     # waitress calls queue_logger.warning(...) only while holding the dispatcher's lock,

@@ -49,7 +49,7 @@ def test_bare_app_rejects_bad_signature() -> None:
         app = dispatch.build_bare_app(
             dispatch.WebClient(token=dispatch.BOT_TOKEN, base_url=standin.api_url)
         )
-        wsgi = dispatch.SlackWsgiApp(
+        wsgi = dispatch.BotWsgiApp(
             app, db=Database("sqlite://"), signing_secret=dispatch.SIGNING_SECRET
         )
         body, content_type = dispatch.payloads.url_verification("challenge-1")

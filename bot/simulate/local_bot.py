@@ -1,8 +1,9 @@
-"""The real bot served over HTTP on 127.0.0.1 against a Slack stand-in, in this process.
+"""The real bot served over HTTP on 127.0.0.1 against Slack and Teams stand-ins, in this process.
 
-Used by the end-to-end tests and `staffvoice simulate`: the Bolt app, listeners,
-storage and scheduler are the ones `staffvoice run` serves; only the Slack Web
-API is the local stand-in, and the clock may be a ManualClock.
+Used by the end-to-end tests and `staffvoice simulate`: the Bolt app, the Teams
+front, listeners, storage and scheduler are the ones `staffvoice run` serves; only
+the Slack Web API and Teams' Bot Connector API are local stand-ins, and the clock
+may be a ManualClock.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 from bot.app import BotProcess, build_process
 from bot.config import Settings, load_settings
 from bot.core.clock import Clock
-from bot.server import SlackWsgiApp, create_http_server
+from bot.server import BotWsgiApp, create_http_server
 from bot.simulate.signing import sign_request
 from bot.simulate.slack_standin import SlackStandIn
+from bot.simulate.teams_activities import TeamsActivityClient
+from bot.simulate.teams_standin import TeamsStandIn
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ SIGNING_SECRET = "local-signing-secret-for-tests"
 # STAFFVOICE_ANON_KEY of the local bot unless a test turns anonymous posting off.
 ANON_KEY = "local-anonymity-key-for-tests-0123456789"
 SERVER_POLL_SECONDS = 0.05
+# TEAMS_APP_ID of the local bot: a GUID that names no real app registration.
+TEAMS_APP_ID = "00000000-0000-4000-8000-000000000001"
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,25 @@ class LocalBot:
         updates_per_minute: float | None = None,
         managers: Sequence[str] = (),
         anon_key: str | None = ANON_KEY,
+        slack: bool = True,
+        teams: TeamsStandIn | bool = False,
+        teams_managers: Sequence[str] = (),
     ) -> None:
-        """updates_per_minute, when given, replaces the refresher's chat.update pace."""
+        """updates_per_minute, when given, replaces the refresher's chat.update pace.
+
+        slack and teams choose the platforms served; teams is True for a Bot Connector
+        stand-in without rate limits, or the stand-in to use. Teams activities are
+        accepted without a token, as TEAMS_AUTH_DISABLED does.
+        """
+        self._slack = slack
+        self.teams_standin: TeamsStandIn | None = (
+            teams
+            if isinstance(teams, TeamsStandIn)
+            else TeamsStandIn(limits=False)
+            if teams
+            else None
+        )
+        self._teams_managers = tuple(teams_managers)
         self.database_url = database_url
         self._updates_per_minute = updates_per_minute
         self._anon_key = anon_key
@@ -71,16 +93,19 @@ class LocalBot:
     def start(self) -> LocalBot:
         """Start the stand-in, then the bot with its scheduler, then its HTTP server."""
         self.standin.start()
+        if self.teams_standin is not None:
+            self.teams_standin.start()
         settings = self.settings()
         self.process = build_process(
             settings, clock=self._clock, updates_per_minute=self._updates_per_minute
         )
         self.process.start_background()
-        wsgi = SlackWsgiApp(
+        wsgi = BotWsgiApp(
             self.process.bolt,
             db=self.process.db,
             signing_secret=SIGNING_SECRET,
             listeners=self.process.listeners,
+            teams=self.process.teams,
         )
         self._server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=self._threads)
         self._stopping.clear()
@@ -98,9 +123,16 @@ class LocalBot:
             overrides["staffvoice_outbox_rate"] = self._outbox_rate
         if self._managers:
             overrides["staffvoice_managers"] = ",".join(self._managers)
+        if self.teams_standin is not None:
+            overrides.update(
+                teams_app_id=TEAMS_APP_ID,
+                teams_auth_disabled=True,
+                staffvoice_allow_unauthenticated_teams=True,
+                staffvoice_teams_managers=",".join(self._teams_managers),
+            )
         return load_settings(
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
+            slack_bot_token=BOT_TOKEN if self._slack else None,
+            slack_signing_secret=SIGNING_SECRET if self._slack else None,
             slack_app_token=None,
             slack_api_url=self.standin.api_url,
             database_url=self.database_url,
@@ -131,6 +163,8 @@ class LocalBot:
             self.process.stop()
             self.process = None
         self.standin.stop()
+        if self.teams_standin is not None:
+            self.teams_standin.stop()
 
     def __enter__(self) -> LocalBot:
         return self.start()
@@ -152,6 +186,10 @@ class LocalBot:
     def client(self) -> SlackRequestClient:
         """Return a client that sends signed requests to this bot over one connection."""
         return SlackRequestClient(port=self.port, signing_secret=SIGNING_SECRET)
+
+    def teams_client(self) -> TeamsActivityClient:
+        """Return a client that sends Teams activities to this bot over one connection."""
+        return TeamsActivityClient(port=self.port)
 
 
 class SlackRequestClient:

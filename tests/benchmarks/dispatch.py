@@ -1,7 +1,7 @@
 """The dispatch benchmark: the bot's cost of a vote, an /idea and a Vote button press, in process.
 
 Each request is signed as Slack signs it and handed to the bot's WSGI front
-(bot.server.SlackWsgiApp), which checks the signature, builds a BoltRequest and
+(bot.server.BotWsgiApp), which checks the signature, builds a BoltRequest and
 calls App.dispatch; Bolt checks the signature again. The same requests go through
 a bare Bolt app with no-op listeners behind the same front, in the same process,
 so the ratio of the two is the cost of the bot's own work. The bot runs with its
@@ -46,7 +46,7 @@ from bot.app import BOLT_LOGGER, LISTENER_THREADS, BotProcess, build_process
 from bot.config import load_settings
 from bot.core.campaigns import create_campaign
 from bot.listener_pool import ListenerPool
-from bot.server import EVENTS_PATH, SlackWsgiApp
+from bot.server import EVENTS_PATH, BotWsgiApp
 from bot.simulate import payloads
 from bot.simulate.local_bot import ANON_KEY, BOT_TOKEN, SIGNING_SECRET
 from bot.simulate.signing import sign_request
@@ -168,7 +168,7 @@ class _Target:
     """One app behind the bot's WSGI front, with its tracked listener pool."""
 
     name: str
-    wsgi: SlackWsgiApp
+    wsgi: BotWsgiApp
     executor: _TrackingExecutor
 
 
@@ -180,7 +180,7 @@ def _track(name: str, bolt: App, db: Database) -> _Target:
     executor = _TrackingExecutor(inner)
     runner.listener_executor = executor
     # As in bot.serve, the front responds to an event once its listeners have returned.
-    wsgi = SlackWsgiApp(bolt, db=db, signing_secret=SIGNING_SECRET, listeners=inner)
+    wsgi = BotWsgiApp(bolt, db=db, signing_secret=SIGNING_SECRET, listeners=inner)
     return _Target(name, wsgi, executor)
 
 

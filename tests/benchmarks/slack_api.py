@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from bot.app import BotProcess, build_process
 from bot.config import load_settings
 from bot.core.campaigns import create_campaign
-from bot.server import EVENTS_PATH, SlackWsgiApp
+from bot.server import EVENTS_PATH, BotWsgiApp
 from bot.simulate import payloads
 from bot.simulate.local_bot import ANON_KEY, BOT_TOKEN, SIGNING_SECRET
 from bot.simulate.signing import sign_request
@@ -127,7 +127,7 @@ class _Bot:
     def __init__(self, process: BotProcess, standin: SlackStandIn) -> None:
         self.process = process
         self.standin = standin
-        self.wsgi = SlackWsgiApp(process.bolt, db=process.db, signing_secret=SIGNING_SECRET)
+        self.wsgi = BotWsgiApp(process.bolt, db=process.db, signing_secret=SIGNING_SECRET)
         self._serial = 0
 
     def _next(self) -> int:

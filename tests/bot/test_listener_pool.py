@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import server
 from bot.listener_pool import ListenerPool
-from bot.server import SlackWsgiApp
+from bot.server import BotWsgiApp
 from bot.simulate.local_bot import BOT_TOKEN
 from bot.simulate.signing import sign_request
 from bot.simulate.slack_standin import SlackStandIn
@@ -59,7 +59,7 @@ def _app(
     return app
 
 
-def _call(wsgi: SlackWsgiApp) -> tuple[str, float]:
+def _call(wsgi: BotWsgiApp) -> tuple[str, float]:
     body = json.dumps(
         {
             "type": "event_callback",
@@ -91,7 +91,7 @@ def test_answer_waits_for_listener(
     finished = threading.Event()
     app = _app(standin, pool, sleep_seconds=0.3, finished=finished)
     db = Database(f"sqlite:///{tmp_path / 'unused.db'}")
-    wsgi = SlackWsgiApp(app, db=db, signing_secret=SECRET, listeners=pool)
+    wsgi = BotWsgiApp(app, db=db, signing_secret=SECRET, listeners=pool)
 
     status, elapsed = _call(wsgi)
 
@@ -107,7 +107,7 @@ def test_answer_leaves_slow_listener(
     finished = threading.Event()
     app = _app(standin, pool, sleep_seconds=1.5, finished=finished)
     db = Database(f"sqlite:///{tmp_path / 'unused.db'}")
-    wsgi = SlackWsgiApp(app, db=db, signing_secret=SECRET, listeners=pool)
+    wsgi = BotWsgiApp(app, db=db, signing_secret=SECRET, listeners=pool)
 
     status, elapsed = _call(wsgi)
 

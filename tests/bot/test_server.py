@@ -7,7 +7,7 @@ import logging
 import pytest
 from slack_bolt import App
 
-from bot.server import QueueDepthLog, SlackWsgiApp, create_http_server
+from bot.server import BotWsgiApp, QueueDepthLog, create_http_server
 from storage.database import Database
 
 
@@ -39,7 +39,7 @@ def test_queue_depth_log_reports_deepest(caplog: pytest.LogCaptureFixture) -> No
 
 def test_server_uses_queue_depth_log() -> None:
     bolt = App(token="xoxb-test", signing_secret="secret", token_verification_enabled=False)
-    wsgi = SlackWsgiApp(bolt, db=Database("sqlite://"), signing_secret="secret")
+    wsgi = BotWsgiApp(bolt, db=Database("sqlite://"), signing_secret="secret")
     server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=1)
     try:
         # waitress's dispatcher reads its queue logger from this attribute.

@@ -1,0 +1,130 @@
+"""One publisher for the jobs of a process that serves Slack, Teams or both.
+
+Jobs hold one publisher. This one sends each idea's messages to the platform the
+idea came from, posts a campaign's launch and summary in each of its channels, and
+passes every other call (digests, reminders, reports and so on) to the publisher of
+the process's main platform, Slack when it serves Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core.campaign_channels import channel_message, record_channel_message
+from bot.core.errors import DeliveryFailed, NotFound, StaffvoiceError
+from bot.core.ideas import get_idea
+from bot.core.ports import ChatPublisher
+from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+class PlatformPublishers:
+    """Routes publisher calls to the publisher of each platform the process serves."""
+
+    def __init__(self, db: Database, publishers: Mapping[str, Any], *, main: str) -> None:
+        self._db = db
+        self._publishers = dict(publishers)
+        self._main = self._publishers[main]
+        self._main_platform = main
+
+    def for_platform(self, platform: str) -> ChatPublisher | None:
+        """Return the publisher of a platform, or None when this process does not serve it."""
+        publisher = self._publishers.get(platform)
+        return publisher if publisher is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        # A method not defined here goes to the publisher of the platform its first
+        # argument belongs to (a campaign, report, digest, board...), else the main one.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        owners = [p for p in self._publishers.values() if hasattr(p, name)]
+        if not owners:
+            raise AttributeError(name)
+        default = self._main if hasattr(self._main, name) else owners[0]
+        if not callable(getattr(default, name)):
+            return getattr(default, name)
+
+        def routed(*args: Any, **kwargs: Any) -> Any:
+            publisher = self._publishers.get(_platform_of(args) or "")
+            if publisher is None or not hasattr(publisher, name):
+                publisher = default
+            return getattr(publisher, name)(*args, **kwargs)
+
+        return routed
+
+    def post_idea(self, idea: IdeaRecord) -> str:
+        """Post an idea on the platform it came from."""
+        return self._of(idea.platform).post_idea(idea)
+
+    def refresh_idea(self, idea_id: int) -> None:
+        """Bring the count on an idea's message up to date, on its platform."""
+        try:
+            idea = get_idea(self._db, idea_id)
+        except NotFound:
+            return
+        publisher = self._publishers.get(idea.platform)
+        if publisher is not None:
+            publisher.refresh_idea(idea_id)
+
+    def show_voting_closed(self, campaign_id: int) -> None:
+        """Show a closed campaign's idea messages closed, on every platform served."""
+        for publisher in self._publishers.values():
+            if hasattr(publisher, "show_voting_closed"):
+                publisher.show_voting_closed(campaign_id)
+
+    def post_launch(self, campaign: CampaignRecord) -> str:
+        """Post a campaign's opening message in each of its channels; return the first's id."""
+        return self._post_everywhere(campaign, "launch", lambda p: p.post_launch(campaign))
+
+    def post_summary(self, summary: CampaignSummary) -> str:
+        """Post a campaign's closing summary in each of its channels; return the first's id."""
+        return self._post_everywhere(summary.campaign, "summary", lambda p: p.post_summary(summary))
+
+    def _post_everywhere(self, campaign: CampaignRecord, kind: str, post: Any) -> str:
+        own = self._publishers.get(campaign.platform)
+        for platform, _channel in campaign.channels:
+            publisher = self._publishers.get(platform)
+            if platform == campaign.platform or publisher is None:
+                continue
+            if channel_message(self._db, campaign.id, platform=platform, kind=kind):
+                continue
+            try:
+                message_id = post(publisher)
+            except StaffvoiceError as error:
+                # The campaign's own channel decides whether the post is tried again.
+                logger.warning(
+                    "Campaign %s %s not posted on %s (%s)", campaign.id, kind, platform, error.code
+                )
+                continue
+            record_channel_message(
+                self._db, campaign.id, platform=platform, kind=kind, message_id=message_id
+            )
+        if own is None:
+            # A process that does not serve the campaign's own platform records nothing
+            # there; the other platform's process posts it.
+            raise DeliveryFailed(
+                f"This process does not serve {campaign.platform}.", reason="platform_not_served"
+            )
+        return str(post(own))
+
+    def _of(self, platform: str) -> Any:
+        publisher = self._publishers.get(platform)
+        if publisher is None:
+            raise NotFound(f"This process does not serve {platform}.")
+        return publisher
+
+
+def _platform_of(args: tuple[Any, ...]) -> str | None:
+    """Return the platform of a call's first argument, or None when it names none."""
+    if not args:
+        return None
+    first = args[0]
+    for holder in (first, getattr(first, "campaign", None), getattr(first, "board", None)):
+        platform = getattr(holder, "platform", None)
+        if isinstance(platform, str):
+            return platform
+    return None

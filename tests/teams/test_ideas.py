@@ -1,0 +1,98 @@
+"""A campaign in Teams end to end: ideas through the form, votes, likes and comments."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.ideas import get_idea
+from bot.simulate import teams_activities as act
+from bot.simulate.local_bot import LocalBot
+from storage.models import Comment, Idea, Vote
+from tests.teams.conftest import ALICE, BOB, CHANNEL
+from tests.teams.support import TeamsSender, open_teams_campaign, texts_of
+
+pytestmark = pytest.mark.database
+
+
+def _count(bot: LocalBot, model: type) -> int:
+    assert bot.process is not None
+    with bot.process.db.read() as session:
+        return session.query(model).count()
+
+
+def test_idea_vote_like_and_comment(teams_bot: LocalBot, teams: TeamsSender) -> None:
+    campaign = open_teams_campaign(teams_bot, CHANNEL, topics=("Rotas", "Parking"))
+    assert teams.standin.last_card(CHANNEL.channel_id) is not None  # the launch card
+
+    # "idea: ..." in the personal chat opens the form, filled in, with the campaign's topics.
+    assert teams.say(ALICE, "idea: Shared bike pool").status == 200
+    [form] = teams.personal_cards(ALICE)
+    assert "Shared bike pool" in texts_of(form)
+    assert "1. Rotas" in texts_of(form)
+
+    # A form without a topic is shown again with the values kept and nothing stored.
+    missing = teams.press(ALICE, "submitIdea", {"idea": "Shared bike pool", "detail": ""})
+    assert missing.status == 200
+    assert "Shared bike pool" in texts_of(missing.body["value"])
+    assert _count(teams_bot, Idea) == 0
+
+    topic_id = campaign.topics[1].id
+    posted = teams.press(
+        ALICE,
+        "submitIdea",
+        {"idea": "Shared bike pool", "detail": "Near the depot", "topic": str(topic_id)},
+    )
+    assert posted.status == 200, posted
+    assert "posted" in texts_of(posted.body["value"])
+    [idea_row] = _ideas(teams_bot)
+    assert idea_row.platform == "teams" and idea_row.channel_id == CHANNEL.channel_id
+    card = teams.standin.last_card(CHANNEL.channel_id)
+    assert card is not None and "Shared bike pool" in texts_of(card)
+    message_id = idea_row.message_id
+    assert message_id
+
+    # The Vote button counts once per person and returns the card with the new count.
+    voted = teams.press(BOB, "vote", {"ideaId": idea_row.id}, channel=CHANNEL)
+    assert voted.status == 200
+    assert "1 vote" in texts_of(voted.body["value"])
+    # A like from the same person is the same vote; a like from Alice adds hers.
+    teams.react(BOB, CHANNEL, message_id)
+    teams.react(ALICE, CHANNEL, message_id)
+    assert _vote_count(teams_bot, idea_row.id) == 2
+    # A retried delivery of the same activity changes nothing.
+    retry = act.reaction(ALICE, CHANNEL, message_id, service_url=teams.service_url, added=False)
+    teams.send(retry)
+    teams.send(retry)
+    assert _vote_count(teams_bot, idea_row.id) == 1
+    assert _count(teams_bot, Vote) == 1
+
+    # Everyone's card catches up: the bot updates the channel message.
+    assert teams.standin.wait_for(
+        lambda: (
+            "1 vote"
+            in texts_of(
+                teams.standin.activities(CHANNEL.channel_id)[-1]["attachments"][0]["content"]
+            )
+        ),
+        timeout=10,
+    )
+
+    # A reply in the idea's reply chain is a comment; a redelivery stores it once.
+    reply = act.message(
+        BOB, "Yes, with lockers", service_url=teams.service_url, channel=CHANNEL, root=message_id
+    )
+    assert teams.send(reply).status == 200
+    assert teams.send(reply).status == 200
+    assert _count(teams_bot, Comment) == 1
+    assert get_idea(teams_bot.process.db, idea_row.id).comment_count == 1
+
+
+def _ideas(bot: LocalBot) -> list[Idea]:
+    assert bot.process is not None
+    with bot.process.db.read() as session:
+        return list(session.query(Idea).order_by(Idea.id))
+
+
+def _vote_count(bot: LocalBot, idea_id: int) -> int:
+    assert bot.process is not None
+    return get_idea(bot.process.db, idea_id).vote_count
