@@ -190,6 +190,15 @@ def build_manifest(app_id: str, *, name: str, host: str | None) -> dict[str, obj
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],
+        # Resource-specific consent: a team owner installing the app lets the bot receive
+        # the team's channel messages without an @mention, so replies to an idea card
+        # reach it as comments.
+        "webApplicationInfo": {"id": app_id, "resource": f"api://{host or DEFAULT_HOST}/{app_id}"},
+        "authorization": {
+            "permissions": {
+                "resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"}]
+            }
+        },
     }
     if host is not None:
         manifest["validDomains"] = [host]

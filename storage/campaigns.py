@@ -74,19 +74,16 @@ def list_open_campaigns(session: Session, *, platform: str) -> list[Campaign]:
     return list(session.scalars(query))
 
 
-def campaign_channels(session: Session, campaign_id: int) -> dict[str, str]:
+def campaign_channels(session: Session, campaign: Campaign) -> dict[str, str]:
     """Return a campaign's channel on each platform it runs on, its own first."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        return {}
     channels = {campaign.platform: campaign.channel_id}
-    rows = session.scalars(
-        select(CampaignChannel)
-        .where(CampaignChannel.campaign_id == campaign_id)
+    rows = session.execute(
+        select(CampaignChannel.platform, CampaignChannel.channel_id)
+        .where(CampaignChannel.campaign_id == campaign.id)
         .order_by(CampaignChannel.platform)
     )
-    for row in rows:
-        channels.setdefault(row.platform, row.channel_id)
+    for platform, channel_id in rows:
+        channels.setdefault(platform, channel_id)
     return channels
 
 

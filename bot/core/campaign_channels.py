@@ -52,7 +52,7 @@ def add_campaign_channel(
             )
         for other in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):
             if other.id != campaign_id and (
-                dict(campaign_store.campaign_channels(session, other.id)).get(platform)
+                campaign_store.campaign_channels(session, other).get(platform)
                 == channel_id
             ):
                 raise InvalidInput(

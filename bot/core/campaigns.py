@@ -65,7 +65,7 @@ def campaign_record(campaign: Campaign) -> CampaignRecord:
         final_reminder_hours=int(campaign.final_reminder_hours),
         planned_ends_at=campaign.planned_ends_at or campaign.ends_at,
         channels=(
-            tuple(campaign_store.campaign_channels(session, campaign.id).items())
+            tuple(campaign_store.campaign_channels(session, campaign).items())
             if session is not None
             else ((campaign.platform, campaign.channel_id),)
         ),

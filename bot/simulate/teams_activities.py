@@ -118,8 +118,13 @@ def message(
     channel: TeamsChannel | None = None,
     root: str | None = None,
     activity_id: str | None = None,
+    mention: bool | None = None,
 ) -> dict[str, Any]:
-    """Return a message: in the user's personal chat, or in a channel (a reply with root)."""
+    """Return a message: in the user's personal chat, or in a channel (a reply with root).
+
+    A message in a channel that is not a reply @mentions the bot unless mention is False,
+    as a command to the bot in a channel does.
+    """
     conversation = personal(user) if channel is None else in_channel(channel, root=root)
     activity = _base(
         "message",
@@ -129,7 +134,19 @@ def message(
         channel_data=_channel_data(channel),
         activity_id=activity_id,
     )
-    activity["text"] = text
+    if mention is None:
+        mention = channel is not None and root is None
+    if mention:
+        activity["text"] = f"<at>staffvoice</at> {text}"
+        activity["entities"] = [
+            {
+                "type": "mention",
+                "mentioned": {"id": BOT_ID, "name": "staffvoice"},
+                "text": "<at>staffvoice</at>",
+            }
+        ]
+    else:
+        activity["text"] = text
     activity["textFormat"] = "plain"
     if root is not None:
         activity["replyToId"] = root

@@ -91,3 +91,12 @@ def action_of(activity: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     action = value.get("action") or {}
     data = action.get("data") or {}
     return str(action.get("verb") or ""), dict(data) if isinstance(data, dict) else {}
+
+
+def mentions_bot(activity: dict[str, Any]) -> bool:
+    """Return whether a message @mentions the bot it was sent to."""
+    bot_id = (activity.get("recipient") or {}).get("id")
+    for entity in activity.get("entities") or []:
+        if entity.get("type") == "mention" and (entity.get("mentioned") or {}).get("id") == bot_id:
+            return True
+    return "<at>" in str(activity.get("text") or "").lower()

@@ -24,6 +24,7 @@ from handlers.teams.activity import (
     channel_and_thread,
     conversation_kind,
     conversation_ref,
+    mentions_bot,
 )
 from handlers.teams.cards_ids import CardVerb
 from handlers.teams.connector import TeamsConnector, card_activity, text_activity
@@ -231,6 +232,10 @@ class TeamsFront:
                 note = comments.reply(self.context, activity, idea)
                 if note:
                     self._reply(activity, note)
+                return
+            if not mentions_bot(activity):
+                # With resource-specific consent the bot sees every channel message;
+                # only those addressed to it are commands.
                 return
         text = ideas.message_text(activity)
         if not text:

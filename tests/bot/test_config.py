@@ -73,3 +73,38 @@ def test_retention_days_invalid(monkeypatch: pytest.MonkeyPatch, value: str) -> 
 
     with pytest.raises(ConfigError, match="STAFFVOICE_RETENTION_DAYS is invalid: expected"):
         load_settings(_env_file=None)
+
+
+TEAMS_APP = "11111111-2222-4333-8444-555555555555"
+
+
+def test_teams_auth_disabled_needs_the_second_flag() -> None:
+    settings = load_settings(_env_file=None, teams_app_id=TEAMS_APP, teams_auth_disabled=True)
+    with pytest.raises(ConfigError, match="STAFFVOICE_ALLOW_UNAUTHENTICATED_TEAMS"):
+        settings.require_platform()
+
+
+def test_teams_auth_disabled_refused_beside_a_password() -> None:
+    settings = load_settings(
+        _env_file=None,
+        teams_app_id=TEAMS_APP,
+        teams_app_password="secret",
+        teams_auth_disabled=True,
+        staffvoice_allow_unauthenticated_teams=True,
+    )
+    with pytest.raises(ConfigError, match="TEAMS_APP_PASSWORD"):
+        settings.require_platform()
+
+
+def test_teams_needs_all_three_settings() -> None:
+    settings = load_settings(_env_file=None, teams_app_id=TEAMS_APP, teams_app_password="secret")
+    with pytest.raises(ConfigError, match="TEAMS_TENANT_ID"):
+        settings.require_platform()
+    with pytest.raises(ConfigError, match="TEAMS_APP_ID is invalid"):
+        load_settings(_env_file=None, teams_app_id="not-a-guid")
+
+
+def test_no_platform_names_both() -> None:
+    settings = load_settings(_env_file=None, slack_bot_token=None, slack_app_token=None)
+    with pytest.raises(ConfigError, match="Neither Slack nor Teams"):
+        settings.require_platform()

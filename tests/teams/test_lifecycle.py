@@ -1,0 +1,136 @@
+"""A Teams campaign from opening to close, and one campaign run in Slack and Teams at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.core.campaign_channels import add_campaign_channel
+from bot.core.campaigns import create_campaign
+from bot.core.clock import ManualClock
+from bot.core.report import campaign_report
+from bot.simulate import teams_activities as act
+from bot.simulate.local_bot import LocalBot
+from bot.simulate.teams_standin import TeamsStandIn
+from storage.models import Campaign, Idea
+from tests.e2e.support import SlackSender, post_idea, wait_until
+from tests.teams.conftest import ALICE, BOB, CHANNEL, MANAGER
+from tests.teams.support import TeamsSender, open_teams_campaign, texts_of
+
+pytestmark = pytest.mark.database
+
+
+def _post_teams_idea(teams: TeamsSender, text: str) -> Idea:
+    assert teams.bot.process is not None
+    result = teams.press(ALICE, "submitIdea", {"idea": text})
+    assert result.status == 200 and "posted" in texts_of(result.body["value"]), result
+    with teams.bot.process.db.read() as session:
+        idea = session.query(Idea).filter(Idea.text == text).one()
+        session.expunge(idea)
+    return idea
+
+
+def _campaign(bot: LocalBot, campaign_id: int) -> Campaign:
+    assert bot.process is not None
+    with bot.process.db.read() as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        session.expunge(campaign)
+        return campaign
+
+
+def test_teams_campaign_closes_with_report_to_manager(
+    teams_bot: LocalBot, teams: TeamsSender, clock: ManualClock
+) -> None:
+    # The manager added the app for themselves, so the bot can message them.
+    installed = act.installed_personally(MANAGER, service_url=teams.service_url)
+    assert teams.send(installed).status == 200
+    campaign = open_teams_campaign(teams_bot, CHANNEL)
+    idea = _post_teams_idea(teams, "Quiet room on level 2")
+    assert idea.message_id is not None
+    teams.react(BOB, CHANNEL, idea.message_id)
+
+    clock.set(campaign.ends_at)
+    wait_until(lambda: _campaign(teams_bot, campaign.id).status == "closed", what="the close")
+    wait_until(
+        lambda: _campaign(teams_bot, campaign.id).summary_message_id is not None,
+        what="the summary card",
+    )
+    channel_texts = [
+        texts_of(activity["attachments"][0]["content"])
+        for activity in teams.standin.activities(CHANNEL.channel_id)
+        if activity.get("attachments")
+    ]
+    assert any(
+        "has closed" in text and "Ideas: 1" in text and "Votes: 1" in text for text in channel_texts
+    ), channel_texts
+    # The idea card loses its Vote button and shows the final count.
+    assert teams.standin.wait_for(
+        lambda: "Voting closed" in texts_of(_idea_card(teams, idea.message_id or "")), timeout=10
+    )
+    # The final report reaches the manager's personal chat through the outbox.
+    assert teams.standin.wait_for(
+        lambda: any(
+            "Quiet room on level 2" in texts_of(card) for card in teams.personal_cards(MANAGER)
+        ),
+        timeout=15,
+    ), teams.personal_cards(MANAGER)
+
+
+def _idea_card(teams: TeamsSender, message_id: str) -> dict:
+    for activity in teams.standin.activities(CHANNEL.channel_id):
+        if activity.get("id") == message_id:
+            return activity["attachments"][0]["content"]
+    return {}
+
+
+@pytest.fixture
+def both_bot(database_url: str, clock: ManualClock) -> Iterator[LocalBot]:
+    """The bot serving Slack and Teams in one process."""
+    with LocalBot(database_url=database_url, clock=clock, teams=TeamsStandIn(limits=False)) as bot:
+        yield bot
+
+
+def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot) -> None:
+    assert both_bot.process is not None
+    db = both_bot.process.db
+    teams = TeamsSender(both_bot)
+    slack = SlackSender(both_bot)
+    try:
+        teams.add_bot_to_team(MANAGER, CHANNEL)
+        record = create_campaign(
+            db,
+            title="Both ways",
+            channel_id="C0IDEAS",
+            starts="now",
+            timezone=both_bot.process.settings.timezone,
+            now=both_bot.process.clock.now(),
+        )
+        add_campaign_channel(db, record.id, platform="teams", channel_id=CHANNEL.channel_id)
+        both_bot.process.scheduler.sync()
+        wait_until(lambda: _campaign(both_bot, record.id).launch_message_id, what="the launch")
+        # The launch card reached the Teams channel as well as the Slack one.
+        assert teams.standin.wait_for(
+            lambda: any(
+                "Both ways is open" in texts_of(a["attachments"][0]["content"])
+                for a in teams.standin.activities(CHANNEL.channel_id)
+                if a.get("attachments")
+            ),
+            timeout=5,
+        )
+
+        slack_idea = post_idea(slack, "Later start on Mondays")
+        teams_idea = _post_teams_idea(teams, "Bike shelter")
+        assert slack_idea.channel_id == "C0IDEAS" and slack_idea.platform == "slack"
+        assert teams_idea.channel_id == CHANNEL.channel_id and teams_idea.platform == "teams"
+        assert teams_idea.campaign_id == slack_idea.campaign_id == record.id
+        teams.press(BOB, "vote", {"ideaId": slack_idea.id}, channel=CHANNEL)
+
+        report = campaign_report(db, record.id, timezone=both_bot.process.settings.timezone)
+        assert report.totals.idea_count == 2
+        assert report.totals.vote_count == 1
+        assert report.totals.participant_count == 3
+    finally:
+        teams.close()
+        slack.close()
