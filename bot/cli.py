@@ -23,6 +23,7 @@ from bot import (
 )
 from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
+from bot.core.campaign_channels import add_campaign_channel
 from bot.core.clock import SystemClock
 from bot.core.errors import InvalidInput, StaffvoiceError
 from bot.core.records import CampaignRecord
@@ -34,6 +35,8 @@ from storage.migrate import current_revision, upgrade
 logger = logging.getLogger(__name__)
 
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# A Teams channel's conversation id, such as 19:abc123@thread.tacv2.
+TEAMS_CHANNEL_ID = re.compile(r"^19:[^\s;]+@thread\.[a-z0-9]+$")
 # The width of the STATUS column of `staffvoice ideas`: the longest status name.
 STATUS_WIDTH = max(len(name) for name in statuses.STATUS_LABELS)
 
@@ -63,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create = campaign_commands.add_parser("create", help="schedule a campaign")
     create.add_argument("--title", required=True, help="title staff see in Slack")
-    create.add_argument("--channel", required=True, help="Slack channel ID, such as C0123456789")
+    create.add_argument(
+        "--channel",
+        required=True,
+        help="Slack channel ID, such as C0123456789, or Teams channel ID, such as "
+        "19:abc@thread.tacv2",
+    )
     create.add_argument(
         "--starts",
         required=True,
@@ -143,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extend.add_argument("campaign_id", metavar="ID", type=int, help="campaign ID from `list`")
     extend.add_argument("--days", type=int, required=True, help="days to add, 1 or more")
+    add_channel = campaign_commands.add_parser(
+        "add-channel",
+        help="run a scheduled or open campaign in a channel of the other platform as well",
+    )
+    add_channel.add_argument("campaign_id", metavar="ID", type=int, help="campaign ID from `list`")
+    add_channel.add_argument(
+        "--channel",
+        required=True,
+        help="the other platform's channel ID: Teams 19:abc@thread.tacv2 or Slack C0123456789",
+    )
 
     roles_parser = commands.add_parser(
         "roles", help="grant, revoke and list manager and lead roles"
@@ -187,6 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url", help="database to use (default: a new SQLite file in a temp folder)"
     )
     return parser
+
+
+def _channel_platform(channel: str) -> str:
+    """Return the platform a channel ID belongs to, raising ConfigError for neither."""
+    if SLACK_CHANNEL_ID.match(channel):
+        return "slack"
+    if TEAMS_CHANNEL_ID.match(channel):
+        return "teams"
+    raise ConfigError(
+        f"--channel {channel!r} is not a channel ID: use a Slack ID such as C0123456789 from the "
+        "channel's details (About, at the bottom), or a Teams ID such as 19:abc@thread.tacv2 "
+        "(the channel's ⋯ menu, Get link to channel: the part after /channel/, URL-decoded)."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -326,12 +357,18 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 f"{format_local(record.ends_at, settings.timezone)}."
             )
             return 0
+        if args.campaign_command == "add-channel":
+            platform = _channel_platform(args.channel)
+            record = add_campaign_channel(
+                db, args.campaign_id, platform=platform, channel_id=args.channel
+            )
+            print(
+                f"Campaign {record.id} also runs in {platform} channel {args.channel}; ideas "
+                f"sent from {platform} are posted there and counted in the campaign."
+            )
+            return 0
         if args.campaign_command == "create":
-            if not SLACK_CHANNEL_ID.match(args.channel):
-                raise ConfigError(
-                    f"--channel {args.channel!r} is not a Slack channel ID: use the ID such as "
-                    "C0123456789 from the channel's details (About, at the bottom), not its name."
-                )
+            platform = _channel_platform(args.channel)
             if not args.topic:
                 raise ConfigError(
                     "a campaign asks staff at least one question: add --topic QUESTION, once for "
@@ -341,6 +378,7 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 db,
                 title=args.title,
                 channel_id=args.channel,
+                platform=platform,
                 starts=args.starts,
                 days=args.days,
                 timezone=settings.timezone,

@@ -70,8 +70,36 @@ def test_campaign_create_rejects_channel_name(cli_env: dict[str, str], tmp_path:
         cwd=tmp_path,
     )
     assert result.returncode == 2
-    assert "not a Slack channel ID" in result.stderr
+    assert "is not a channel ID" in result.stderr
+    assert "Teams ID such as 19:" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_campaign_in_teams_and_in_both(cli_env: dict[str, str], tmp_path: Path) -> None:
+    teams_channel = "19:abc123def456@thread.tacv2"
+    common = ["--topic", "What slows you down?", "--starts", "2031-03-20 09:00"]
+    teams_only = run_cli(
+        "campaign", "create", "--title", "In Teams", "--channel", teams_channel, *common,
+        env=cli_env, cwd=tmp_path,
+    )  # fmt: skip
+    assert teams_only.returncode == 0, teams_only.stderr
+    slack = run_cli(
+        "campaign", "create", "--title", "In Slack", "--channel", "C0WELL", *common,
+        env=cli_env, cwd=tmp_path,
+    )  # fmt: skip
+    assert slack.returncode == 0, slack.stderr
+    # The Teams channel is taken by the first campaign, so the second cannot have it.
+    taken = run_cli(
+        "campaign", "add-channel", "2", "--channel", teams_channel, env=cli_env, cwd=tmp_path
+    )
+    assert taken.returncode != 0
+    assert "Campaign 1 runs in that channel already" in taken.stderr
+    added = run_cli(
+        "campaign", "add-channel", "2", "--channel", "19:other@thread.tacv2",
+        env=cli_env, cwd=tmp_path,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "also runs in teams channel 19:other@thread.tacv2" in added.stdout
 
 
 def test_campaign_create_rejects_bad_start(cli_env: dict[str, str], tmp_path: Path) -> None:
