@@ -5,13 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.core.checks.explain import held_post_message, speak_up_guidance
 from bot.core.checks.text import clean_user_text
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
+from bot.core.events import claim_event
 from bot.core.ideas import campaign_for_new_idea, submit_idea, validate_idea_text
 from bot.core.records import SubmittedIdea
-from handlers.teams.activity import channel_and_thread, conversation_kind, plain_text, sender
+from handlers.teams.activity import (
+    PLATFORM,
+    channel_and_thread,
+    conversation_kind,
+    plain_text,
+    sender,
+)
 from handlers.teams.cards_ideas import IDEA_FIELD_NAMES, idea_form
 from handlers.teams.cards_ids import TOGGLE_ON, IdeaInput
 from handlers.teams.context import TeamsContext
@@ -28,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 IDEA_WORDS = ("idea:", "idea")
 FORM_TITLE = "Share an idea"
+
+
+class _Redelivered(Exception):
+    """The submission was stored before, from an earlier delivery of the same activity."""
 
 
 def idea_prefill(text: str) -> str | None:
@@ -140,6 +153,15 @@ def _submit(
         # Nothing is stored: the author rewrites the idea in the form they still have.
         return again(held_post_message(findings, contact=ctx.checks.speak_up_contact), None)
     author = sender(activity, with_name=not anonymous)
+    delivery_id = activity.get("id")
+
+    def claim_delivery(session: Session, _idea_id: int) -> None:
+        # Stored with the idea, so a redelivered submission stores nothing twice.
+        if not claim_event(
+            session, platform=PLATFORM, event_id=f"idea:{delivery_id}", now=ctx.clock.now()
+        ):
+            raise _Redelivered
+
     try:
         submitted = submit_idea(
             ctx.db,
@@ -152,9 +174,13 @@ def _submit(
             now=ctx.clock.now(),
             min_group_size=ctx.min_group_size,
             anon_key=ctx.anon_key,
+            also=claim_delivery if delivery_id else None,
         )
     except InvalidInput as error:
         return again(error.user_message, error.field)
+    except _Redelivered:
+        logger.info("Ignored a redelivered idea submission")
+        return "Your idea is posted."
     confirmation = _publish(ctx, submitted)
     if findings:
         confirmation += " " + speak_up_guidance(ctx.checks.speak_up_contact)

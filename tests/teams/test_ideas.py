@@ -96,3 +96,19 @@ def _ideas(bot: LocalBot) -> list[Idea]:
 def _vote_count(bot: LocalBot, idea_id: int) -> int:
     assert bot.process is not None
     return get_idea(bot.process.db, idea_id).vote_count
+
+
+def test_redelivered_submission_stores_one_idea(teams_bot: LocalBot, teams: TeamsSender) -> None:
+    open_teams_campaign(teams_bot, CHANNEL)
+    submission = act.card_action(
+        ALICE, "submitIdea", {"idea": "Water fountain by the lifts"}, service_url=teams.service_url
+    )
+    first = teams.send(submission)
+    second = teams.send(submission)
+    assert first.status == 200
+    assert second.status == 200
+    assert "posted" in texts_of(second.body["value"])
+    assert _count(teams_bot, Idea) == 1
+    assert (
+        len([a for a in teams.standin.sent(CHANNEL.channel_id) if a.activity]) == 2
+    )  # launch, idea
