@@ -1,9 +1,9 @@
 """One publisher for the jobs of a process that serves Slack, Teams or both.
 
-Jobs hold one publisher. This one sends each idea's messages to the platform the
-idea came from, posts a campaign's launch and summary in each of its channels, and
-passes every other call (digests, reminders, reports and so on) to the publisher of
-the process's main platform, Slack when it serves Slack.
+Jobs hold one publisher. This one sends each idea's messages to the platform the idea
+came from, and posts a campaign's launch and summary in each of its channels. Any other
+call (digests, reminders, reports) goes to the publisher of the platform its first
+argument belongs to, such as the campaign's, or else to the main platform's publisher.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def sender(activity: dict[str, Any], *, with_name: bool = True) -> Person:
     """Return the person who sent the activity.
 
     The user id is the person's Entra object id, the same in every conversation and
-    the one managers are named by; the Teams account id stands in when it is missing.
+    the one STAFFVOICE_TEAMS_MANAGERS lists. The Teams account id is used when it is missing.
     """
     account = activity.get("from") or {}
     user_id = account.get("aadObjectId") or account.get("id") or ""

@@ -1,9 +1,9 @@
 """The Bot Connector API for threads: send, reply, update and start chats, paced and retried.
 
 Calls go through the Teams SDK's API client, on the LoopRunner's event loop. Teams
-limits how fast a bot may send to one conversation; the connector keeps under its
-published limits before sending, and on a 429 waits as the Retry-After header asks
-and tries again, up to MAX_ATTEMPTS times, before raising RateLimited.
+limits how fast a bot may send to one conversation, so the connector waits before a
+send that would pass a published limit. On a 429 it waits for the Retry-After time and
+tries again, up to MAX_ATTEMPTS times, before raising RateLimited.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class TeamsConnector:
                             reason=f"http_{status}",
                         ) from None
                     logger.info(
-                        "Teams answered %s to a %s; trying again in %.1f s (attempt %d)",
+                        "Teams returned %s to a %s; trying again in %.1f s (attempt %d)",
                         status,
                         what,
                         wait,
@@ -190,7 +190,7 @@ class TeamsConnector:
                     delay *= 2
                     continue
                 raise DeliveryFailed(
-                    f"Teams refused the {what} ({status}).", reason=_error_code(error.response)
+                    f"Teams rejected the {what} ({status}).", reason=_error_code(error.response)
                 ) from None
             except (httpx.TransportError, TimeoutError) as error:
                 if attempt == MAX_ATTEMPTS:

@@ -234,7 +234,7 @@ class TeamsFront:
                     self._reply(activity, note)
                 return
             if not mentions_bot(activity):
-                # With resource-specific consent the bot sees every channel message;
+                # With resource-specific consent the bot receives every channel message;
                 # only those addressed to it are commands.
                 return
         text = ideas.message_text(activity)

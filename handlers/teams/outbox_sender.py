@@ -14,7 +14,7 @@ from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
-# Failures no retry can fix: nobody to send to, or Teams refused the conversation.
+# Failures no retry can fix: no conversation with the recipient, or Teams rejected it.
 PERMANENT_REASONS = frozenset(
     {"no_conversation", "ConversationNotFound", "BotNotInConversationRoster", "http_403"}
 )
@@ -51,7 +51,7 @@ class TeamsOutboxSender:
         elif message.blocks:
             activity = card_activity(card_from_blocks(message.blocks, fallback=message.text))
         else:
-            # A file (a chart) is not sent to Teams; its text says what it showed.
+            # A file (a chart) is not sent to Teams. Its text describes what the file showed.
             activity = text_activity(message.text)
         return self._connector.send(
             conversation.service_url, conversation.conversation_id, activity

@@ -49,7 +49,7 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 # An idea card is updated at most once in this many seconds; votes in between are
-# shown by the next update. Teams allows a bot a few messages a second per channel.
+# shown by the next update. Teams allows a bot 7 messages a second per conversation.
 REFRESH_INTERVAL_SECONDS = 2.0
 
 
@@ -190,7 +190,7 @@ class TeamsPublisher:
     def opening_messages(
         self, campaign: CampaignRecord, *, dedupe_keys: Mapping[str, str]
     ) -> list[OutboundMessage]:
-        """Build the direct messages sent at opening to those who asked to be told."""
+        """Build the direct messages sent at opening to those who requested a reminder."""
         text, blocks = opening_message(campaign, timezone=self._timezone)
         return self._direct(text, blocks, dedupe_keys)
 
