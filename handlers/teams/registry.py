@@ -16,7 +16,7 @@ from handlers.teams.front import TeamsFront
 def register_teams(front: TeamsFront) -> None:
     """Add the manager and team lead commands and card actions to the front.
 
-    The help reply comes last, because it answers any text no command took.
+    The help reply comes last, because it replies to any text no command took.
     """
     manage_campaigns.register(front)
     manage_reports.register(front)
