@@ -1,1 +1,7 @@
 """Microsoft Teams front: Adaptive Cards and the activity handlers that call the core."""
+
+import warnings
+
+# The Teams SDK warns at import that a preview feature staffvoice does not use (HTML
+# widgets) may change; the warning would otherwise start every command's output.
+warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")

@@ -190,11 +190,13 @@ def test_invalid_setting_one_line(tmp_path: Path) -> None:
 
 
 def test_run_without_token_names_it(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
     result = run_cli("run", "--port", "3999", env=env, cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("staffvoice: SLACK_BOT_TOKEN is not set")
+    assert result.stderr.strip().startswith("staffvoice: Neither Slack nor Teams is set up")
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "TEAMS_APP_ID" in result.stderr
 
 
 def test_unknown_subcommand_usage(tmp_path: Path) -> None:
