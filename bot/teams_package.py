@@ -72,10 +72,12 @@ FULL_DESCRIPTION = (
 PERSONAL_COMMANDS = (
     ("idea", "Post an idea to the open campaign"),
     ("help", "Show what you can do with staffvoice"),
-    ("campaign", "Managers: create, announce, close or extend a campaign"),
-    ("board", "Managers and team leads: set up and run a Your Shout board"),
-    ("status", "Managers: answer an idea with a status"),
-    ("report", "Managers: show a campaign's report"),
+    ("campaign", "Managers: create, add a channel to, close, extend or cancel a campaign"),
+    ("campaigns", "Managers: list the campaigns"),
+    ("board", "Team leads: open, close or reopen a Your Shout board"),
+    ("status", "Managers and leads: answer an idea with a status"),
+    ("report", "Managers: show a closed campaign's final report"),
+    ("moderation", "Managers: show the moderation queue"),
 )
 
 

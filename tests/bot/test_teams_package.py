@@ -68,6 +68,11 @@ def test_manifest_required_fields(tmp_path: Path) -> None:
     }
     assert manifest["validDomains"] == [HOST]
     assert manifest["permissions"] == ["identity", "messageTeamMembers"]
+    # Resource-specific consent lets the bot receive replies to idea cards without a mention.
+    assert manifest["webApplicationInfo"]["id"] == APP_ID
+    assert manifest["authorization"]["permissions"]["resourceSpecific"] == [
+        {"name": "ChannelMessage.Read.Group", "type": "Application"}
+    ]
 
     # Length limits of the manifest schema.
     name = manifest["name"]
@@ -91,7 +96,9 @@ def test_manifest_bot_and_message_extension(tmp_path: Path) -> None:
     [command_list] = bot["commandLists"]
     assert command_list["scopes"] == ["personal"]
     titles = [command["title"] for command in command_list["commands"]]
-    assert titles == ["idea", "help", "campaign", "board", "status", "report"]
+    assert titles == [
+        "idea", "help", "campaign", "campaigns", "board", "status", "report", "moderation"
+    ]  # fmt: skip
     assert all(0 < len(command["description"]) <= 4000 for command in command_list["commands"])
 
     [extension] = manifest["composeExtensions"]
