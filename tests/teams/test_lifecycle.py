@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.core.campaign_channels import add_campaign_channel
 from bot.core.campaigns import create_campaign
 from bot.core.clock import ManualClock
+from bot.core.reminder_schedule import DIGEST_TIME
 from bot.core.report import campaign_report
 from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
 from bot.simulate.teams_standin import TeamsStandIn
+from scheduler import jobs
 from storage.models import Campaign, Idea
 from tests.e2e.support import SlackSender, post_idea, wait_until
 from tests.teams.conftest import ALICE, BOB, CHANNEL, MANAGER
@@ -50,6 +53,22 @@ def test_teams_campaign_closes_with_report_to_manager(
     idea = _post_teams_idea(teams, "Quiet room on level 2")
     assert idea.message_id is not None
     teams.react(BOB, CHANNEL, idea.message_id)
+
+    # The next morning's digest reaches the manager's personal chat as a card.
+    timezone = teams_bot.process.settings.timezone  # type: ignore[union-attr]
+    next_day = (campaign.starts_at.astimezone(timezone) + timedelta(days=1)).date()
+    clock.set(datetime.combine(next_day, DIGEST_TIME, tzinfo=timezone) + timedelta(minutes=5))
+    # The scheduler runs the digest job at that time; running it here as well sends
+    # nothing twice, because each day's digest is claimed in the database.
+    jobs.send_campaign_digest(campaign.id)
+    assert teams.standin.wait_for(
+        lambda: any(
+            "Daily digest: Winter ideas" in texts_of(card) for card in teams.personal_cards(MANAGER)
+        ),
+        timeout=15,
+    ), teams.personal_cards(MANAGER)
+    digests = [c for c in teams.personal_cards(MANAGER) if "Daily digest" in texts_of(c)]
+    assert len(digests) == 1
 
     clock.set(campaign.ends_at)
     wait_until(lambda: _campaign(teams_bot, campaign.id).status == "closed", what="the close")
