@@ -13,7 +13,7 @@ def cli_env(database_url: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "STAFFVOICE_", "DATABASE_URL"))
+        if not key.startswith(("SLACK_", "TEAMS_", "STAFFVOICE_", "DATABASE_URL"))
     }
     env["DATABASE_URL"] = database_url
     return env
