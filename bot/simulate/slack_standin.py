@@ -15,18 +15,18 @@ import json
 import logging
 import math
 import re
-import socket
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from bot.simulate.standin_server import IDLE_CONNECTION_TIMEOUT_SECONDS, StandInServer
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +98,6 @@ CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 # conversations.history returns 100 messages unless asked, and at most 999.
 HISTORY_DEFAULT_LIMIT = 100
 HISTORY_MAX_LIMIT = 999
-
-_IDLE_CONNECTION_TIMEOUT_SECONDS = 60.0
-_LISTEN_BACKLOG = 256
 
 
 def channel_name(channel_id: str) -> str:
@@ -774,44 +771,6 @@ class _Workspace:
         }
 
 
-class _StandInServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that tracks open connections so stop() can close idle keep-alive ones."""
-
-    daemon_threads = True
-    # socketserver's default backlog of 5 drops connections when many clients connect at once.
-    request_queue_size = _LISTEN_BACKLOG
-
-    def __init__(self, standin: SlackStandIn) -> None:
-        self.standin = standin
-        self._open_connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._open_connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._open_connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_open_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._open_connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # The client already closed it.
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # The default handler prints a traceback to stderr, but clients that hang up are routine.
-        error = sys.exc_info()[1]
-        logger.debug("Slack stand-in connection from %s failed: %r", client_address, error)
-
-
 class _RequestHandler(BaseHTTPRequestHandler):
     """Routes /api/<method> and /response/<token> requests to the SlackStandIn."""
 
@@ -819,8 +778,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes, and Nagle's algorithm would delay the
     # second one on keep-alive connections.
     disable_nagle_algorithm = True
-    timeout = _IDLE_CONNECTION_TIMEOUT_SECONDS
-    server: _StandInServer
+    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
+    server: StandInServer
 
     def do_POST(self) -> None:
         self._route()
@@ -963,7 +922,7 @@ class SlackStandIn:
         self._responses: list[RecordedCall] = []
         self._accepted_at: dict[str, deque[float]] = {}
         self._channel_accepted_at: dict[tuple[str, str], deque[float]] = {}
-        self._server: _StandInServer | None = None
+        self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
 
     # Lifecycle
@@ -972,7 +931,7 @@ class SlackStandIn:
         """Start serving on a free 127.0.0.1 port in a daemon thread."""
         if self._server is not None:
             raise RuntimeError("SlackStandIn is already running")
-        self._server = _StandInServer(self)
+        self._server = StandInServer(self, _RequestHandler, name="Slack stand-in")
         with self._lock:
             self._workspace.upload_base_url = f"http://127.0.0.1:{self.port}{UPLOAD_PATH}"
         self._thread = threading.Thread(

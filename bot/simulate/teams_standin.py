@@ -14,8 +14,6 @@ import hashlib
 import json
 import logging
 import math
-import socket
-import sys
 import threading
 import time
 from collections import deque
@@ -23,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from bot.simulate.standin_server import IDLE_CONNECTION_TIMEOUT_SECONDS, StandInServer
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +81,6 @@ ERROR_CODES: dict[int, str] = {
 }
 
 _MESSAGE_ID_SUFFIX = ";messageid="
-_IDLE_CONNECTION_TIMEOUT_SECONDS = 60.0
-_LISTEN_BACKLOG = 256
 
 
 class Operation(StrEnum):
@@ -528,7 +526,7 @@ class TeamsStandIn:
         self._calls: list[ConnectorCall] = []
         self._failures: deque[_PendingFailure] = deque()
         self._throttled_count = 0
-        self._server: _StandInServer | None = None
+        self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
 
     # Lifecycle
@@ -537,7 +535,7 @@ class TeamsStandIn:
         """Start serving on a free 127.0.0.1 port in a daemon thread."""
         if self._server is not None:
             raise RuntimeError("TeamsStandIn is already running")
-        self._server = _StandInServer(self)
+        self._server = StandInServer(self, _RequestHandler, name="Teams stand-in")
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -888,44 +886,6 @@ def _copy_call(call: ConnectorCall) -> ConnectorCall:
     )
 
 
-class _StandInServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that tracks open connections so stop() can close idle keep-alive ones."""
-
-    daemon_threads = True
-    # socketserver's default backlog of 5 drops connections when many clients connect at once.
-    request_queue_size = _LISTEN_BACKLOG
-
-    def __init__(self, standin: TeamsStandIn) -> None:
-        self.standin = standin
-        self._open_connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._open_connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._open_connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_open_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._open_connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # The client already closed it.
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # The default handler prints a traceback to stderr, but clients that hang up are routine.
-        error = sys.exc_info()[1]
-        logger.debug("Teams stand-in connection from %s failed: %r", client_address, error)
-
-
 class _RequestHandler(BaseHTTPRequestHandler):
     """Passes every request to the TeamsStandIn and writes its JSON response."""
 
@@ -933,8 +893,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes, and Nagle's algorithm would delay the
     # second one on keep-alive connections.
     disable_nagle_algorithm = True
-    timeout = _IDLE_CONNECTION_TIMEOUT_SECONDS
-    server: _StandInServer
+    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
+    server: StandInServer
 
     def do_GET(self) -> None:
         self._handle()
