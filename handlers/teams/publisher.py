@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.board_digest import BoardDigest
 from bot.core.conversations import find_conversation
-from bot.core.delivery import claim_closed_display, ideas_to_show_closed, record_closed_display
 from bot.core.digest import Digest
-from bot.core.errors import DeliveryFailed, NotFound, StaffvoiceError
-from bot.core.ideas import get_idea
+from bot.core.errors import DeliveryFailed
 from bot.core.outbox import OutboundMessage
 from bot.core.records import (
     BoardRecord,
@@ -44,18 +39,10 @@ from handlers.teams.cards_ideas import idea_card
 from handlers.teams.cards_report import report_card
 from handlers.teams.connector import TeamsConnector, card_activity
 from handlers.teams.converted import card_from_blocks
+from handlers.teams.refresher import REFRESH_INTERVAL_SECONDS, CardRefresher, counts_hidden
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
-
-# An idea card is updated at most once in this many seconds; votes in between are
-# shown by the next update. Teams allows a bot 7 messages a second per conversation.
-REFRESH_INTERVAL_SECONDS = 2.0
-
-
-def counts_hidden(idea: IdeaRecord) -> bool:
-    """Return whether the idea's card must not show counts yet."""
-    return idea.hide_counts and not idea.voting_closed
 
 
 class TeamsPublisher:
@@ -72,15 +59,9 @@ class TeamsPublisher:
         self._connector = connector
         self._db = db
         self._timezone = timezone
-        self._refresh_interval = refresh_interval
-        self._due: dict[int, float] = {}
-        self._last: dict[int, float] = {}
-        self._wake = threading.Condition()
-        self._stopped = False
-        self._worker = threading.Thread(
-            target=self._refresh_loop, name="teams-refresh", daemon=True
+        self._refresher = CardRefresher(
+            connector, db, service_url=self._service_url, interval=refresh_interval
         )
-        self._worker.start()
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -139,24 +120,6 @@ class TeamsPublisher:
         for ranked in summary.top_ideas:
             body.append(plain_text(f"{ranked.rank}. {ranked.text} ({ranked.vote_count} votes)"))
         return self.post_card(channel, adaptive_card(body), text=f"{campaign.title} has closed")
-
-    def show_voting_closed(self, campaign_id: int) -> None:
-        """Update the Teams cards of a closed campaign's ideas to show voting closed."""
-        threading.Thread(
-            target=self._show_closed, args=(campaign_id,), name="teams-closed", daemon=True
-        ).start()
-
-    def _show_closed(self, campaign_id: int) -> None:
-        for idea_id in ideas_to_show_closed(self._db, campaign_id=campaign_id, platform=PLATFORM):
-            if not claim_closed_display(self._db, idea_id, now=datetime.now(UTC)):
-                continue
-            try:
-                idea = self.show_current(idea_id)
-            except StaffvoiceError as error:
-                logger.warning("Could not show idea %s closed (%s)", idea_id, error.code)
-                continue
-            if idea is not None:
-                record_closed_display(self._db, idea_id, vote_count=idea.vote_count, drawn=idea)
 
     # The messages Slack's views build, converted to cards; see handlers.teams.converted.
 
@@ -286,72 +249,26 @@ class TeamsPublisher:
         text, blocks = lead_departed_notice(board)
         return self._direct(text, blocks, dedupe_keys)
 
-    def notice(self, channel_id: str, title: str, text: str) -> str:
-        """Post a short notice card in a channel."""
-        return self.post_card(channel_id, notice_card(title, text), text=title)
+    def show_voting_closed(self, campaign_id: int) -> None:
+        """Update the Teams cards of a closed campaign's ideas to show voting closed."""
+        self._refresher.show_voting_closed(campaign_id)
 
     def refresh_idea(self, idea_id: int) -> None:
         """Update the idea's card soon, at most once per refresh interval."""
-        now = time.monotonic()
-        with self._wake:
-            due = max(now, self._last.get(idea_id, 0.0) + self._refresh_interval)
-            if idea_id not in self._due or due < self._due[idea_id]:
-                self._due[idea_id] = due
-            self._wake.notify()
+        self._refresher.request(idea_id)
 
     def show_current(self, idea_id: int) -> IdeaRecord | None:
         """Update the idea's card now, from this thread; return the idea as drawn."""
-        try:
-            idea = get_idea(self._db, idea_id)
-        except NotFound:
-            return None
-        if idea.channel_id is None or idea.message_id is None:
-            return None
-        card = idea_card(idea, counts_hidden=counts_hidden(idea))
-        self._connector.update(
-            self._service_url(idea.channel_id),
-            idea.channel_id,
-            idea.message_id,
-            card_activity(card),
-        )
-        return idea
-
-    def _refresh_loop(self) -> None:
-        while True:
-            with self._wake:
-                while not self._stopped:
-                    now = time.monotonic()
-                    ready = [idea for idea, due in self._due.items() if due <= now]
-                    if ready:
-                        break
-                    wait = min(self._due.values(), default=now + 60.0) - now
-                    self._wake.wait(timeout=max(wait, 0.01))
-                if self._stopped:
-                    return
-                for idea_id in ready:
-                    del self._due[idea_id]
-                    self._last[idea_id] = now
-            for idea_id in ready:
-                try:
-                    self.show_current(idea_id)
-                except StaffvoiceError as error:
-                    logger.warning("Could not update the card of idea %s (%s)", idea_id, error.code)
-                except Exception:
-                    logger.exception("Could not update the card of idea %s", idea_id)
+        return self._refresher.show_current(idea_id)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until no update is due; return False when some are still due after timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._wake:
-                if not self._due:
-                    return True
-            time.sleep(0.02)
-        return False
+        """Wait until no card update is due; False when some are still due after timeout."""
+        return self._refresher.flush(timeout)
 
     def stop(self) -> None:
-        """Stop the refresh thread."""
-        with self._wake:
-            self._stopped = True
-            self._wake.notify()
-        self._worker.join(timeout=5)
+        """Stop the card refresher's threads."""
+        self._refresher.stop()
+
+    def notice(self, channel_id: str, title: str, text: str) -> str:
+        """Post a short notice card in a channel."""
+        return self.post_card(channel_id, notice_card(title, text), text=title)

@@ -12,7 +12,7 @@ from handlers.teams.activity import channel_and_thread, sender
 from handlers.teams.cards_ideas import idea_card
 from handlers.teams.cards_ids import CardData
 from handlers.teams.context import TeamsContext
-from handlers.teams.publisher import counts_hidden
+from handlers.teams.refresher import counts_hidden
 from handlers.teams.responses import Response, card_response, notice_response
 
 logger = logging.getLogger(__name__)
