@@ -112,3 +112,29 @@ def test_redelivered_submission_stores_one_idea(teams_bot: LocalBot, teams: Team
     assert (
         len([a for a in teams.standin.sent(CHANNEL.channel_id) if a.activity]) == 2
     )  # launch, idea
+
+
+def test_message_action_opens_form_and_posts(teams_bot: LocalBot, teams: TeamsSender) -> None:
+    open_teams_campaign(teams_bot, CHANNEL)
+    # The action used on a message opens the form in a dialog, filled with its text.
+    fetched = teams.send(
+        act.fetch_task(BOB, service_url=teams.service_url, message_text="Fix the <b>door</b>")
+    )
+    assert fetched.status == 200
+    task = fetched.body["task"]
+    assert task["type"] == "continue"
+    form = task["value"]["card"]["content"]
+    assert "Fix the door" in texts_of(form)
+    # An empty idea shows the dialog again; a filled one closes it and posts the idea.
+    empty = teams.send(act.submit_action(BOB, {"idea": "  "}, service_url=teams.service_url))
+    assert empty.body["task"]["type"] == "continue"
+    assert _count(teams_bot, Idea) == 0
+    posted = teams.send(
+        act.submit_action(BOB, {"idea": "Fix the door"}, service_url=teams.service_url)
+    )
+    assert posted.status == 200
+    assert posted.body["task"]["type"] == "message"
+    assert "posted" in posted.body["task"]["value"]
+    [idea] = _ideas(teams_bot)
+    assert idea.text == "Fix the door"
+    assert idea.author_name == "Bob Jones"
