@@ -138,3 +138,23 @@ def test_message_action_opens_form_and_posts(teams_bot: LocalBot, teams: TeamsSe
     [idea] = _ideas(teams_bot)
     assert idea.text == "Fix the door"
     assert idea.author_name == "Bob Jones"
+
+
+def test_anonymous_idea_and_patient_data_guard(teams_bot: LocalBot, teams: TeamsSender) -> None:
+    open_teams_campaign(teams_bot, CHANNEL)
+    # An NHS number in the idea brings the form back with the reason, and nothing is stored.
+    guarded = teams.press(ALICE, "submitIdea", {"idea": "Wristband 943 476 5919 was wrong"})
+    assert "contains an NHS number" in texts_of(guarded.body["value"])
+    assert _count(teams_bot, Idea) == 0
+    anonymous = teams.press(
+        ALICE, "submitIdea", {"idea": "Rota swaps without a form", "anonymous": "true"}
+    )
+    assert "posted" in texts_of(anonymous.body["value"])
+    [idea] = _ideas(teams_bot)
+    assert idea.anonymous
+    assert idea.author_id is None
+    assert idea.author_name is None
+    card = teams.standin.last_card(CHANNEL.channel_id)
+    assert card is not None
+    assert "Anonymous" in texts_of(card)
+    assert "Alice" not in texts_of(card)
