@@ -21,7 +21,7 @@ from bot import (
     cli_staff,
     cli_teams,
 )
-from bot.config import SLACK_USER_ID, ConfigError, Settings, load_settings
+from bot.config import ENTRA_ID, SLACK_USER_ID, ConfigError, Settings, load_settings
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.campaign_channels import add_campaign_channel
 from bot.core.clock import SystemClock
@@ -169,8 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="roles_command", required=True, metavar="ACTION"
     )
     for action, summary in (("grant", "grant a role"), ("revoke", "revoke a role")):
-        change = role_commands.add_parser(action, help=f"{summary} (Slack user ID, role)")
-        change.add_argument("user_id", metavar="USER_ID", help="Slack member ID, such as U0123ABCD")
+        change = role_commands.add_parser(action, help=f"{summary} (Slack or Teams user ID, role)")
+        change.add_argument(
+            "user_id",
+            metavar="USER_ID",
+            help="Slack member ID, such as U0123ABCD, or a Teams user's Entra object ID",
+        )
         change.add_argument("role", metavar="ROLE", help=" or ".join(roles.ROLES))
     role_commands.add_parser("list", help="list everyone who has a role")
 
@@ -197,12 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_teams.add_parser(commands)
 
     simulate = commands.add_parser(
-        "simulate", help="replay a realistic 20-day campaign against a local Slack stand-in"
+        "simulate",
+        help="replay a realistic 20-day campaign against local Slack and Teams stand-ins",
     )
     simulate.add_argument("--staff", type=int, default=3000, help="staff headcount (default 3000)")
     simulate.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
     simulate.add_argument(
         "--database-url", help="database to use (default: a new SQLite file in a temp folder)"
+    )
+    simulate.add_argument(
+        "--platform",
+        choices=("slack", "teams", "both"),
+        default="slack",
+        help="where the staff take part: Slack, Teams, or a seeded half in each (default slack)",
     )
     return parser
 
@@ -287,7 +298,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.simulate.campaign import run_simulation
 
         return run_simulation(
-            staff=args.staff, seed=args.seed, database_url=args.database_url, settings=settings
+            staff=args.staff,
+            seed=args.seed,
+            database_url=args.database_url,
+            settings=settings,
+            platform=args.platform,
         )
     raise AssertionError(f"unhandled command {args.command}")
 
@@ -463,10 +478,15 @@ def _roles(args: argparse.Namespace, settings: Settings) -> int:
     # Both arguments are checked before the database is opened, so bad input changes nothing.
     role = roles.validate_role(args.role)
     user_id = args.user_id.strip()
-    if not SLACK_USER_ID.match(user_id):
+    if SLACK_USER_ID.match(user_id):
+        platform = "slack"
+    elif ENTRA_ID.match(user_id):
+        platform, user_id = "teams", user_id.lower()
+    else:
         raise InvalidInput(
-            f"{args.user_id!r} is not a Slack user ID: use the member ID such as U0123ABCD "
-            "(in Slack: the person's profile, ⋮, Copy member ID), not their name",
+            f"{args.user_id!r} is not a user ID: use a Slack member ID such as U0123ABCD "
+            "(in Slack: the person's profile, ⋮, Copy member ID) or a Teams user's Entra "
+            "object ID (Entra admin center, Users, the person, Object ID), not their name",
             field="user_id",
         )
     db = _open_database(settings)
@@ -474,7 +494,7 @@ def _roles(args: argparse.Namespace, settings: Settings) -> int:
         if args.roles_command == "grant":
             granted = roles.grant_role(
                 db,
-                platform="slack",
+                platform=platform,
                 user_id=user_id,
                 role=role,
                 granted_by="cli",
@@ -484,7 +504,7 @@ def _roles(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         revoked = roles.revoke_role(
             db,
-            platform="slack",
+            platform=platform,
             user_id=user_id,
             role=role,
             revoked_by="cli",

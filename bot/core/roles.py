@@ -164,11 +164,20 @@ def require_manager(db: Database, person: Person, *, action: str | None = None) 
     )
 
 
-def seed_managers(db: Database, *, platform: str, user_ids: Iterable[str], now: datetime) -> int:
+def seed_managers(
+    db: Database,
+    *,
+    platform: str,
+    user_ids: Iterable[str],
+    now: datetime,
+    setting: str = SEEDED_BY,
+) -> int:
     """Grant the manager role to each user id that lacks it, and return how many were granted.
 
-    Seeding never revokes, so a manager removed from STAFFVOICE_MANAGERS keeps
-    the role until `staffvoice roles revoke` removes it.
+    setting names where the ids came from (STAFFVOICE_MANAGERS, or
+    STAFFVOICE_TEAMS_MANAGERS for Teams), recorded as the grantor. Seeding never
+    revokes, so a manager removed from the setting keeps the role until
+    `staffvoice roles revoke` removes it.
     """
     cleaned = [validate_user_id(user_id) for user_id in user_ids]
     granted: list[str] = []
@@ -179,13 +188,13 @@ def seed_managers(db: Database, *, platform: str, user_ids: Iterable[str], now: 
                 platform=platform,
                 user_id=user_id,
                 role=MANAGER,
-                granted_by=SEEDED_BY,
+                granted_by=setting,
                 now=now,
             ):
                 granted.append(user_id)
                 _record_change(
                     session,
-                    actor=SEEDED_BY,
+                    actor=setting,
                     action=audit.ROLE_GRANT,
                     platform=platform,
                     user_id=user_id,
@@ -194,11 +203,11 @@ def seed_managers(db: Database, *, platform: str, user_ids: Iterable[str], now: 
                 )
         manager_count = len(role_store.list_roles(session, platform=platform, role=MANAGER))
     for user_id in granted:
-        logger.info("Granted %s to %s user %s, by %s", MANAGER, platform, user_id, SEEDED_BY)
+        logger.info("Granted %s to %s user %s, by %s", MANAGER, platform, user_id, setting)
     if cleaned:
         logger.info(
             "Seeded managers from %s: %s granted, %s already held the role",
-            SEEDED_BY,
+            setting,
             len(granted),
             len(set(cleaned)) - len(granted),
         )
@@ -207,7 +216,7 @@ def seed_managers(db: Database, *, platform: str, user_ids: Iterable[str], now: 
             "No %s user is an engagement manager, so nobody can run manager actions: set %s "
             "or run `staffvoice roles grant USER_ID manager`",
             platform,
-            SEEDED_BY,
+            setting,
         )
     return len(granted)
 

@@ -109,9 +109,19 @@ def test_roles_bad_user_id(
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"staffvoice: {user_id!r} is not a Slack user ID")
+    assert lines[0].startswith(f"staffvoice: {user_id!r} is not a user ID")
     assert "U0123ABCD" in lines[0]
+    assert "Entra object ID" in lines[0]
     assert stored_roles(database_url) == []
+
+
+def test_roles_grant_teams_user(cli_env: dict[str, str], tmp_path: Path, database_url: str) -> None:
+    user_id = "AAAAAAAA-1111-4222-8333-444444444444"
+    result = run_cli("roles", "grant", user_id, "manager", env=cli_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = run_cli("roles", "list", env=cli_env, cwd=tmp_path)
+    assert user_id.lower() in listed.stdout
+    assert "teams" in listed.stdout
 
 
 def test_roles_missing_argument(tmp_path: Path, cli_env: dict[str, str]) -> None:
