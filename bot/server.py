@@ -274,9 +274,27 @@ class QueueDepthLog:
         self._since, self._queued, self._deepest = now, 0, 0
 
 
-def create_http_server(wsgi_app: BotWsgiApp, *, host: str, port: int, threads: int = 16) -> Any:
-    """Create a waitress server for the app; call run() to serve and close() to stop."""
-    server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="staffvoice")
+def create_http_server(
+    wsgi_app: BotWsgiApp,
+    *,
+    host: str,
+    port: int,
+    threads: int = 16,
+    loop_timeout: float = 1.0,
+) -> Any:
+    """Create a waitress server for the app; call run() to serve and close() to stop.
+
+    loop_timeout is how long waitress's loop waits for socket activity before it checks
+    whether it was closed (its asyncore_loop_timeout), so close() can take that long.
+    """
+    server = create_server(
+        wsgi_app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="staffvoice",
+        asyncore_loop_timeout=loop_timeout,
+    )
     # waitress calls queue_logger.warning(...) only while holding the dispatcher's lock,
     # so QueueDepthLog needs no lock of its own.
     server.task_dispatcher.queue_logger = QueueDepthLog()

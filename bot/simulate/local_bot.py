@@ -107,7 +107,10 @@ class LocalBot:
             listeners=self.process.listeners,
             teams=self.process.teams,
         )
-        self._server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=self._threads)
+        # A short loop timeout lets stop() return soon after closing the server.
+        self._server = create_http_server(
+            wsgi, host="127.0.0.1", port=0, threads=self._threads, loop_timeout=0.05
+        )
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._serve, args=(self._server,), name="local-bot", daemon=True
