@@ -24,6 +24,7 @@ from bot.simulate.signing import sign_request
 from bot.simulate.slack_standin import SlackStandIn
 from bot.simulate.teams_activities import TeamsActivityClient
 from bot.simulate.teams_standin import TeamsStandIn
+from handlers.teams.connector import ConversationPacer
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +62,16 @@ class LocalBot:
         slack: bool = True,
         teams: TeamsStandIn | bool = False,
         teams_managers: Sequence[str] = (),
+        teams_sends_per_second: float | None = None,
     ) -> None:
         """updates_per_minute, when given, replaces the refresher's chat.update pace.
 
         slack and teams choose the platforms served; teams is True for a Bot Connector
         stand-in without rate limits, or the stand-in to use. Teams activities are
-        accepted without a token, as TEAMS_AUTH_DISABLED does.
+        accepted without a token, as TEAMS_AUTH_DISABLED does. teams_sends_per_second,
+        when given, replaces Teams' limits on the bot's sends to one conversation.
         """
+        self._teams_sends_per_second = teams_sends_per_second
         self._slack = slack
         self.teams_standin: TeamsStandIn | None = (
             teams
@@ -99,6 +103,9 @@ class LocalBot:
         self.process = build_process(
             settings, clock=self._clock, updates_per_minute=self._updates_per_minute
         )
+        if self._teams_sends_per_second is not None and self.process.teams is not None:
+            per_second = max(1, int(self._teams_sends_per_second))
+            self.process.teams.connector.use_pacer(ConversationPacer(((per_second, 1.0),)))
         self.process.start_background()
         wsgi = BotWsgiApp(
             self.process.bolt,

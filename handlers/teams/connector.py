@@ -108,6 +108,10 @@ class TeamsConnector:
         self._pacer = pacer or ConversationPacer()
         self._sleep = sleep
 
+    def use_pacer(self, pacer: ConversationPacer) -> None:
+        """Pace the sends from now on with another pacer, such as one with other limits."""
+        self._pacer = pacer
+
     def send(self, service_url: str, conversation_id: str, activity: MessageActivityInput) -> str:
         """Post a new message in a conversation and return its activity id."""
         client = self._client_for(service_url)
