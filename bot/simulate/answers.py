@@ -162,9 +162,12 @@ class CampaignAnswers:
         manager_name: str,
         folder: Path,
         seed: int,
+        platform: str | None = None,
     ) -> None:
+        """platform, when given, limits the answers to the ideas posted from that platform."""
         assert bot.process is not None
         self.bot = bot
+        self._platform = platform
         self.campaign = campaign
         self.manager = manager
         self._manager_name = manager_name
@@ -187,11 +190,15 @@ class CampaignAnswers:
     def plan(self) -> list[PlannedAnswer]:
         """Choose the ideas to answer, the statuses in turn, and an owner or reply for some."""
         query = sa.text(
-            "SELECT id, message_id FROM ideas WHERE campaign_id = :campaign "
+            "SELECT id, message_id, platform FROM ideas WHERE campaign_id = :campaign "
             "AND hidden_at IS NULL AND withdrawn_at IS NULL ORDER BY id"
         )
         with self._engine.connect() as connection:
-            rows = [(row[0], row[1]) for row in connection.execute(query, self._campaign())]
+            rows = [
+                (row[0], row[1])
+                for row in connection.execute(query, self._campaign())
+                if self._platform in (None, row[2])
+            ]
         chosen = self._random.sample(rows, min(ANSWER_TARGET, len(rows)))
         # Posted ideas first, so that the menu answers have a message to be given on.
         chosen.sort(key=lambda row: row[1] is None)

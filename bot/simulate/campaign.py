@@ -13,6 +13,10 @@ equal the database's and those expected from the requests sent. Each idea must h
 topic its author chose. The opening messages, digests, reminders and final reports must
 each have arrived once. And the participation report must count, by group, the people
 who took part.
+
+That is the run on Slack. With `--platform both` a seeded half of the staff take part
+from a Teams channel of the same campaign instead, as Teams activities (teams_traffic.py),
+and `--platform teams` runs the campaign in Teams alone (teams_campaign.py).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -40,6 +44,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.config import Settings
+from bot.core.campaign_channels import add_campaign_channel
 from bot.core.campaigns import create_campaign, list_campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
@@ -61,6 +66,16 @@ from bot.simulate.recognition import RECOGNITION_CHANNEL, Recognition
 from bot.simulate.recognition import VALUES as RECOGNITION_VALUES
 from bot.simulate.slack_standin import SlackStandIn
 from bot.simulate.staff_list import build_staff_list
+from bot.simulate.teams_activities import TeamsResult
+from bot.simulate.teams_traffic import (
+    IDEA_KINDS,
+    SLACK_ONLY_IN_BOTH,
+    TEAMS_CHANNEL,
+    TeamsStaff,
+    not_sent_lines,
+    split_staff,
+)
+from bot.simulate.teams_traffic import REDELIVERY_LABEL as TEAMS_REDELIVERY_LABEL
 from bot.simulate.traffic import (
     CAMPAIGN_DAYS,
     MIN_STAFF,
@@ -74,6 +89,7 @@ from bot.simulate.traffic import (
 )
 from handlers.ids import IdeaIds, IdeaTopicIds
 from handlers.mrkdwn import escape
+from scheduler import jobs
 
 CHANNEL_ID = "C0STAFFVOICE"
 CAMPAIGN_TITLE = "Your voice: how we work together"
@@ -95,12 +111,18 @@ OUTBOX_RATE = 50.0
 # chat.update calls a minute for the refresher: the stand-in enforces no limit, and
 # Slack's pace (45 a minute) would take minutes to redraw a closed campaign's ideas.
 UPDATES_PER_MINUTE = 3000.0
+# Messages a second the bot sends to one Teams conversation: the stand-in enforces no
+# limit, and Teams' own (60 in 30 seconds, 1,800 an hour) would hold up a run that
+# replays 20 days in minutes.
+TEAMS_SENDS_PER_SECOND = 200.0
 # Hours after the start of a campaign day at which each phase of that day happens.
 IDEAS_HOUR, ENGAGEMENT_HOUR, FOLLOW_UP_HOUR = 1, 4, 8
 # How long before the close the clock stops, so notices due before it go out first.
 CLOSE_APPROACH = timedelta(minutes=1)
 HTTP_OK = 200
 ERRORS_SHOWN = 5
+# The width of the first column of the requests table, for the longest Teams label.
+REQUEST_LABEL_WIDTH = 52
 
 # The closing summary's totals, in the form handlers.blocks.campaigns.totals_line writes.
 TOTALS_PATTERN = re.compile(r"Ideas: (\d+) · Comments: (\d+) · Votes: (\d+) · Participants: (\d+)")
@@ -122,6 +144,34 @@ TOPIC_CHOICE_LABEL = "block_actions (topic menu)"
 AFTER_CLOSE_SUFFIX = " after the close"
 # The start of the text of an idea message from a paper form, as handlers.blocks.ideas writes it.
 PAPER_MESSAGE_START = "Idea from a paper form:"
+
+# The platforms `staffvoice simulate --platform` takes, as the report names them.
+SLACK, TEAMS, BOTH = "slack", "teams", "both"
+# A run on both platforms splits the staff in two, and each half needs MIN_STAFF people.
+MIN_STAFF_ON_BOTH = 2 * MIN_STAFF
+PLATFORM_NAMES = {SLACK: "Slack", TEAMS: "Teams", BOTH: "Slack and Teams"}
+_SLACK_CHECKS = (
+    "the expected, database and summary totals agree, every idea has the topic its author "
+    "chose, each lifecycle message arrived once, the team boards hold what was sent and "
+    "sent each answer and digest once, the participation report counts by group the people "
+    "who took part, the campaign's answers reached each author and voter once, \"You said, "
+    "we did\" was posted once, the report's answer statistics match the answers sent, and "
+    "each thanks card was posted once with one message to each colleague it thanks."
+)
+# The checks an OK run has passed, by platform.
+OK_CHECKS = {
+    SLACK: _SLACK_CHECKS,
+    TEAMS: (
+        "the expected, database and final report totals agree, every idea has the topic its "
+        "author chose, each idea's card in the channel carries its Vote button, each digest, "
+        "reminder and final report arrived once, and no vote after the close counted."
+    ),
+    BOTH: (
+        _SLACK_CHECKS[:-1] + "; the summary counts both platforms, each idea from Teams has "
+        "its card with its Vote button in the Teams channel, and no vote in Teams after the "
+        "close counted."
+    ),
+}
 
 
 @dataclass
@@ -147,6 +197,15 @@ class SimulationResult:
     loop: list[CheckLine] = field(default_factory=list)
     # The answer statistics line of `/campaign report ID`, as a manager reads it.
     answer_stats: str = ""
+    # SLACK, TEAMS or BOTH; the campaign's length; and plan actions not sent, by reason.
+    platform: str = "slack"
+    days: int = CAMPAIGN_DAYS
+    not_sent: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def summary_label(self) -> str:
+        """Return the name of the closing message whose totals the run compares."""
+        return "final report" if self.platform == TEAMS else "summary"
 
     @property
     def request_count(self) -> int:
@@ -219,6 +278,10 @@ class DatabaseCounter:
 
     def processed_event_ids(self, event_ids: list[str]) -> set[str]:
         """Return which of event_ids the bot has recorded as handled."""
+        if not event_ids:
+            # An empty expanding IN is rendered as an integer subquery, which PostgreSQL
+            # cannot compare with the text column.
+            return set()
         query = sa.text("SELECT event_id FROM processed_events WHERE event_id IN :ids").bindparams(
             sa.bindparam("ids", expanding=True)
         )
@@ -263,17 +326,27 @@ class SenderPool:
 
 
 class Replay:
-    """Sends a plan's actions as Slack requests and keeps the totals they should produce."""
+    """Sends a plan's actions as Slack requests or Teams activities, and keeps the totals due."""
 
     def __init__(
-        self, plan: CampaignPlan, *, bot: LocalBot, pool: SenderPool, campaign: CampaignRecord
+        self,
+        plan: CampaignPlan,
+        *,
+        bot: LocalBot,
+        pool: SenderPool,
+        campaign: CampaignRecord,
+        teams: TeamsStaff | None = None,
     ) -> None:
+        """teams, when given, sends the actions of the people on Teams as Teams activities."""
         self.plan = plan
         self.bot = bot
         self.pool = pool
         self.campaign = campaign
+        self.teams = teams
         self.expected = Ledger()
         self.requests: Counter[str] = Counter()
+        # Plan actions not sent because the platform they happen on has no counterpart.
+        self.not_sent: Counter[str] = Counter()
         self.errors: list[str] = []
         self.idea_messages: dict[int, IdeaMessage] = {}
         self._usernames = {member.user_id: member.username for member in plan.staff}
@@ -284,7 +357,7 @@ class Replay:
         # The bot remembers event ids for a day, so a rerun must not reuse the last run's.
         self._run_id = uuid.uuid4().hex[:6].upper()
         self._shuffle = random.Random(plan.seed)
-        self._redeliveries: list[tuple[bytes, str]] = []
+        self._redeliveries: list[Callable[[], None]] = []
         self._topic_ids = [topic.id for topic in campaign.topics]
         # Ideas per topic id, counted when the form or the author's menu choice got 200.
         self.expected_topics: Counter[int] = Counter()
@@ -296,9 +369,9 @@ class Replay:
         jobs: list[Callable[[], None]] = [partial(self.perform, action) for action in actions]
         with self._lock:
             redeliveries, self._redeliveries = self._redeliveries, []
-        for body, content_type in redeliveries:
+        for redelivery in redeliveries:
             position = self._shuffle.randint(0, len(jobs))
-            jobs.insert(position, partial(self.redeliver, body, content_type))
+            jobs.insert(position, redelivery)
         self.pool.run(jobs)
 
     def redeliver(self, body: bytes, content_type: str) -> None:
@@ -317,6 +390,15 @@ class Replay:
 
     def perform(self, action: Action) -> None:
         """Send the request or requests for one action; count it as expected if all got 200."""
+        if self.teams is not None:
+            reason = self.teams.not_sent_reason(action)
+            if reason is not None:
+                with self._lock:
+                    self.not_sent[reason] += 1
+                return
+            if self.teams.on_teams(action):
+                self._perform_on_teams(action)
+                return
         client = self.pool.client()
         kind = action.kind
         if kind is ActionKind.IDEA_COMMAND:
@@ -343,10 +425,45 @@ class Replay:
             ok = self.send(client, REQUEST_LABELS[kind], body, content_type)
             if action.redeliver:
                 with self._lock:
-                    self._redeliveries.append((body, content_type))
+                    self._redeliveries.append(partial(self.redeliver, body, content_type))
         if ok:
             with self._lock:
                 self.expected.apply(action)
+
+    def _perform_on_teams(self, action: Action) -> None:
+        """Send one action as Teams activities; count it, and its topic, as expected if taken."""
+        assert self.teams is not None
+        topic_id = None
+        if action.kind in IDEA_KINDS and self._topic_ids:
+            topic_id = self.topic_for(action)
+        outcome = self.teams.perform(action, send=self.send_activity, topic_id=topic_id)
+        with self._lock:
+            if outcome.redelivery is not None:
+                self._redeliveries.append(partial(self._send_again, outcome.redelivery))
+            if outcome.ok:
+                self.expected.apply(action)
+                if topic_id is not None:
+                    self.expected_topics[topic_id] += 1
+
+    def _send_again(self, activity: dict[str, Any]) -> None:
+        """Send a Teams activity a second time with the same id, as a retried delivery."""
+        self.send_activity(TEAMS_REDELIVERY_LABEL, activity)
+
+    def on_slack(self, actions: list[Action]) -> list[Action]:
+        """Return the actions that happen in Slack."""
+        if self.teams is None:
+            return actions
+        return [action for action in actions if not self.teams.on_teams(action)]
+
+    def send_activity(self, label: str, activity: dict[str, Any]) -> TeamsResult:
+        """Post one Teams activity from the calling thread's connection, and count it."""
+        assert self.teams is not None
+        try:
+            result = self.teams.client().send(activity)
+        except (OSError, http.client.HTTPException) as error:
+            result = TeamsResult(status=0, body=repr(error))
+        self._count(label, result.status, str(result.body or ""))
+        return result
 
     def topic_for(self, action: Action) -> int:
         """Return the id of the topic chosen for an idea, spread over the topics by idea index."""
@@ -420,13 +537,14 @@ class Replay:
             result = client.send(body, content_type, retry_num=retry_num)
         except (OSError, http.client.HTTPException) as error:
             result = HttpResult(status=0, body=repr(error))
+        self._count(label, result.status, result.body)
+        return result
+
+    def _count(self, label: str, status: int, body: str) -> None:
         with self._lock:
             self.requests[label] += 1
-            if result.status != HTTP_OK:
-                self.errors.append(
-                    f"{label}: HTTP {result.status or 'no response'} {result.body[:200]}"
-                )
-        return result
+            if status != HTTP_OK:
+                self.errors.append(f"{label}: HTTP {status or 'no response'} {body[:200]}")
 
     def username(self, user_id: str) -> str:
         """Return a person's Slack username, as payloads carry it."""
@@ -570,16 +688,29 @@ def parse_totals(text: str) -> Totals | None:
 @contextmanager
 def _quiet_bot_logs(settings: Settings) -> Iterator[None]:
     """Raise the bot's loggers to WARNING, since an INFO line per idea would bury the report."""
-    names = ("bot", "handlers", "storage", "scheduler")
+    names = ("bot", "handlers", "storage", "scheduler", "microsoft_teams")
     previous = {name: logging.getLogger(name).level for name in names}
+    # httpx, the Teams SDK's HTTP client, logs a line per request at INFO. The SDK sets
+    # httpx's level whenever it makes a client, so a filter drops those lines instead.
+    httpx_logger = logging.getLogger("httpx")
+    warnings_only = _WarningsOnly()
     if settings.staffvoice_log_level != "DEBUG":
         for name in names:
             logging.getLogger(name).setLevel(logging.WARNING)
+        httpx_logger.addFilter(warnings_only)
     try:
         yield
     finally:
         for name, level in previous.items():
             logging.getLogger(name).setLevel(level)
+        httpx_logger.removeFilter(warnings_only)
+
+
+class _WarningsOnly(logging.Filter):
+    """Passes records of WARNING and above."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
 
 
 class ClosedVoteCheck:
@@ -681,16 +812,21 @@ class CampaignRun:
         result: SimulationResult,
         folder: Path,
         min_group_size: int,
+        platform: str = SLACK,
     ) -> None:
+        """platform is SLACK, or BOTH for a seeded half of the staff taking part from Teams."""
         self.plan = plan
         self.database_url = database_url
         self.result = result
         self.folder = folder
         self.started = time.monotonic()
+        managers = [member.user_id for member in plan.staff[:MANAGER_COUNT]]
+        self.teams_people = split_staff(plan, keep_on_slack=managers) if platform == BOTH else {}
         self.directory = DirectoryRun(
             build_staff_list(plan.staff, participants=plan.participants, seed=plan.seed),
             folder=folder,
             min_group_size=min_group_size,
+            unmatched=frozenset(self.teams_people),
         )
 
     def elapsed(self) -> float:
@@ -706,7 +842,10 @@ class CampaignRun:
             for user_id, fields in self.plan.users().items()
         }
         standin = SlackStandIn(bot_token=BOT_TOKEN, users=users)
-        staff = [member.user_id for member in self.plan.staff]
+        # The people on Slack; the managers are among them.
+        staff = [
+            member.user_id for member in self.plan.staff if member.user_id not in self.teams_people
+        ]
         with LocalBot(
             database_url=self.database_url,
             clock=clock,
@@ -714,9 +853,12 @@ class CampaignRun:
             outbox_rate=OUTBOX_RATE,
             updates_per_minute=UPDATES_PER_MINUTE,
             managers=staff[:MANAGER_COUNT],
+            teams=bool(self.teams_people),
+            teams_sends_per_second=TEAMS_SENDS_PER_SECOND,
         ) as bot:
             assert bot.process is not None
             campaign = self._create_campaign(bot, clock=clock)
+            teams = self._add_teams_channel(bot, campaign)
             self.directory.load(bot.process.db, api_url=standin.api_url, clock=clock)
             self.lifecycle = Lifecycle(
                 bot=bot,
@@ -739,13 +881,16 @@ class CampaignRun:
                 staff=staff[MANAGER_COUNT:],
                 manager=staff[0],
                 usernames={member.user_id: member.username for member in self.plan.staff},
-                days=CAMPAIGN_DAYS,
+                days=len(self.plan.days),
                 seed=self.plan.seed,
             )
             counter = DatabaseCounter(bot.process.settings.database_url, campaign_id=campaign.id)
             pool = SenderPool(bot, threads=SENDER_THREADS)
-            replay = Replay(self.plan, bot=bot, pool=pool, campaign=campaign)
+            replay = Replay(self.plan, bot=bot, pool=pool, campaign=campaign, teams=teams)
             try:
+                if teams is not None:
+                    installer = next(iter(self.teams_people))
+                    teams.join(installer=installer, personal=(), send=replay.send_activity)
                 self._open(replay, clock=clock)
                 self._run_days(replay, clock=clock, counter=counter)
                 self._close(replay, clock=clock, counter=counter)
@@ -754,11 +899,12 @@ class CampaignRun:
                 # Counted now, because the answers below send more direct messages.
                 self.result.lifecycle = self.lifecycle.counts()
                 self.result.boards = self.boards.counts()
-                self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(self.plan))
+                self._vote_after_close(replay, counter=counter)
                 self._check_topics(replay, counter=counter)
                 self._check_participation(replay, clock=clock, counter=counter)
                 self._close_the_loop(replay, clock=clock)
                 self.recognition.check()
+                self._check_teams_closing(replay)
             except LifecycleFailed as error:
                 raise SimulationFailed(str(error)) from None
             finally:
@@ -773,10 +919,91 @@ class CampaignRun:
                 if not self.result.boards:
                     self.result.boards = self.boards.counts()
                 self.result.digest = self.lifecycle.last_digest()
-                self.result.requests = replay.requests
-                self.result.errors = replay.errors
+                self._collect(replay)
                 pool.close()
                 counter.dispose()
+
+    def _collect(self, replay: Replay) -> None:
+        """Copy the requests, errors and actions not sent into the result."""
+        self.result.requests = replay.requests
+        self.result.errors = replay.errors
+        self.result.not_sent = replay.not_sent
+        if replay.teams is not None:
+            self.result.problems.extend(replay.teams.problems)
+            replay.teams.close()
+
+    def _add_teams_channel(self, bot: LocalBot, campaign: CampaignRecord) -> TeamsStaff | None:
+        """Run the campaign in the Teams channel as well when some staff are on Teams."""
+        if not self.teams_people:
+            return None
+        assert bot.process is not None
+        add_campaign_channel(
+            bot.process.db, campaign.id, platform="teams", channel_id=TEAMS_CHANNEL.channel_id
+        )
+        print(
+            f"{len(self.teams_people)} of {len(self.plan.staff)} staff take part from Teams, "
+            f"in channel {TEAMS_CHANNEL.name!r} of the same campaign; the others from Slack."
+        )
+        for line in SLACK_ONLY_IN_BOTH:
+            print(f"Slack only: {line}")
+        return TeamsStaff(bot=bot, plan=self.plan, people=self.teams_people)
+
+    def _check_teams_closing(self, replay: Replay) -> None:
+        """Compare the totals of the closing message in the Teams channel, if the bot posted one."""
+        if replay.teams is None:
+            return
+        lines = replay.teams.find_card(SUMMARY_HEADER)
+        if lines is None:
+            # NOTE: the bot posts the final report in the campaign's own channel only.
+            print(
+                "\nNot checked: the Teams channel got no closing message, so only the Slack "
+                "summary's totals, which count both platforms, were compared."
+            )
+            return
+        totals = parse_totals("\n".join(lines))
+        if totals != self.result.database:
+            self.result.problems.append(
+                f"the closing message in the Teams channel shows totals {totals}, "
+                f"the database {self.result.database}"
+            )
+            return
+        print("\nThe closing message in the Teams channel shows the database's totals.")
+
+    def _vote_after_close(self, replay: Replay, *, counter: DatabaseCounter) -> None:
+        """Vote after the close from each platform on the ideas posted from it."""
+        first = self._after_close_on(replay, self.plan.after_close_first)
+        second = self._after_close_on(replay, self.plan.after_close_second)
+        slack_plan = replace(
+            self.plan,
+            after_close_first=replay.on_slack(first),
+            after_close_second=replay.on_slack(second),
+        )
+        if slack_plan.after_close_first or slack_plan.after_close_second:
+            self.result.problems.extend(ClosedVoteCheck(replay, counter=counter).run(slack_plan))
+        if replay.teams is not None:
+            on_teams = [action for action in first + second if replay.teams.on_teams(action)]
+            self.result.problems.extend(
+                replay.teams.vote_after_close(
+                    on_teams,
+                    send=replay.send_activity,
+                    records=counter,
+                    totals=lambda: counter.count().totals,
+                    timeout=SETTLE_TIMEOUT_SECONDS,
+                )
+            )
+
+    def _after_close_on(self, replay: Replay, actions: list[Action]) -> list[Action]:
+        """Return the votes after the close that a person can cast, on their platform's ideas."""
+        if replay.teams is None:
+            return actions
+        kept = []
+        for action in actions:
+            reason = replay.teams.not_sent_reason(action)
+            if reason is None:
+                kept.append(action)
+            else:
+                replay.not_sent[reason] += 1
+        return kept
 
     def _close_the_loop(self, replay: Replay, *, clock: ManualClock) -> None:
         """Answer ideas as a manager, post "You said, we did", and check what people got."""
@@ -788,6 +1015,8 @@ class CampaignRun:
             manager_name=replay.username(manager),
             folder=self.folder,
             seed=self.plan.seed,
+            # The answers' checks read Slack's messages, so ideas from Teams get none.
+            platform=SLACK if self.teams_people else None,
         )
         client = replay.pool.client()
 
@@ -816,7 +1045,14 @@ class CampaignRun:
             self.result.answer_stats = answers.stats_line
             answers.dispose()
 
-    def _create_campaign(self, bot: LocalBot, *, clock: ManualClock) -> CampaignRecord:
+    def _create_campaign(
+        self,
+        bot: LocalBot,
+        *,
+        clock: ManualClock,
+        platform: str = SLACK,
+        channel_id: str = CHANNEL_ID,
+    ) -> CampaignRecord:
         """Create the campaign with its topics, starting an hour from the clock's time."""
         assert bot.process is not None
         db = bot.process.db
@@ -832,9 +1068,10 @@ class CampaignRun:
         return create_campaign(
             db,
             title=CAMPAIGN_TITLE,
-            channel_id=CHANNEL_ID,
+            channel_id=channel_id,
+            platform=platform,
             starts=starts.strftime("%Y-%m-%d %H:%M"),
-            days=CAMPAIGN_DAYS,
+            days=len(self.plan.days),
             timezone=timezone,
             now=clock.now(),
             topics=TOPICS,
@@ -866,6 +1103,8 @@ class CampaignRun:
             timeout=SETTLE_TIMEOUT_SECONDS,
             describe=lambda: "the scheduler did not post the launch message",
         )
+        if replay.teams is not None:
+            replay.teams.wait_for_launch(CAMPAIGN_TITLE, timeout=SETTLE_TIMEOUT_SECONDS)
         lifecycle.check_openings()
         print(f"Opened; {len(lifecycle.registered)} opening messages sent, {self.elapsed():.1f} s.")
         self.boards.start(send, now=clock.now())
@@ -935,12 +1174,18 @@ class CampaignRun:
 
     def _run_days(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
         replay_started = time.monotonic()
-        print(f"Replaying {CAMPAIGN_DAYS} days in channel {CHANNEL_ID}:")
+        print(f"Replaying {len(self.plan.days)} days in {self._channels(replay)}:")
         try:
             for day_plan in self.plan.days:
                 self._run_day(day_plan, replay=replay, clock=clock, counter=counter)
         finally:
             self.result.replay_seconds = time.monotonic() - replay_started
+
+    def _channels(self, replay: Replay) -> str:
+        """Return the campaign's channels, as the progress lines name them."""
+        if replay.teams is None:
+            return f"channel {CHANNEL_ID}"
+        return f"Slack channel {CHANNEL_ID} and Teams channel {replay.teams.channel.channel_id}"
 
     def _run_day(
         self, day_plan: DayPlan, *, replay: Replay, clock: ManualClock, counter: DatabaseCounter
@@ -950,26 +1195,16 @@ class CampaignRun:
         day_start = replay.campaign.starts_at + timedelta(days=day - 1)
         self._move_clock(clock, day_start + timedelta(hours=IDEAS_HOUR))
         replay.send_all(day_plan.ideas)
-        replay.find_idea_messages(day_plan.ideas, timeout=SETTLE_TIMEOUT_SECONDS)
-        self._wait_for_recorded_messages(replay, counter, day_plan.ideas)
-        replay.choose_topics(day_plan.ideas)
-        if day == PAPER_IDEAS_DAY:
-            self._import_paper_ideas(replay, clock=clock)
+        self._after_ideas(day_plan, replay=replay, clock=clock, counter=counter)
 
         self._move_clock(clock, day_start + timedelta(hours=ENGAGEMENT_HOUR))
         replay.send_all(day_plan.engagement)
         self._wait_for_database(replay, counter, day=day)
-        client = replay.pool.client()
-        self.boards.run_day(
-            day,
-            lambda label, body, content_type: replay.send(client, label, body, content_type),
-            now=clock.now(),
-        )
-        self.recognition.run_day(day, partial(replay.exchange, client), clock=clock)
+        self._after_engagement(day, replay=replay, clock=clock)
 
         self._move_clock(clock, day_start + timedelta(hours=FOLLOW_UP_HOUR))
         replay.send_all(day_plan.follow_ups)
-        if day == CAMPAIGN_DAYS and replay.pending_redeliveries():
+        if day == len(self.plan.days) and replay.pending_redeliveries():
             # Nothing follows the last phase, so its redeliveries go on their own.
             replay.send_all([])
         totals = self._wait_for_database(replay, counter, day=day)
@@ -980,6 +1215,35 @@ class CampaignRun:
             f"{self.elapsed():5.1f} s",
             flush=True,
         )
+
+    def _after_ideas(
+        self, day_plan: DayPlan, *, replay: Replay, clock: ManualClock, counter: DatabaseCounter
+    ) -> None:
+        """Find the day's ideas in their channels, choose topics, and enter the paper ideas."""
+        on_slack = replay.on_slack(day_plan.ideas)
+        replay.find_idea_messages(on_slack, timeout=SETTLE_TIMEOUT_SECONDS)
+        self._wait_for_recorded_messages(replay, counter, on_slack)
+        replay.choose_topics(on_slack)
+        if replay.teams is not None:
+            replay.teams.find_idea_cards(
+                day_plan.ideas, records=counter, timeout=SETTLE_TIMEOUT_SECONDS
+            )
+        if day_plan.day == PAPER_IDEAS_DAY:
+            self._import_paper_ideas(replay, clock=clock)
+
+    def _after_engagement(self, day: int, *, replay: Replay, clock: ManualClock) -> None:
+        """Send the day's traffic on the team boards and the thanks cards due."""
+        client = replay.pool.client()
+        self.boards.run_day(
+            day,
+            lambda label, body, content_type: replay.send(client, label, body, content_type),
+            now=clock.now(),
+        )
+        self.recognition.run_day(day, partial(replay.exchange, client), clock=clock)
+        if day == PAPER_IDEAS_DAY:
+            # The bot's retry job posts imported ideas every 30 s of real time, which a
+            # short run may not reach before the close, so the run calls the job itself.
+            jobs.retry_deliveries()
 
     def _wait_for_recorded_messages(
         self, replay: Replay, counter: DatabaseCounter, ideas: list[Action]
@@ -1025,14 +1289,18 @@ class CampaignRun:
         wait_until(caught_up, timeout=SETTLE_TIMEOUT_SECONDS, describe=describe)
         return expected
 
-    def _close(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
-        standin = replay.bot.standin
+    def _reach_close(self, replay: Replay, *, clock: ManualClock) -> None:
+        """Move the clock to the campaign's end, which makes the scheduler close it."""
         # The last day's digest can fall due between the last phase and the close, as
         # when the campaign opened after 08:00. A jump straight to the close would find
         # the campaign closed when the digest job runs, so the clock stops just before.
         self._move_clock(clock, replay.campaign.ends_at - CLOSE_APPROACH)
         # Reaching ends_at makes the scheduler's re-sync run the closing job now.
         clock.set(replay.campaign.ends_at)
+
+    def _close(self, replay: Replay, *, clock: ManualClock, counter: DatabaseCounter) -> None:
+        standin = replay.bot.standin
+        self._reach_close(replay, clock=clock)
         wait_until(
             lambda: _message_with_header(standin, SUMMARY_HEADER) is not None,
             timeout=SETTLE_TIMEOUT_SECONDS,
@@ -1044,10 +1312,18 @@ class CampaignRun:
         print(f"\nClosing summary as posted in {CHANNEL_ID}:")
         for line in lines:
             print(f"  {line}")
+        self._record_totals(replay, counter, summary=parse_totals(message.get("text", "")))
+        if replay.teams is not None:
+            replay.teams.check_cards_closed(timeout=SETTLE_TIMEOUT_SECONDS)
+
+    def _record_totals(
+        self, replay: Replay, counter: DatabaseCounter, *, summary: Totals | None
+    ) -> None:
+        """Keep the expected, database and summary totals, and check the vote_count column."""
         self.result.expected = replay.expected.totals()
         counts = counter.count()
         self.result.database = counts.totals
-        self.result.summary = parse_totals(message.get("text", ""))
+        self.result.summary = summary
         if self.result.summary is None:
             self.result.problems.append("the closing summary's text has no totals line")
         if counts.vote_count_sum != counts.totals.votes:
@@ -1061,7 +1337,7 @@ def _print_totals(result: SimulationResult) -> None:
     rows = (
         ("expected (sent)", result.expected),
         ("database", result.database),
-        ("summary", result.summary),
+        (result.summary_label, result.summary),
     )
     print(f"\n{'':<16}{'ideas':>8}{'comments':>10}{'votes':>8}{'participants':>14}")
     for name, totals in rows:
@@ -1077,8 +1353,12 @@ def _print_totals(result: SimulationResult) -> None:
 def _print_requests(result: SimulationResult) -> None:
     print("\nRequests sent by kind:")
     for label, count in sorted(result.requests.items(), key=lambda item: -item[1]):
-        print(f"  {label:<44}{count:>6}")
-    print(f"  {'total':<44}{result.request_count:>6}")
+        print(f"  {label:<{REQUEST_LABEL_WIDTH}}{count:>6}")
+    print(f"  {'total':<{REQUEST_LABEL_WIDTH}}{result.request_count:>6}")
+    if result.not_sent:
+        print("Plan actions not sent:")
+        for line in not_sent_lines(result.not_sent):
+            print(line)
 
     print(f"HTTP errors (status other than 200): {len(result.errors)}")
     for error in result.errors[:ERRORS_SHOWN]:
@@ -1088,7 +1368,8 @@ def _print_requests(result: SimulationResult) -> None:
 
 
 def _print_lifecycle(result: SimulationResult) -> None:
-    print("\nLifecycle messages received by the Slack stand-in:")
+    stand_in = "Teams" if result.platform == TEAMS else "Slack"
+    print(f"\nLifecycle messages received by the {stand_in} stand-in:")
     for label, count in result.lifecycle.items():
         print(f"  {label:<44}{count:>6}")
     if result.digest:
@@ -1130,7 +1411,7 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
     rate = result.request_count / result.replay_seconds if result.replay_seconds else 0.0
     print(
         f"\nElapsed: {result.elapsed_seconds:.1f} s in all, {result.replay_seconds:.1f} s "
-        f"replaying {CAMPAIGN_DAYS} days; {rate:.0f} requests/s over the replay."
+        f"replaying {result.days} days; {rate:.0f} requests/s over the replay."
     )
     if temporary_path is not None:
         print(
@@ -1138,18 +1419,11 @@ def _report(result: SimulationResult, *, temporary_path: Path | None) -> None:
             f"DATABASE_URL=sqlite:///{temporary_path} {_command_name()} ideas"
         )
 
+    where = PLATFORM_NAMES[result.platform]
     if result.exit_code == 0:
-        print(
-            "Result: OK, the expected, database and summary totals agree, every idea has "
-            "the topic its author chose, each lifecycle message arrived once, the team "
-            "boards hold what was sent and sent each answer and digest once, the "
-            "participation report counts by group the people who took part, the campaign's "
-            'answers reached each author and voter once, "You said, we did" was posted '
-            "once, the report's answer statistics match the answers sent, and each thanks "
-            "card was posted once with one message to each colleague it thanks."
-        )
+        print(f"Result: OK on {where}, {OK_CHECKS[result.platform]}")
         return
-    print("Result: FAILED")
+    print(f"Result: FAILED on {where}")
     for problem in result.problems:
         print(f"  {problem}")
 
@@ -1161,10 +1435,10 @@ def _verdict(result: SimulationResult) -> None:
             result.problems.append(f"expected vs database, {difference}")
     if result.expected is not None and result.summary is not None:
         for difference in result.expected.differences(result.summary):
-            result.problems.append(f"expected vs summary, {difference}")
+            result.problems.append(f"expected vs {result.summary_label}, {difference}")
     if result.database is not None and result.summary is not None:
         for difference in result.database.differences(result.summary):
-            result.problems.append(f"database vs summary, {difference}")
+            result.problems.append(f"database vs {result.summary_label}, {difference}")
     if result.errors:
         result.problems.append(f"{len(result.errors)} requests got an HTTP status other than 200")
     complete = None not in (result.expected, result.database, result.summary)
@@ -1172,33 +1446,50 @@ def _verdict(result: SimulationResult) -> None:
 
 
 def simulate(
-    *, staff: int, seed: int, database_url: str | None, settings: Settings
+    *,
+    staff: int,
+    seed: int,
+    database_url: str | None,
+    settings: Settings,
+    platform: str = SLACK,
+    days: int = CAMPAIGN_DAYS,
 ) -> SimulationResult:
-    """Run the simulated campaign, print its progress and report, and return the result."""
+    """Run the simulated campaign, print its progress and report, and return the result.
+
+    platform is SLACK, TEAMS or BOTH; days shortens the campaign, for quick runs in tests.
+    """
     started = time.monotonic()
-    plan = build_plan(staff=staff, seed=seed)
+    plan = build_plan(staff=staff, seed=seed, days=days)
     temporary_path = None
     # The run's folder, for its database unless one is given, and the CSV files it imports.
     folder = Path(tempfile.mkdtemp(prefix="staffvoice-simulate-"))
     if database_url is None:
         temporary_path = folder / "staffvoice.db"
         database_url = f"sqlite:///{temporary_path}"
-    result = SimulationResult(database_url=database_url)
+    result = SimulationResult(database_url=database_url, platform=platform, days=days)
     counts = plan.action_counts()
     vote_kinds = (ActionKind.REACTION_ADDED, ActionKind.REACTION_REMOVED, ActionKind.VOTE_BUTTON)
     print(
-        f"Simulating a {CAMPAIGN_DAYS}-day campaign: {staff} staff, {len(plan.participants)} "
+        f"Simulating a {days}-day campaign on {PLATFORM_NAMES[platform]}: {staff} staff, "
+        f"{len(plan.participants)} "
         f"taking part, {len(plan.ideas)} ideas, {counts[ActionKind.THREAD_REPLY]} replies, "
         f"{sum(counts[kind] for kind in vote_kinds)} vote actions (seed {seed})."
     )
     if temporary_path is not None:
         print(f"Database: {temporary_path}")
-    run = CampaignRun(
+    run_class = CampaignRun
+    if platform == TEAMS:
+        # Imported here, because the Teams run builds on this module's classes.
+        from bot.simulate.teams_campaign import TeamsCampaignRun
+
+        run_class = TeamsCampaignRun
+    run = run_class(
         plan,
         database_url=database_url,
         result=result,
         folder=folder,
         min_group_size=settings.staffvoice_min_group_size,
+        platform=platform,
     )
     with _quiet_bot_logs(settings):
         try:
@@ -1211,9 +1502,32 @@ def simulate(
     return result
 
 
-def run_simulation(*, staff: int, seed: int, database_url: str | None, settings: Settings) -> int:
+def run_simulation(
+    *,
+    staff: int,
+    seed: int,
+    database_url: str | None,
+    settings: Settings,
+    platform: str = SLACK,
+) -> int:
     """Run the simulated campaign for `staffvoice simulate` and return its exit code."""
     if staff < MIN_STAFF:
         print(f"staffvoice: --staff must be at least {MIN_STAFF}, got {staff}", file=sys.stderr)
         return 2
-    return simulate(staff=staff, seed=seed, database_url=database_url, settings=settings).exit_code
+    if platform not in PLATFORM_NAMES:
+        print(
+            f"staffvoice: --platform must be one of {', '.join(PLATFORM_NAMES)}, got {platform!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if platform == BOTH and staff < MIN_STAFF_ON_BOTH:
+        print(
+            f"staffvoice: --staff must be at least {MIN_STAFF_ON_BOTH} with --platform both, "
+            f"got {staff}",
+            file=sys.stderr,
+        )
+        return 2
+    result = simulate(
+        staff=staff, seed=seed, database_url=database_url, settings=settings, platform=platform
+    )
+    return result.exit_code

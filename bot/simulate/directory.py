@@ -77,6 +77,9 @@ class DirectoryRun:
     staff_list: StaffList
     folder: Path
     min_group_size: int
+    # The run's user ids whose accounts the bot cannot match to the list, such as the
+    # people who take part from Teams: staff are matched to Slack accounts only.
+    unmatched: frozenset[str] = frozenset()
     problems: list[str] = field(default_factory=list)
     # The groups written on each paper form, in the order of the ideas imported.
     paper_groups: list[dict[str, str | None]] = field(default_factory=list)
@@ -174,7 +177,11 @@ class DirectoryRun:
 
     def compare(self, report: ParticipationReport, ledger: Ledger) -> None:
         """Add a problem for each figure of the report that differs from the expected one."""
-        listed = self.staff_list.by_user()
+        listed = {
+            user_id: person
+            for user_id, person in self.staff_list.by_user().items()
+            if user_id not in self.unmatched
+        }
         people: list[dict[str, str | None] | None] = [
             _groups_of(listed.get(user_id)) for user_id in sorted(ledger.contributors)
         ]

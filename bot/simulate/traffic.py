@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 CAMPAIGN_DAYS = 20
+# The shortest plan: the run enters paper ideas on day 2, and the final reminder, 48
+# hours before the close, falls inside the campaign only from 3 days on.
+MIN_DAYS = 3
 # Volumes at the reference headcount; a plan for another headcount scales them linearly.
 REFERENCE_STAFF = 3000
 # The smallest headcount accepted: at 10 staff a plan has 3 participants and about a
@@ -186,7 +189,7 @@ class CampaignPlan:
         }
 
     def action_counts(self) -> Counter[ActionKind]:
-        """Count the planned actions of the 20 days by kind."""
+        """Count the planned actions of all days by kind."""
         return Counter(action.kind for day in self.days for action in day.actions())
 
 
@@ -558,9 +561,10 @@ def _weighted_sample(
 class _Planner:
     """Builds a CampaignPlan day by day, keeping a Ledger of the state it creates."""
 
-    def __init__(self, *, staff_count: int, seed: int) -> None:
+    def __init__(self, *, staff_count: int, seed: int, days: int) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        self.days = days
         self.scale = staff_count / REFERENCE_STAFF
         self.staff = build_staff(self.rng, count=staff_count)
         self.ledger = Ledger()
@@ -597,14 +601,15 @@ class _Planner:
         vote_tokens = _tokens(
             rng, voters, activity, total=round(VOTE_ACTIONS_AT_REFERENCE * self.scale)
         )
-        ideas_per_day = _apportion(len(idea_tokens), IDEA_DAY_WEIGHTS)
-        comments_per_day = _apportion(len(comment_tokens), ENGAGEMENT_DAY_WEIGHTS)
-        votes_per_day = _apportion(len(vote_tokens), ENGAGEMENT_DAY_WEIGHTS)
+        # A shorter plan keeps the first days' weights, so the same volume comes sooner.
+        ideas_per_day = _apportion(len(idea_tokens), IDEA_DAY_WEIGHTS[: self.days])
+        comments_per_day = _apportion(len(comment_tokens), ENGAGEMENT_DAY_WEIGHTS[: self.days])
+        votes_per_day = _apportion(len(vote_tokens), ENGAGEMENT_DAY_WEIGHTS[: self.days])
         bot_replies = max(1, round(len(comment_tokens) * BOT_REPLY_SHARE))
-        bot_reply_days = Counter(rng.randint(2, CAMPAIGN_DAYS) for _ in range(bot_replies))
+        bot_reply_days = Counter(rng.randint(2, self.days) for _ in range(bot_replies))
 
         days = []
-        for day in range(1, CAMPAIGN_DAYS + 1):
+        for day in range(1, self.days + 1):
             plan = DayPlan(day=day)
             plan.ideas = [self._idea(day, idea_tokens.pop()) for _ in range(ideas_per_day[day - 1])]
             self._weigh_ideas(day)
@@ -885,8 +890,10 @@ class _Planner:
         return first, second
 
 
-def build_plan(*, staff: int, seed: int) -> CampaignPlan:
-    """Build the seeded plan of a 20-day campaign for an organisation of `staff` people."""
+def build_plan(*, staff: int, seed: int, days: int = CAMPAIGN_DAYS) -> CampaignPlan:
+    """Build the seeded plan of a campaign of `days` days for an organisation of `staff` people."""
     if staff < MIN_STAFF:
         raise ValueError(f"staff must be at least {MIN_STAFF}, got {staff}")
-    return _Planner(staff_count=staff, seed=seed).build()
+    if not MIN_DAYS <= days <= CAMPAIGN_DAYS:
+        raise ValueError(f"days must be from {MIN_DAYS} to {CAMPAIGN_DAYS}, got {days}")
+    return _Planner(staff_count=staff, seed=seed, days=days).build()
