@@ -16,7 +16,7 @@ from bot.core.campaign_channels import channel_message, record_channel_message
 from bot.core.errors import DeliveryFailed, NotFound, StaffvoiceError
 from bot.core.ideas import get_idea
 from bot.core.ports import ChatPublisher
-from bot.core.records import CampaignRecord, CampaignSummary, IdeaRecord
+from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,10 @@ class PlatformPublishers:
     def post_summary(self, summary: CampaignSummary) -> str:
         """Post a campaign's closing summary in each of its channels; return the first's id."""
         return self._post_everywhere(summary.campaign, "summary", lambda p: p.post_summary(summary))
+
+    def post_report(self, report: CampaignReport) -> str:
+        """Post a campaign's final report in each of its channels; return the first's id."""
+        return self._post_everywhere(report.campaign, "summary", lambda p: p.post_report(report))
 
     def _post_everywhere(self, campaign: CampaignRecord, kind: str, post: Any) -> str:
         own = self._publishers.get(campaign.platform)

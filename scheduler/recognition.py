@@ -19,10 +19,9 @@ def retry_thanks_cards() -> None:
     context = runtime.current()
     publisher = context.publisher
     if not isinstance(publisher, ports.CardPublisher):
-        raise TypeError(
-            f"{type(publisher).__name__} cannot post thank-you cards: it needs "
-            "post_thanks_card and update_thanks_card"
-        )
+        # Peer recognition is Slack's only; a process serving Teams alone has no cards.
+        logger.debug("No platform served here posts thank-you cards")
+        return
     posted = thanks.retry_unposted_cards(context.db, publisher, now=context.clock.now())
     if posted:
         logger.info("Posted %s thank-you cards on retry", posted)
@@ -33,10 +32,8 @@ def send_recognition_summaries() -> None:
     context = runtime.current()
     notifier = context.publisher
     if not isinstance(notifier, ports.RecognitionNotifier):
-        raise TypeError(
-            f"{type(notifier).__name__} cannot build recognition summaries: it needs "
-            "timezone and recognition_summary_messages"
-        )
+        logger.debug("No platform served here sends recognition summaries")
+        return
     recognition_summary.send_due_summaries(
         context.db, notifier, now=context.clock.now(), min_group_size=context.min_group_size
     )

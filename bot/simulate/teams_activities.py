@@ -256,6 +256,45 @@ def reaction(
     return activity
 
 
+def reply_edited(
+    user: TeamsUser,
+    channel: TeamsChannel,
+    root: str,
+    message_id: str,
+    text: str,
+    *,
+    service_url: str,
+) -> dict[str, Any]:
+    """Return the messageUpdate Teams sends when a reply in a channel's reply chain is edited."""
+    activity = _base(
+        "messageUpdate",
+        user,
+        in_channel(channel, root=root),
+        service_url=service_url,
+        channel_data={**_channel_data(channel), "eventType": "editMessage"},
+        activity_id=message_id,
+    )
+    activity["text"] = text
+    activity["replyToId"] = root
+    return activity
+
+
+def reply_deleted(
+    user: TeamsUser, channel: TeamsChannel, root: str, message_id: str, *, service_url: str
+) -> dict[str, Any]:
+    """Return the messageDelete Teams sends when a reply in a reply chain is deleted."""
+    activity = _base(
+        "messageDelete",
+        user,
+        in_channel(channel, root=root),
+        service_url=service_url,
+        channel_data={**_channel_data(channel), "eventType": "softDeleteMessage"},
+        activity_id=message_id,
+    )
+    activity["replyToId"] = root
+    return activity
+
+
 def bot_added_to_team(
     installer: TeamsUser, channel: TeamsChannel, *, service_url: str
 ) -> dict[str, Any]:

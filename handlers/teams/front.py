@@ -170,6 +170,16 @@ class TeamsFront:
             activity = _as_dict(ctx.activity)
             return await asyncio.to_thread(self._guarded, ideas.submit_from_task, activity)
 
+        @app.on_message_update
+        async def on_message_update(ctx: ActivityContext[Any]) -> None:
+            activity = _as_dict(ctx.activity)
+            await asyncio.to_thread(comments.edited, self.context, activity)
+
+        @app.on_message_delete
+        async def on_message_delete(ctx: ActivityContext[Any]) -> None:
+            activity = _as_dict(ctx.activity)
+            await asyncio.to_thread(comments.deleted, self.context, activity)
+
         @app.on_message_reaction
         async def on_reaction(ctx: ActivityContext[Any]) -> None:
             await asyncio.to_thread(self._reaction, _as_dict(ctx.activity))

@@ -62,6 +62,9 @@ class CardRefresher:
 
     def _show_closed(self, campaign_id: int) -> None:
         for idea_id in ideas_to_show_closed(self._db, campaign_id=campaign_id, platform=PLATFORM):
+            if self._stopped:
+                # The claims not made yet are left for the close job's next pass.
+                return
             if not claim_closed_display(self._db, idea_id, now=datetime.now(UTC)):
                 continue
             try:
@@ -69,6 +72,10 @@ class CardRefresher:
             except StaffvoiceError as error:
                 logger.warning("Could not show idea %s closed (%s)", idea_id, error.code)
                 continue
+            except RuntimeError:
+                # The process stopped its event loop while this thread was sending.
+                logger.info("Stopped showing campaign %s closed at shutdown", campaign_id)
+                return
             if idea is not None:
                 record_closed_display(self._db, idea_id, vote_count=idea.vote_count, drawn=idea)
 

@@ -85,6 +85,34 @@ def test_idea_vote_like_and_comment(teams_bot: LocalBot, teams: TeamsSender) -> 
     assert teams.send(reply).status == 200
     assert _count(teams_bot, Comment) == 1
     assert get_idea(teams_bot.process.db, idea_row.id).comment_count == 1
+    # Editing the reply changes the comment's text; deleting it stops counting it.
+    reply_id = reply["id"]
+    edit = act.reply_edited(
+        BOB,
+        CHANNEL,
+        message_id,
+        reply_id,
+        "Yes, with lockers and a pump",
+        service_url=teams.service_url,
+    )
+    assert teams.send(edit).status == 200
+    assert _comment_texts(teams_bot) == ["Yes, with lockers and a pump"]
+    # A reply from another app is not a comment.
+    app_reply = act.message(
+        BOB, "Bot noise", service_url=teams.service_url, channel=CHANNEL, root=message_id
+    )
+    app_reply["from"] = {"id": "28:another-app", "name": "Another app"}
+    teams.send(app_reply)
+    assert _count(teams_bot, Comment) == 1
+    deletion = act.reply_deleted(BOB, CHANNEL, message_id, reply_id, service_url=teams.service_url)
+    assert teams.send(deletion).status == 200
+    assert get_idea(teams_bot.process.db, idea_row.id).comment_count == 0
+
+
+def _comment_texts(bot: LocalBot) -> list[str]:
+    assert bot.process is not None
+    with bot.process.db.read() as session:
+        return [comment.text for comment in session.query(Comment).order_by(Comment.id)]
 
 
 def _ideas(bot: LocalBot) -> list[Idea]:

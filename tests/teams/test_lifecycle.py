@@ -111,7 +111,15 @@ def both_bot(database_url: str, clock: ManualClock) -> Iterator[LocalBot]:
         yield bot
 
 
-def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot) -> None:
+def _channel_texts(teams: TeamsSender) -> list[str]:
+    return [
+        texts_of(activity["attachments"][0]["content"])
+        for activity in teams.standin.activities(CHANNEL.channel_id)
+        if activity.get("attachments")
+    ]
+
+
+def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: ManualClock) -> None:
     assert both_bot.process is not None
     db = both_bot.process.db
     teams = TeamsSender(both_bot)
@@ -150,6 +158,16 @@ def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot) -> None:
         assert report.totals.idea_count == 2
         assert report.totals.vote_count == 1
         assert report.totals.participant_count == 3
+
+        # At the close the final report is posted in both channels, counting both.
+        clock.set(record.ends_at)
+        wait_until(lambda: _campaign(both_bot, record.id).status == "closed", what="the close")
+        assert teams.standin.wait_for(
+            lambda: any(
+                "has closed" in text and "Ideas: 2" in text for text in _channel_texts(teams)
+            ),
+            timeout=10,
+        ), _channel_texts(teams)
     finally:
         teams.close()
         slack.close()
