@@ -52,8 +52,7 @@ def add_campaign_channel(
             )
         for other in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):
             if other.id != campaign_id and (
-                campaign_store.campaign_channels(session, other).get(platform)
-                == channel_id
+                campaign_store.campaign_channels(session, other).get(platform) == channel_id
             ):
                 raise InvalidInput(
                     f"Campaign {other.id} runs in that channel already; choose another channel.",
