@@ -954,11 +954,7 @@ class CampaignRun:
             return
         lines = replay.teams.find_card(SUMMARY_HEADER)
         if lines is None:
-            # NOTE: the bot posts the final report in the campaign's own channel only.
-            print(
-                "\nNot checked: the Teams channel got no closing message, so only the Slack "
-                "summary's totals, which count both platforms, were compared."
-            )
+            self.result.problems.append("the Teams channel got no closing message")
             return
         totals = parse_totals("\n".join(lines))
         if totals != self.result.database:
