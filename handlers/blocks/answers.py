@@ -14,16 +14,19 @@ def format_days(days: float) -> str:
     return f"{text} day" if rounded == 1 else f"{text} days"
 
 
-def answers_text(stats: AnswerStats) -> str:
-    """Return one mrkdwn line: how many ideas have an answer, how many are done, how soon."""
+SLACK_HOW_TO_ANSWER = "Managers answer each idea from the status menu on its message."
+
+
+def answers_text(stats: AnswerStats, *, how_to_answer: str = SLACK_HOW_TO_ANSWER) -> str:
+    """Return one mrkdwn line: how many ideas have an answer, how many are done, how soon.
+
+    how_to_answer ends the line when no idea has an answer yet.
+    """
     if stats.idea_count == 0:
         return "*Answers:* the campaign has no ideas to answer."
     ideas = "1 idea" if stats.idea_count == 1 else f"{stats.idea_count} ideas"
     if stats.answered_count == 0:
-        return (
-            f"*Answers:* none of the {ideas} has an answer yet. Managers answer each idea "
-            "from the status menu on its message."
-        )
+        return f"*Answers:* none of the {ideas} has an answer yet. {how_to_answer}"
     share = round(100 * stats.answered_count / stats.idea_count)
     text = (
         f"*Answers:* {stats.answered_count} of {ideas} answered ({share}%), {stats.done_count} done"

@@ -40,6 +40,9 @@ EXCERPT_LENGTH = 140
 GROUPS_PER_IDEA = 3
 SIZE_REASON = "to keep this card within Teams' size limit"
 
+# The end of the answers line when no idea has an answer yet.
+TEAMS_HOW_TO_ANSWER = "Managers answer an idea by sending the bot status and its number."
+
 
 def _short_date(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
@@ -117,7 +120,8 @@ def _head(report: CampaignReport) -> list[Element]:
     if report.comparison is not None:
         head.append(_comparison(report.comparison, report))
     if report.answers is not None:
-        head.append(plain_text(_strip_bold(answers_text(report.answers))))
+        answers = answers_text(report.answers, how_to_answer=TEAMS_HOW_TO_ANSWER)
+        head.append(plain_text(_strip_bold(answers)))
     return head
 
 
