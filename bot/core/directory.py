@@ -37,8 +37,6 @@ DEFAULT_BATCH_SIZE = 2000
 SHOWN_REJECTED = 50
 # Progress is reported every this many rows read.
 PROGRESS_EVERY = 10_000
-# The Slack ID column fills in the platform of the account it names.
-ID_COLUMN_PLATFORM = "slack"
 
 
 @dataclass
@@ -97,7 +95,7 @@ def import_staff(
 
     Rows are matched to the directory by email: new people are added, changed
     ones updated, people no longer listed marked as left, and people listed
-    again after leaving brought back. A Slack ID column sets match_state
+    again after leaving brought back. A Slack ID or Teams ID column sets match_state
     "column"; a changed or removed ID resets the match.
 
     Raises InvalidInput for an unreadable file or header (nothing is read into
@@ -222,10 +220,10 @@ def _new_values(row: StaffRow, *, now: datetime) -> dict[str, Any]:
         "band": row.band,
         "staff_group": row.staff_group,
         "locality": row.locality,
-        "platform": ID_COLUMN_PLATFORM if row.slack_id else None,
-        "user_id": row.slack_id,
-        "match_state": "column" if row.slack_id else "pending",
-        "matched_at": now if row.slack_id else None,
+        "platform": row.account[0] if row.account else None,
+        "user_id": row.account[1] if row.account else None,
+        "match_state": "column" if row.account else "pending",
+        "matched_at": now if row.account else None,
         "created_at": now,
         "updated_at": now,
         "left_at": None,
@@ -249,15 +247,18 @@ def _changed_values(
         "matched_at": current.matched_at,
         "left_at": None,
     }
-    if source.has_slack_ids:
-        if row.slack_id and (current.match_state != "column" or current.user_id != row.slack_id):
+    if source.has_account_ids:
+        account = row.account
+        if account and (
+            current.match_state != "column" or (current.platform, current.user_id) != account
+        ):
             values.update(
-                platform=ID_COLUMN_PLATFORM,
-                user_id=row.slack_id,
+                platform=account[0],
+                user_id=account[1],
                 match_state="column",
                 matched_at=now,
             )
-        elif not row.slack_id and current.match_state == "column":
+        elif not account and current.match_state == "column":
             # The file no longer gives an ID, so the email lookup decides again.
             values.update(platform=None, user_id=None, match_state="pending", matched_at=None)
     if all(getattr(current, key) == value for key, value in values.items()):

@@ -19,7 +19,7 @@ from bot.core.errors import InvalidInput
 
 # Fields of a staff row. The required ones must have a column, and the others may.
 REQUIRED_FIELDS = ("email", "directorate", "band", "staff_group", "locality")
-OPTIONAL_FIELDS = ("name", "slack_id")
+OPTIONAL_FIELDS = ("name", "slack_id", "teams_id")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 # Column headers accepted for each field, compared after normalise_header().
@@ -31,6 +31,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "locality": ("Locality", "Site", "Base"),
     "name": ("Name", "Full Name"),
     "slack_id": ("Slack ID", "Slack User ID"),
+    "teams_id": ("Teams ID", "Entra Object ID", "Azure AD Object ID", "Object ID"),
 }
 
 # Maximum lengths of the stored values, from the staff table's columns.
@@ -40,6 +41,10 @@ MAX_LENGTHS = {"email": 320, "name": 200, "directorate": 200, "staff_group": 200
 EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 # A Slack member id: U, or W on Enterprise Grid, then upper-case letters and digits.
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,127}$")
+# A Teams user's Entra object id, the user id the Teams front stores: a GUID.
+TEAMS_USER_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 # Agenda for Change pay bands, written "Band 5", "band 8A", "5", "AfC Band 8a" and so on.
 BAND = re.compile(r"^(?:afc\s*)?(?:band\s*)?(\d)\s*([a-d]?)$", re.IGNORECASE)
 # Agenda for Change has bands 1 to 9, and band 8 only as its four ranges 8a to 8d.
@@ -65,6 +70,16 @@ class StaffRow:
     staff_group: str | None
     locality: str | None
     slack_id: str | None
+    teams_id: str | None = None
+
+    @property
+    def account(self) -> tuple[str, str] | None:
+        """Return the chat account an ID column names, as (platform, user id), or None."""
+        if self.slack_id:
+            return ("slack", self.slack_id)
+        if self.teams_id:
+            return ("teams", self.teams_id)
+        return None
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,11 @@ class StaffCsv:
     def has_slack_ids(self) -> bool:
         """Return whether the file has a Slack ID column."""
         return "slack_id" in self.columns
+
+    @property
+    def has_account_ids(self) -> bool:
+        """Return whether the file has a Slack ID or a Teams ID column."""
+        return "slack_id" in self.columns or "teams_id" in self.columns
 
     @property
     def has_names(self) -> bool:
@@ -162,6 +182,21 @@ class StaffCsv:
                 email=email,
                 reason=f"invalid Slack ID {slack_id!r}: expected a member ID such as U0123ABCD",
             )
+        teams_id = (values.get("teams_id") or "").lower() or None
+        if teams_id is not None and not TEAMS_USER_ID.match(teams_id):
+            return RejectedRow(
+                line=line,
+                email=email,
+                reason=f"invalid Teams ID {teams_id!r}: expected the person's Entra object ID, "
+                "such as 00000000-0000-0000-0000-000000000000",
+            )
+        if slack_id is not None and teams_id is not None:
+            # A staff row is matched to one chat account.
+            return RejectedRow(
+                line=line,
+                email=email,
+                reason="both a Slack ID and a Teams ID: give the account the person uses",
+            )
         return StaffRow(
             line=line,
             email=email,
@@ -171,6 +206,7 @@ class StaffCsv:
             staff_group=values["staff_group"] or None,
             locality=values["locality"] or None,
             slack_id=slack_id,
+            teams_id=teams_id,
         )
 
 

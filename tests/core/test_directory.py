@@ -188,3 +188,29 @@ def test_small_groups_merged() -> None:
         ("Not recorded", 12),
         ("Other groups", 18),
     ]
+
+
+@pytest.mark.database
+def test_teams_id_column_matches_accounts(db: Database, clock: ManualClock, tmp_path: Path) -> None:
+    teams_id = "AAAAAAAA-0000-4000-8000-000000000001"
+    path = tmp_path / "teams.csv"
+    path.write_text(
+        "Email,Directorate,Band,Staff Group,Locality,Slack ID,Teams ID\n"
+        f"t@x.nhs.uk,Estates,5,Estates and Ancillary,North,,{teams_id}\n"
+        "s@x.nhs.uk,Estates,5,Estates and Ancillary,North,U0SLK,\n"
+        f"both@x.nhs.uk,Estates,5,Estates and Ancillary,North,U0BTH,{teams_id}\n"
+        "bad@x.nhs.uk,Estates,5,Estates and Ancillary,North,,not-a-guid\n",
+        encoding="utf-8",
+    )
+    result = import_staff(db, path, now=clock.now())
+    assert result.rejected == 2
+    reasons = " ".join(row.reason for row in result.rejected_rows)
+    assert "both a Slack ID and a Teams ID" in reasons
+    assert "invalid Teams ID 'not-a-guid'" in reasons
+    with db.transaction() as session:
+        accounts = {
+            row.email: (row.platform, row.user_id, row.match_state)
+            for row in session.scalars(select(StaffMember))
+        }
+    assert accounts["t@x.nhs.uk"] == ("teams", teams_id.lower(), "column")
+    assert accounts["s@x.nhs.uk"] == ("slack", "U0SLK", "column")

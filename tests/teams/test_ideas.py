@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.core.directory import import_staff
 from bot.core.ideas import get_idea
 from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
-from storage.models import Comment, Idea, Vote
+from storage.models import Comment, Idea, ParticipantGroup, Vote
 from tests.teams.conftest import ALICE, BOB, CHANNEL
 from tests.teams.support import TeamsSender, open_teams_campaign, texts_of
 
@@ -186,3 +189,23 @@ def test_anonymous_idea_and_patient_data_guard(teams_bot: LocalBot, teams: Teams
     assert card is not None
     assert "Anonymous" in texts_of(card)
     assert "Alice" not in texts_of(card)
+
+
+def test_staff_list_teams_id_groups_participant(
+    teams_bot: LocalBot, teams: TeamsSender, tmp_path: Path
+) -> None:
+    assert teams_bot.process is not None
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "Email,Directorate,Band,Staff Group,Locality,Teams ID\n"
+        f"alice@x.nhs.uk,Estates,5,Estates and Ancillary,North,{ALICE.aad_id}\n",
+        encoding="utf-8",
+    )
+    import_staff(teams_bot.process.db, staff, now=teams_bot.process.clock.now())
+    open_teams_campaign(teams_bot, CHANNEL)
+    teams.press(ALICE, "submitIdea", {"idea": "Lockers for the night shift"})
+    with teams_bot.process.db.read() as session:
+        [group] = session.query(ParticipantGroup).all()
+        assert (group.platform, group.user_id) == ("teams", ALICE.aad_id)
+        assert group.in_directory
+        assert group.directorate == "Estates"
