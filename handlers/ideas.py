@@ -70,6 +70,13 @@ def register(app: App, ctx: HandlerContext) -> None:
             idea_submission(ctx, ack=ack, body=body, view=view, client=client)
 
 
+# The way to a longer idea or a fresh form in Slack, added to the core's message.
+COMMAND_HINT = (
+    "Send `/idea` alone to open a form with a separate detail box, or type a short idea after "
+    "the command, such as `/idea Move the team huddle to 9:15`."
+)
+
+
 def idea_command(
     ctx: HandlerContext, *, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
@@ -104,7 +111,7 @@ def idea_command(
     try:
         validate_idea_text(text)
     except InvalidInput as error:
-        ack(text=error.user_message)
+        ack(text=f"{error.user_message} {COMMAND_HINT}")
         return
     # Slack waits 3 seconds for the acknowledgement. It follows the storing, so a bot
     # killed after it has lost nothing, and comes before the idea is posted.

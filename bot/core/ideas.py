@@ -95,15 +95,11 @@ def validate_idea_text(text: str, *, detail: str | None = None) -> tuple[str, st
     """Return the idea text and detail stripped, raising InvalidInput when either is unusable."""
     text = text.strip()
     if not text:
-        raise InvalidInput(
-            "Your idea is empty. Type it after the command, such as "
-            "`/idea Move the team huddle to 9:15`, or send `/idea` alone to open a form.",
-            field="text",
-        )
+        raise InvalidInput("Your idea is empty: write the idea in a sentence or two.", field="text")
     if len(text) > MAX_IDEA_LENGTH:
         raise InvalidInput(
             f"Your idea has {len(text)} characters; the maximum is {MAX_IDEA_LENGTH}. "
-            "Send `/idea` alone to open a form with a separate detail box for the longer case.",
+            "Shorten it, and put the longer case in the detail.",
             field="text",
         )
     cleaned_detail = detail.strip() if detail else None
@@ -182,7 +178,7 @@ def _topic_for_new_idea(
     if topic is None:
         raise InvalidInput(
             "The topic you chose is no longer one of the open campaign's questions. "
-            "Copy your idea, close this form and send /idea again to see the current topics.",
+            "Copy your idea, close this form and open it again to see the current topics.",
             field="topic",
         )
     return topic

@@ -17,7 +17,7 @@ from typing import Any
 from handlers.teams.cards import Card, Element, adaptive_card, card_size, text_block
 
 # Card text for a block that named a Slack user or channel.
-_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_USER = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
@@ -42,7 +42,7 @@ MAX_BYTES = 27 * 1024
 
 def markdown(mrkdwn: str) -> str:
     """Return Slack mrkdwn as Adaptive Card Markdown."""
-    text = _USER.sub("someone", mrkdwn)
+    text = _USER.sub("a colleague", mrkdwn)
     text = _CHANNEL.sub(
         lambda match: f"#{match.group(1)}" if match.group(1) else "the channel", text
     )
@@ -53,7 +53,17 @@ def markdown(mrkdwn: str) -> str:
     for code, emoji in _EMOJI.items():
         text = text.replace(code, emoji)
     text = _EMOJI_CODE.sub("", text)
-    return html.unescape(text)
+    lines = [_quote_as_italics(line) for line in text.split("\n")]
+    return html.unescape("\n".join(lines))
+
+
+def _quote_as_italics(line: str) -> str:
+    # Adaptive Card Markdown has no block quotes, so a quoted line is shown in italics.
+    for marker in ("> ", "&gt; "):
+        quoted = line[len(marker) :].strip() if line.startswith(marker) else ""
+        if quoted:
+            return f"_{quoted}_"
+    return line
 
 
 def _text_of(element: dict[str, Any] | None) -> str:

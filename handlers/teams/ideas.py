@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.core.checks.explain import held_post_message, speak_up_guidance
+from bot.core.checks.explain import PERSONAL_DATA_REASON, describe_findings, speak_up_guidance
 from bot.core.checks.text import clean_user_text
 from bot.core.delivery import deliver_idea
 from bot.core.errors import DeliveryFailed, InvalidInput
@@ -149,9 +149,14 @@ def _submit(
         # The card has no way to choose a topic after posting, so the form asks now.
         return again("Choose the question your idea answers.", IdeaInput.TOPIC)
     findings = ctx.checks.scan(text, detail)
-    if any(finding.is_personal_data for finding in findings):
+    personal = [finding for finding in findings if finding.is_personal_data]
+    if personal:
         # Nothing is stored: the author rewrites the idea in the form they still have.
-        return again(held_post_message(findings, contact=ctx.checks.speak_up_contact), None)
+        return again(
+            f"Your idea contains {describe_findings(personal)}, so nothing was stored. "
+            f"{PERSONAL_DATA_REASON}",
+            None,
+        )
     author = sender(activity, with_name=not anonymous)
     delivery_id = activity.get("id")
 

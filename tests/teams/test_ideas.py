@@ -176,6 +176,8 @@ def test_anonymous_idea_and_patient_data_guard(teams_bot: LocalBot, teams: Teams
     # An NHS number in the idea brings the form back with the reason, and nothing is stored.
     guarded = teams.press(ALICE, "submitIdea", {"idea": "Wristband 943 476 5919 was wrong"})
     assert "contains an NHS number" in texts_of(guarded.body["value"])
+    assert "nothing was stored" in texts_of(guarded.body["value"])
+    assert "post it anyway" not in texts_of(guarded.body["value"])
     assert _count(teams_bot, Idea) == 0
     anonymous = teams.press(
         ALICE, "submitIdea", {"idea": "Rota swaps without a form", "anonymous": "true"}
