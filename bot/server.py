@@ -26,6 +26,18 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 TEAMS_PATH = MESSAGES_PATH
+# The activity types the Teams front acts on; it answers others with 200 and ignores them.
+TEAMS_ACTIVITY_TYPES = frozenset(
+    {
+        "message",
+        "invoke",
+        "messageReaction",
+        "messageUpdate",
+        "messageDelete",
+        "conversationUpdate",
+        "installationUpdate",
+    }
+)
 HEALTH_PATH = "/healthz"
 # Slack's largest request bodies (view submissions with big forms) stay far below this.
 MAX_BODY_BYTES = 1_000_000
@@ -99,6 +111,14 @@ class BotWsgiApp:
             return _reply(start_response, "400 Bad Request", "Body is not JSON")
         if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
             return _reply(start_response, "400 Bad Request", "Body is not an activity")
+        if activity["type"] not in TEAMS_ACTIVITY_TYPES:
+            # Teams expects 200 for an activity a bot does not act on, such as typing.
+            logger.debug("Ignored a Teams activity of another type")
+            return _reply(start_response, "200 OK", "")
+        problem = _activity_problem(activity)
+        if problem is not None:
+            logger.warning("Rejected a Teams activity: %s", problem)
+            return _reply(start_response, "400 Bad Request", f"Invalid activity: {problem}")
         headers = _headers(environ)
         try:
             status, body = self._teams.handle(activity, headers)
@@ -184,6 +204,22 @@ class BotWsgiApp:
                 LISTENER_WAIT_SECONDS,
             )
         return response
+
+
+def _activity_problem(activity: dict[str, Any]) -> str | None:
+    """Return what makes an activity unusable, or None when the Teams SDK can take it."""
+    service_url = activity.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "serviceUrl is missing or not an http(s) URL"
+    for field in ("from", "conversation"):
+        value = activity.get(field)
+        if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+            return f"{field} is missing or has no id"
+    if "text" in activity and not isinstance(activity["text"], str | None):
+        return "text is not a string"
+    if activity["type"] == "invoke" and not isinstance(activity.get("value"), dict | None):
+        return "value of an invoke is not an object"
+    return None
 
 
 def _read_body(environ: dict[str, Any]) -> tuple[bytes, tuple[str, str] | None]:

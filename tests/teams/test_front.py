@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
 from bot.simulate.teams_activities import TeamsActivityClient
 from tests.teams.conftest import ALICE
@@ -17,6 +20,23 @@ def test_bad_requests_get_400_and_store_nothing(teams_bot: LocalBot, teams: Team
     assert client.raw(b"{not json").status == 400
     assert client.raw(b"[1, 2]").status == 400
     assert client.raw(b'{"text": "no type"}').status == 400
+    good = act.message(ALICE, "idea", service_url=teams.service_url)
+    for field, value in (
+        ("serviceUrl", None),
+        ("serviceUrl", "ftp://x"),
+        ("from", None),
+        ("conversation", {"name": "no id"}),
+        ("text", 42),
+    ):
+        broken = {**good, field: value}
+        result = client.raw(json.dumps(broken).encode())
+        assert result.status == 400, (field, result)
+        assert "Invalid activity" in str(result.body)
+    # Activity types the bot does not act on get 200 and change nothing.
+    for kind in ("typing", "event", "endOfConversation", "somethingNew"):
+        assert client.raw(json.dumps({**good, "type": kind}).encode()).status == 200
+    invoke = act.card_action(ALICE, "vote", {"ideaId": 1}, service_url=teams.service_url)
+    assert client.raw(json.dumps({**invoke, "value": "text"}).encode()).status == 400
     # A message the bot does not understand gets the help text, not an error.
     assert teams.say(ALICE, "what is this?").status == 200
     assert any("Send **idea**" in text for text in teams.personal_texts(ALICE))
