@@ -73,8 +73,15 @@ def conversation_ref(activity: dict[str, Any]) -> ConversationRef:
         user_id=sender(activity).user_id if personal else None,
         member_id=account.get("id") if personal else None,
         team_id=(channel_data.get("team") or {}).get("id"),
-        name=(channel_data.get("channel") or {}).get("name"),
+        name=_channel_name(channel_data, channel),
     )
+
+
+def _channel_name(channel_data: dict[str, Any], conversation_id: str) -> str | None:
+    # A channelCreated or channelRenamed update names another channel than the one
+    # it arrives in, so a name is taken only for the conversation's own channel.
+    channel = channel_data.get("channel") or {}
+    return channel.get("name") if channel.get("id") == conversation_id else None
 
 
 def plain_text(activity: dict[str, Any]) -> str:

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from bot.core.conversations import known_channels
 from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
-from bot.simulate.teams_activities import TeamsActivityClient
-from tests.teams.conftest import ALICE
+from bot.simulate.teams_activities import TeamsActivityClient, TeamsChannel
+from tests.teams.conftest import ALICE, CHANNEL
 from tests.teams.support import TeamsSender
 
 pytestmark = pytest.mark.database
@@ -40,3 +41,14 @@ def test_bad_requests_get_400_and_store_nothing(teams_bot: LocalBot, teams: Team
     # A message the bot does not understand gets the help text, not an error.
     assert teams.say(ALICE, "what is this?").status == 200
     assert any("Send **idea**" in text for text in teams.personal_texts(ALICE))
+
+
+def test_new_channel_keeps_other_names(teams_bot: LocalBot, teams: TeamsSender) -> None:
+    assert teams_bot.process is not None
+    nursing = TeamsChannel(
+        channel_id="19:nursing@thread.tacv2", name="Nursing", team_id=CHANNEL.team_id
+    )
+    created = act.channel_created(ALICE, CHANNEL, nursing, service_url=teams.service_url)
+    assert teams.send(created).status == 200
+    names = {ref.conversation_id: ref.name for ref in known_channels(teams_bot.process.db)}
+    assert names == {CHANNEL.channel_id: "Staff ideas", nursing.channel_id: "Nursing"}
