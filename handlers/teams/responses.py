@@ -21,7 +21,16 @@ def notice_response(title: str, text: str, *, style: str = "default") -> Respons
 
 
 def task_card(card: Card, *, title: str) -> Response:
-    """Return a task module response that shows a card in a dialog."""
+    """Return a task module response that shows a card in a dialog.
+
+    A dialog's card submits with Action.Submit, which Teams sends as the message
+    extension's submitAction with the inputs and the button's data; Action.Execute
+    is for cards in conversations. So Execute buttons become Submit buttons here.
+    """
+    for action in card.get("actions", []):
+        if action.get("type") == "Action.Execute":
+            action["type"] = "Action.Submit"
+            action["data"] = {"verb": action.pop("verb", None), **action.get("data", {})}
     return {
         "task": {
             "type": "continue",

@@ -156,6 +156,8 @@ def test_message_action_opens_form_and_posts(teams_bot: LocalBot, teams: TeamsSe
     assert task["type"] == "continue"
     form = task["value"]["card"]["content"]
     assert "Fix the door" in texts_of(form)
+    # A dialog's form submits with Action.Submit, as Teams dialogs take.
+    assert [action["type"] for action in form["actions"]] == ["Action.Submit"]
     # An empty idea shows the dialog again; a filled one closes it and posts the idea.
     empty = teams.send(act.submit_action(BOB, {"idea": "  "}, service_url=teams.service_url))
     assert empty.body["task"]["type"] == "continue"
