@@ -125,7 +125,12 @@ def message(
     A message in a channel that is not a reply @mentions the bot unless mention is False,
     as a command to the bot in a channel does.
     """
-    conversation = personal(user) if channel is None else in_channel(channel, root=root)
+    activity_id = activity_id or next_id()
+    # A new post in a channel starts a reply chain of its own, and Teams gives its
+    # conversation id with the post's own id as the chain's root.
+    conversation = (
+        personal(user) if channel is None else in_channel(channel, root=root or activity_id)
+    )
     activity = _base(
         "message",
         user,
