@@ -78,7 +78,7 @@ class DirectoryRun:
     folder: Path
     min_group_size: int
     # The run's user ids whose accounts the bot cannot match to the list, such as the
-    # people who take part from Teams: staff are matched to Slack accounts only.
+    # people who take part from Teams: the run's staff list gives Slack IDs only.
     unmatched: frozenset[str] = frozenset()
     problems: list[str] = field(default_factory=list)
     # The groups written on each paper form, in the order of the ideas imported.

@@ -44,8 +44,8 @@ from bot.simulate.traffic import CampaignPlan, DayPlan
 NOT_IN_TEAMS_RUN = (
     "the announcement, Remind me presses and opening messages, the team Your Shout boards "
     "and the thanks cards, because the run sends them as Slack requests only.",
-    "the staff list, the paper ideas and the participation report's check, because staff "
-    "are matched to Slack accounts only.",
+    "the staff list, the paper ideas and the participation report's check, because the "
+    "run's staff list gives Slack IDs only.",
     'the answers after the close and "You said, we did", because their checks read '
     "Slack messages only.",
 )

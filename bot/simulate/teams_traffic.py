@@ -57,17 +57,18 @@ VOTE_LABEL = "Teams adaptiveCard/action vote"
 LIKE_LABEL = "Teams messageReaction (like added)"
 UNLIKE_LABEL = "Teams messageReaction (like removed)"
 REPLY_LABEL = "Teams message (reply to an idea)"
+EDIT_LABEL = "Teams messageUpdate (reply edited)"
+DELETE_LABEL = "Teams messageDelete (reply deleted)"
+APP_REPLY_LABEL = "Teams message (another app's reply)"
 REDELIVERY_LABEL = "Teams activity sent again (same id)"
 SET_UP_LABEL = "Teams conversationUpdate and installationUpdate"
 AFTER_CLOSE_SUFFIX = " after the close"
 
 # Plan actions that are not sent, by reason, as the run's report lists them.
-EDITS_NOT_SENT = "edited or deleted replies in Teams"
-APP_REPLIES_NOT_SENT = "replies from another app in Teams"
+EDITS_NOT_SENT = "edits or deletions of replies that were not sent"
 ACROSS_NOT_SENT = "actions on an idea posted from the other platform"
 NOT_SENT_REASONS = {
-    EDITS_NOT_SENT: "the Teams front does not handle messageUpdate or messageDelete yet",
-    APP_REPLIES_NOT_SENT: "the Teams front does not tell another app's replies from people's",
+    EDITS_NOT_SENT: "the reply they change was not sent, because its idea is on the other platform",
     ACROSS_NOT_SENT: "each platform shows only the ideas posted from it",
 }
 
@@ -76,8 +77,8 @@ NOT_SENT_REASONS = {
 SLACK_ONLY_IN_BOTH = (
     "the announcement and Remind me presses, the team Your Shout boards, the thanks cards "
     "and the paper ideas, because the run sends them as Slack requests only.",
-    "the staff list's matching: people on Teams count as not on the list, because staff "
-    "are matched to Slack accounts only.",
+    "the staff list's matching: people on Teams count as not on the list, because the "
+    "run's staff list gives Slack IDs only.",
     "the answers after the close, given to ideas posted from Slack, because the answers' "
     "checks read Slack messages only.",
 )
@@ -239,6 +240,8 @@ class TeamsStaff:
         # The idea id and the card's activity id of each plan idea posted from Teams.
         self.idea_ids: dict[int, int] = {}
         self.message_ids: dict[int, str] = {}
+        # The activity id of each plan comment's reply, which an edit or deletion names.
+        self.reply_ids: dict[int, str] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
         self._clients: list[TeamsActivityClient] = []
@@ -270,10 +273,10 @@ class TeamsStaff:
         if action.kind in IDEA_KINDS:
             return None
         if action.kind is ActionKind.BOT_REPLY:
-            return APP_REPLIES_NOT_SENT if self.on_teams(action) else None
+            return None
         if action.idea is not None and self.idea_on_teams(action.idea) != self.on_teams(action):
             return ACROSS_NOT_SENT
-        if action.kind in EDIT_KINDS and self.on_teams(action):
+        if action.kind in EDIT_KINDS and action.comment not in self.reply_ids:
             return EDITS_NOT_SENT
         return None
 
@@ -320,8 +323,13 @@ class TeamsStaff:
 
     def perform(self, action: Action, *, send: SendActivity, topic_id: int | None) -> TeamsOutcome:
         """Send the activities of one action; topic_id is the topic chosen for an idea."""
-        user = self.people[action.user_id]
         kind = action.kind
+        # Another app's reply has no person behind it.
+        user = (
+            self.people[action.user_id]
+            if kind is not ActionKind.BOT_REPLY
+            else TeamsUser.numbered(0, "Another app")
+        )
         if kind is ActionKind.IDEA_COMMAND:
             return TeamsOutcome(self._idea_from_message(action, user, send, topic_id=topic_id))
         if kind is ActionKind.IDEA_FORM:
@@ -346,7 +354,36 @@ class TeamsStaff:
                     root=self.message_ids[action.idea],
                 )
             )
+            if action.comment is not None:
+                self.reply_ids[action.comment] = activity["id"]
             label = REPLY_LABEL
+        elif kind in EDIT_KINDS:
+            assert action.idea is not None and action.comment is not None
+            root, reply_id = self.message_ids[action.idea], self.reply_ids[action.comment]
+            if kind is ActionKind.REPLY_EDITED:
+                activity = act.reply_edited(
+                    user, self.channel, root, reply_id, action.text, service_url=self.service_url
+                )
+                label = EDIT_LABEL
+            else:
+                activity = act.reply_deleted(
+                    user, self.channel, root, reply_id, service_url=self.service_url
+                )
+                label = DELETE_LABEL
+        elif kind is ActionKind.BOT_REPLY:
+            assert action.idea is not None
+            activity = self._stamped(
+                act.message(
+                    user,
+                    action.text,
+                    service_url=self.service_url,
+                    channel=self.channel,
+                    root=self.message_ids[action.idea],
+                )
+            )
+            # Teams gives bots and other apps ids that start with 28:.
+            activity["from"] = {"id": f"28:{action.user_id}", "name": "Another app"}
+            label = APP_REPLY_LABEL
         else:
             raise ValueError(f"{kind} has no Teams activity; not_sent_reason should skip it")
         ok = send(label, activity).status == HTTP_OK

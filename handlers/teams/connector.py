@@ -117,7 +117,7 @@ class TeamsConnector:
         client = self._client_for(service_url)
         sent = self._call(
             conversation_id,
-            lambda: client.conversations.activities(conversation_id).create(activity),
+            lambda: client.conversations.create_activity(conversation_id, activity),
             what="send",
         )
         return str(sent.id)
@@ -133,7 +133,7 @@ class TeamsConnector:
         client = self._client_for(service_url)
         sent = self._call(
             conversation_id,
-            lambda: client.conversations.activities(conversation_id).reply(activity_id, activity),
+            lambda: client.conversations.reply_to_activity(conversation_id, activity_id, activity),
             what="reply",
         )
         return str(sent.id)
@@ -149,7 +149,7 @@ class TeamsConnector:
         client = self._client_for(service_url)
         self._call(
             conversation_id,
-            lambda: client.conversations.activities(conversation_id).update(activity_id, activity),
+            lambda: client.conversations.update_activity(conversation_id, activity_id, activity),
             what="update",
         )
 

@@ -40,7 +40,12 @@ class LoopRunner:
         if threading.current_thread() is self._thread:
             coroutine.close()
             raise RuntimeError("LoopRunner.run was called from its own loop thread")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        except RuntimeError:
+            # The loop was stopped and closed; the coroutine will never run.
+            coroutine.close()
+            raise
         return future.result(timeout)
 
     def stop(self) -> None:
