@@ -15,6 +15,7 @@ from bot.config import load_settings
 from bot.core import answer_stats, thanks, yousaid
 from bot.simulate import boards, campaign
 from bot.simulate.traffic import (
+    MIN_DAYS,
     MIN_STAFF,
 )
 from handlers import status_notices
@@ -23,11 +24,14 @@ SMALL_STAFF = 300
 
 
 def _small_run(tmp_path: Path, *, seed: int, staff: int = SMALL_STAFF) -> campaign.SimulationResult:
+    # The shortest campaign the plan allows: each fault here shows on any day, and a
+    # 20-day run takes a minute or more.
     return campaign.simulate(
         staff=staff,
         seed=seed,
         database_url=f"sqlite:///{tmp_path / 'simulation.db'}",
         settings=load_settings(_env_file=None),
+        days=MIN_DAYS,
     )
 
 
