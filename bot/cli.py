@@ -25,6 +25,7 @@ from bot.config import ENTRA_ID, SLACK_USER_ID, ConfigError, Settings, load_sett
 from bot.core import campaigns, ideas, roles, statuses
 from bot.core.campaign_channels import add_campaign_channel
 from bot.core.clock import SystemClock
+from bot.core.conversations import find_conversation
 from bot.core.errors import InvalidInput, StaffvoiceError
 from bot.core.records import CampaignRecord
 from bot.core.schedule import format_local
@@ -44,11 +45,16 @@ STATUS_WIDTH = max(len(name) for name in statuses.STATUS_LABELS)
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
-        prog="staffvoice", description="A staff-voice bot for Slack: ideas, votes and campaigns."
+        prog="staffvoice",
+        description="A staff-voice bot for Slack and Microsoft Teams: ideas, votes and campaigns.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve the bot (Socket Mode when SLACK_APP_TOKEN is set)")
+    run = commands.add_parser(
+        "run",
+        help="serve Slack, Teams or both, as the settings say (Slack through Socket Mode when "
+        "SLACK_APP_TOKEN is set)",
+    )
     run.add_argument(
         "--port", type=_port, default=3000, help="HTTP port, 1 to 65535 (default 3000)"
     )
@@ -218,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn_if_unseen(db: Database, platform: str, channel: str) -> None:
+    """Warn when the bot has not seen a Teams channel, so it could not post there yet."""
+    if platform == "teams" and find_conversation(db, channel) is None:
+        print(
+            f"Note: the bot has not seen Teams channel {channel} yet, so it cannot post there. "
+            "Add the staffvoice app to the channel's team before the campaign opens.",
+            file=sys.stderr,
+        )
+
+
 def _channel_platform(channel: str) -> str:
     """Return the platform a channel ID belongs to, raising ConfigError for neither."""
     if SLACK_CHANNEL_ID.match(channel):
@@ -374,13 +390,16 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.campaign_command == "add-channel":
             platform = _channel_platform(args.channel)
+            before = campaigns.get_campaign(db, args.campaign_id).channel_on(platform)
             record = add_campaign_channel(
                 db, args.campaign_id, platform=platform, channel_id=args.channel
             )
+            moved = f", instead of {before}" if before and before != args.channel else ""
             print(
-                f"Campaign {record.id} also runs in {platform} channel {args.channel}; ideas "
-                f"sent from {platform} are posted there and counted in the campaign."
+                f"Campaign {record.id} also runs in {platform} channel {args.channel}{moved}; "
+                f"ideas sent from {platform} are posted there and counted in the campaign."
             )
+            _warn_if_unseen(db, platform, args.channel)
             return 0
         if args.campaign_command == "create":
             platform = _channel_platform(args.channel)
@@ -404,6 +423,7 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 reminder_days=args.remind_day,
                 final_reminder_hours=args.final_reminder_hours,
             )
+            _warn_if_unseen(db, platform, args.channel)
             print(
                 f"Campaign {record.id} scheduled in {record.channel_id}: opens "
                 f"{format_local(record.starts_at, settings.timezone)}, closes "

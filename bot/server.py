@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 TEAMS_PATH = MESSAGES_PATH
-# The activity types the Teams front acts on; it answers others with 200 and ignores them.
+# The activity types the Teams front acts on; it responds 200 to others and ignores them.
 TEAMS_ACTIVITY_TYPES = frozenset(
     {
         "message",

@@ -23,7 +23,7 @@ def whole_number(text: str, *, name: str, usage: str) -> int:
         return int(text)
     except ValueError:
         raise InvalidInput(
-            f"{text!r} is not a {name}: give a whole number, as in {usage}."
+            f"{text!r} is not a valid {name}: give a whole number, as in {usage}."
         ) from None
 
 

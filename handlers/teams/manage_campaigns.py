@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.core import campaigns, roles
@@ -21,7 +21,7 @@ from handlers.teams.activity import PLATFORM, sender
 from handlers.teams.cards import Card, notice_card
 from handlers.teams.cards_campaigns import campaign_list_card
 from handlers.teams.cards_ids import TOGGLE_ON, CampaignInput, CardVerb
-from handlers.teams.cards_manage import campaign_form
+from handlers.teams.cards_manage import DEFAULT_DAYS, DEFAULT_START_TIME, campaign_form
 from handlers.teams.command_args import (
     channel_choices,
     channel_label,
@@ -125,7 +125,14 @@ def _form(
     error_field: str | None = None,
 ) -> Card | str:
     """Return the campaign form: for the channel it is sent in, or with a channel choice."""
-    today = ctx.clock.now().astimezone(ctx.timezone).date()
+    local_now = ctx.clock.now().astimezone(ctx.timezone)
+    today = local_now.date()
+    if values is None and local_now.time() >= time.fromisoformat(DEFAULT_START_TIME):
+        # The form's default start is 09:00; once that has passed, it offers tomorrow.
+        values = {
+            CampaignInput.START_DATE.value: (today + timedelta(days=1)).isoformat(),
+            CampaignInput.DAYS.value: str(DEFAULT_DAYS),
+        }
     channel = command_channel(activity)
     if channel is not None:
         card = campaign_form(
@@ -234,6 +241,14 @@ def _checked_form(ctx: TeamsContext, values: dict[str, str]) -> tuple[str, int, 
     if match is None:
         raise InvalidInput("Choose the start time, as HH:MM.", field=CampaignInput.START_TIME.value)
     starts = f"{start_date} {match.group(1)}"
+    try:
+        datetime.strptime(match.group(1), "%H:%M")
+    except ValueError:
+        raise InvalidInput(
+            f"{match.group(1)} is not a time of day: choose the start time as HH:MM, such as "
+            "09:00.",
+            field=CampaignInput.START_TIME.value,
+        ) from None
     try:
         wall_time = datetime.strptime(starts, START_FORMAT)
     except ValueError:

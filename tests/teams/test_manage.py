@@ -286,7 +286,7 @@ def test_report_card_of_closed_campaign(
     teams.say(MANAGER, f"report {campaign.id}")
     assert "its final report is ready when it closes" in teams.personal_texts(MANAGER)[-1]
     teams.say(MANAGER, f"campaign extend {campaign.id} x")
-    assert "'x' is not a number of days" in teams.personal_texts(MANAGER)[-1]
+    assert "'x' is not a valid number of days" in teams.personal_texts(MANAGER)[-1]
     teams.say(MANAGER, f"campaign close {campaign.id}")
     assert "closes now" in teams.personal_texts(MANAGER)[-1]
 
