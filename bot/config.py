@@ -210,6 +210,25 @@ class Settings(BaseSettings):
                 )
         return ",".join(user_ids)
 
+    @field_validator("teams_auth_disabled", "staffvoice_allow_unauthenticated_teams", mode="before")
+    @classmethod
+    def _check_flag(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in (
+            "true",
+            "false",
+            "1",
+            "0",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "",
+        ):
+            raise ValueError(f"expected true or false, not {value!r}")
+        if isinstance(value, str) and not value.strip():
+            return False
+        return value
+
     @field_validator("teams_app_id", "teams_tenant_id")
     @classmethod
     def _check_teams_id(cls, value: str | None) -> str | None:

@@ -108,3 +108,9 @@ def test_no_platform_names_both() -> None:
     settings = load_settings(_env_file=None, slack_bot_token=None, slack_app_token=None)
     with pytest.raises(ConfigError, match="Neither Slack nor Teams"):
         settings.require_platform()
+
+
+def test_teams_flag_must_be_true_or_false() -> None:
+    with pytest.raises(ConfigError, match="TEAMS_AUTH_DISABLED is invalid: expected true or false"):
+        load_settings(_env_file=None, teams_auth_disabled="maybe")
+    assert load_settings(_env_file=None, teams_auth_disabled="").teams_auth_disabled is False
