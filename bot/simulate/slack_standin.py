@@ -22,11 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from bot.simulate.standin_server import IDLE_CONNECTION_TIMEOUT_SECONDS, StandInServer
+from bot.simulate.standin_server import (
+    IDLE_CONNECTION_TIMEOUT_SECONDS,
+    ServedStandIn,
+    StandInServer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -866,7 +869,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class SlackStandIn:
+class SlackStandIn(ServedStandIn):
     """A local HTTP server that responds like the Slack Web API and records every request.
 
     ``rate_limits`` maps a method name to the calls it accepts per sliding window of
@@ -878,6 +881,11 @@ class SlackStandIn:
     are Slack's published limits. Shorter windows run the same limits faster.
     ``latency_seconds`` delays every answer, to imitate the network round trip.
     """
+
+    server_name = "Slack stand-in"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _RequestHandler
 
     def __init__(
         self,
@@ -922,60 +930,13 @@ class SlackStandIn:
         self._responses: list[RecordedCall] = []
         self._accepted_at: dict[str, deque[float]] = {}
         self._channel_accepted_at: dict[tuple[str, str], deque[float]] = {}
-        self._server: StandInServer | None = None
-        self._thread: threading.Thread | None = None
+        ServedStandIn.__init__(self)
 
     # Lifecycle
 
-    def start(self) -> SlackStandIn:
-        """Start serving on a free 127.0.0.1 port in a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("SlackStandIn is already running")
-        self._server = StandInServer(self, _RequestHandler, name="Slack stand-in")
+    def _on_start(self) -> None:
         with self._lock:
             self._workspace.upload_base_url = f"http://127.0.0.1:{self.port}{UPLOAD_PATH}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"slack-standin-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        logger.info("Slack stand-in started on port %d", self.port)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close open connections. Recorded calls stay readable."""
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        port = self.port
-        server.shutdown()
-        server.server_close()
-        server.close_open_connections()
-        if thread is not None:
-            thread.join()
-        self._server = None
-        self._thread = None
-        logger.info("Slack stand-in on port %d stopped", port)
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """TCP port the running server listens on."""
-        if self._server is None:
-            raise RuntimeError("SlackStandIn is not running; call start() first")
-        return int(self._server.server_address[1])
 
     @property
     def api_url(self) -> str:

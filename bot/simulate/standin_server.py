@@ -7,7 +7,8 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +57,72 @@ class StandInServer(ThreadingHTTPServer):
         # The default handler prints a traceback to stderr, but clients that hang up are routine.
         error = sys.exc_info()[1]
         logger.debug("%s connection from %s failed: %r", self._name, client_address, error)
+
+
+class ServedStandIn:
+    """Start, stop and port of a stand-in served by a StandInServer in a daemon thread.
+
+    A subclass sets `server_name` (for logs and errors), returns its request handler
+    class from _handler(), and calls ServedStandIn.__init__ before it is started.
+    """
+
+    server_name = "stand-in"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def __init__(self) -> None:
+        self._server: StandInServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        """Start serving on a free 127.0.0.1 port in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError(f"The {self.server_name} is already running")
+        self._server = StandInServer(self, self._handler(), name=self.server_name)
+        self._on_start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{self.server_name.replace(' ', '-').lower()}-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.info("%s started on port %d", self.server_name, self.port)
+        return self
+
+    def _on_start(self) -> None:
+        """Run once the server has its port, before it serves; for subclasses."""
+
+    def stop(self) -> None:
+        """Stop serving and close open connections. Recorded calls stay readable."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        port = self.port
+        server.shutdown()
+        server.server_close()
+        server.close_open_connections()
+        if thread is not None:
+            thread.join()
+        self._server = None
+        self._thread = None
+        logger.info("%s on port %d stopped", self.server_name, port)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """TCP port the running server listens on."""
+        if self._server is None:
+            raise RuntimeError(f"The {self.server_name} is not running; call start() first")
+        return int(self._server.server_address[1])

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.simulate.standin_server import IDLE_CONNECTION_TIMEOUT_SECONDS, StandInServer
+from bot.simulate.standin_server import (
+    IDLE_CONNECTION_TIMEOUT_SECONDS,
+    ServedStandIn,
+    StandInServer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -493,7 +496,7 @@ class _PendingFailure:
     remaining: int
 
 
-class TeamsStandIn:
+class TeamsStandIn(ServedStandIn):
     """A local HTTP server that responds like Teams' Bot Connector API and records every request.
 
     With ``limits`` on, it applies SEND_LIMITS to sends, replies, updates and deletes in one
@@ -506,6 +509,11 @@ class TeamsStandIn:
     Retry-After / speed real seconds. ``clock`` returns monotonic seconds for the limits;
     tests may pass a fake one.
     """
+
+    server_name = "Teams stand-in"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _RequestHandler
 
     def __init__(
         self,
@@ -526,58 +534,9 @@ class TeamsStandIn:
         self._calls: list[ConnectorCall] = []
         self._failures: deque[_PendingFailure] = deque()
         self._throttled_count = 0
-        self._server: StandInServer | None = None
-        self._thread: threading.Thread | None = None
+        ServedStandIn.__init__(self)
 
     # Lifecycle
-
-    def start(self) -> TeamsStandIn:
-        """Start serving on a free 127.0.0.1 port in a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("TeamsStandIn is already running")
-        self._server = StandInServer(self, _RequestHandler, name="Teams stand-in")
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"teams-standin-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        logger.info("Teams stand-in started on port %d", self.port)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close open connections. Recorded calls stay readable."""
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        port = self.port
-        server.shutdown()
-        server.server_close()
-        server.close_open_connections()
-        if thread is not None:
-            thread.join()
-        self._server = None
-        self._thread = None
-        logger.info("Teams stand-in on port %d stopped", port)
-
-    def __enter__(self) -> TeamsStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """TCP port the running server listens on."""
-        if self._server is None:
-            raise RuntimeError("TeamsStandIn is not running; call start() first")
-        return int(self._server.server_address[1])
 
     @property
     def service_url(self) -> str:
