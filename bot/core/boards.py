@@ -99,8 +99,7 @@ def validate_question(question: str) -> str:
     cleaned = " ".join(question.split())
     if not cleaned:
         raise InvalidInput(
-            "The board needs a question. Type it after the command, such as "
-            "`/yourshout start What would make our handovers easier?`",
+            "The board needs a question, such as: What would make our handovers easier?",
             field="question",
         )
     if len(cleaned) > MAX_QUESTION_LENGTH:
@@ -140,8 +139,8 @@ def _board_in_channel(session: Session, person: Person, channel_id: str) -> Boar
     )
     if board is None:
         raise NotFound(
-            "This channel has no Your Shout board. A team lead can start one with "
-            "`/yourshout start QUESTION`."
+            "This channel has no Your Shout board. A team lead can start one with a question "
+            "for the team."
         )
     return board
 
@@ -395,8 +394,7 @@ def reopen_board(db: Database, person: Person, *, channel_id: str, now: datetime
             record = board_record(reopened)
     except IntegrityError:
         raise InvalidInput(
-            "This channel has another open board, so this one cannot reopen. Send "
-            "`/yourshout` to see it.",
+            "This channel has another open board, so this one cannot reopen. Close that one first.",
             field="board",
         ) from None
     if changed:
