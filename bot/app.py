@@ -174,7 +174,11 @@ def build_process(
         teams = _build_teams(settings, db, clock)
         publishers[TEAMS] = teams.context.publisher
         roles.seed_managers(
-            db, platform=TEAMS, user_ids=settings.teams_manager_ids, now=clock.now()
+            db,
+            platform=TEAMS,
+            user_ids=settings.teams_manager_ids,
+            now=clock.now(),
+            setting="STAFFVOICE_TEAMS_MANAGERS",
         )
         teams_outbox = OutboxWorker(
             db=db,

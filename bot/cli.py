@@ -396,8 +396,9 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
             )
             moved = f", instead of {before}" if before and before != args.channel else ""
             print(
-                f"Campaign {record.id} also runs in {platform} channel {args.channel}{moved}; "
-                f"ideas sent from {platform} are posted there and counted in the campaign."
+                f"Campaign {record.id} also runs in {platform.capitalize()} channel "
+                f"{args.channel}{moved}; ideas sent from {platform.capitalize()} are posted "
+                "there and counted in the campaign."
             )
             _warn_if_unseen(db, platform, args.channel)
             return 0
@@ -443,6 +444,9 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
                 f"{row.id:>4}  {row.status:<9}  {opens:<20}  {closes:<20}  {row.channel_id:<12}"
                 f"  {row.title}"
             )
+            for platform, channel in row.channels:
+                if platform != row.platform:
+                    print(f"{'':>4}  also in {platform.capitalize()} channel {channel}")
             settings_shown = [
                 label
                 for label, on in (

@@ -215,7 +215,7 @@ def seed_managers(
         logger.warning(
             "No %s user is an engagement manager, so nobody can run manager actions: set %s "
             "or run `staffvoice roles grant USER_ID manager`",
-            platform,
+            platform.capitalize(),
             setting,
         )
     return len(granted)

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core import campaigns, roles
 from bot.core.campaign_channels import add_campaign_channel, record_channel_message
+from bot.core.conversations import find_conversation
 from bot.core.errors import DeliveryFailed, InvalidInput
 from bot.core.records import CampaignRecord
 from bot.core.schedule import START_FORMAT, format_local, is_past_wall_time
@@ -178,11 +179,16 @@ def _add_channel(ctx: TeamsContext, arguments: list[str]) -> Card | str:
         )
     campaign_id = whole_number(arguments[0], name="campaign ID", usage=ADD_USAGE)
     channel = resolve_channel(ctx.db, " ".join(arguments[1:]))
+    before = campaigns.get_campaign(ctx.db, campaign_id).channel_on(PLATFORM)
     record = add_campaign_channel(
         ctx.db, campaign_id, platform=PLATFORM, channel_id=channel.conversation_id
     )
     where = channel.name or channel.conversation_id
     done = f"Campaign {record.id}, {record.title}, now runs in the Teams channel {where} as well."
+    if before and before != channel.conversation_id:
+        # A campaign has one channel per platform, so this moved it.
+        previous = find_conversation(ctx.db, before)
+        done += f" It no longer runs in {previous.name if previous and previous.name else before}."
     if record.status != "open":
         return notice_card(
             "Channel added", f"{done} Its opening card is posted there when it opens."

@@ -99,7 +99,7 @@ def test_campaign_in_teams_and_in_both(cli_env: dict[str, str], tmp_path: Path) 
         env=cli_env, cwd=tmp_path,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    assert "also runs in teams channel 19:other@thread.tacv2" in added.stdout
+    assert "also runs in Teams channel 19:other@thread.tacv2" in added.stdout
     # The bot has not been added to that channel's team yet, so it cannot post there.
     assert "has not seen Teams channel 19:other@thread.tacv2 yet" in added.stderr
     moved = run_cli(
@@ -107,6 +107,8 @@ def test_campaign_in_teams_and_in_both(cli_env: dict[str, str], tmp_path: Path) 
         env=cli_env, cwd=tmp_path,
     )  # fmt: skip
     assert "instead of 19:other@thread.tacv2" in moved.stdout
+    listed = run_cli("campaign", "list", env=cli_env, cwd=tmp_path)
+    assert "also in Teams channel 19:third@thread.tacv2" in listed.stdout
 
 
 def test_campaign_create_rejects_bad_start(cli_env: dict[str, str], tmp_path: Path) -> None:

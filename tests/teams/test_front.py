@@ -6,11 +6,12 @@ import json
 
 import pytest
 
+from bot.core import roles
 from bot.core.conversations import known_channels
 from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
 from bot.simulate.teams_activities import TeamsActivityClient, TeamsChannel
-from tests.teams.conftest import ALICE, CHANNEL
+from tests.teams.conftest import ALICE, CHANNEL, MANAGER
 from tests.teams.support import TeamsSender
 
 pytestmark = pytest.mark.database
@@ -52,3 +53,10 @@ def test_new_channel_keeps_other_names(teams_bot: LocalBot, teams: TeamsSender) 
     assert teams.send(created).status == 200
     names = {ref.conversation_id: ref.name for ref in known_channels(teams_bot.process.db)}
     assert names == {CHANNEL.channel_id: "Staff ideas", nursing.channel_id: "Nursing"}
+
+
+def test_teams_managers_seeded_from_their_setting(teams_bot: LocalBot) -> None:
+    assert teams_bot.process is not None
+    [role] = roles.list_roles(teams_bot.process.db, platform="teams")
+    assert (role.user_id, role.role) == (MANAGER.aad_id, "manager")
+    assert role.granted_by == "STAFFVOICE_TEAMS_MANAGERS"

@@ -14,7 +14,9 @@ from bot.core.ideas import get_idea
 from bot.core.moderation import IDEA, ItemRef, report_item
 from bot.core.records import CampaignRecord, Person
 from bot.core.roles import grant_role
+from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
+from bot.simulate.teams_activities import TeamsChannel
 from storage.database import Database
 from storage.models import Board, Campaign, Idea
 from tests.e2e.support import wait_until
@@ -314,3 +316,10 @@ def test_report_card_of_closed_campaign(
         teams.personal_cards(MANAGER)[-1]
     )
     assert get_campaign(_db(teams_bot), slack_campaign.id).channel_on("teams") == CHANNEL.channel_id
+    # A campaign has one Teams channel, so adding another moves it, and the reply says so.
+    wards = TeamsChannel(channel_id="19:wards@thread.tacv2", name="Wards", team_id=CHANNEL.team_id)
+    teams.send(act.channel_created(MANAGER, CHANNEL, wards, service_url=teams.service_url))
+    teams.say(MANAGER, f"campaign add {slack_campaign.id} Wards")
+    moved = texts_of(teams.personal_cards(MANAGER)[-1])
+    assert "now runs in the Teams channel Wards" in moved
+    assert "It no longer runs in Staff ideas" in moved
