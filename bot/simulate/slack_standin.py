@@ -25,11 +25,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from bot.simulate.standin_server import (
-    IDLE_CONNECTION_TIMEOUT_SECONDS,
-    ServedStandIn,
-    StandInServer,
-)
+from bot.simulate.standin_server import ServedStandIn, StandInRequestHandler
 
 logger = logging.getLogger(__name__)
 
@@ -774,15 +770,8 @@ class _Workspace:
         }
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(StandInRequestHandler):
     """Routes /api/<method> and /response/<token> requests to the SlackStandIn."""
-
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes, and Nagle's algorithm would delay the
-    # second one on keep-alive connections.
-    disable_nagle_algorithm = True
-    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
-    server: StandInServer
 
     def do_POST(self) -> None:
         self._route()
@@ -831,27 +820,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8")
         else:
             self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked_body()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError(f"negative Content-Length: {length}")
-        return self.rfile.read(length) if length else b""
-
-    def _read_chunked_body(self) -> bytes:
-        chunks: list[bytes] = []
-        while True:
-            size_line = self.rfile.readline(1024)
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-            if size == 0:
-                # Skip optional trailers up to the blank line that ends the body.
-                while self.rfile.readline(1024).strip():
-                    pass
-                return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)
 
     def _send(
         self,

@@ -59,6 +59,38 @@ class StandInServer(ThreadingHTTPServer):
         logger.debug("%s connection from %s failed: %r", self._name, client_address, error)
 
 
+class StandInRequestHandler(BaseHTTPRequestHandler):
+    """The request handler base of the stand-ins: HTTP/1.1 keep-alive and body reading."""
+
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes, and Nagle's algorithm would delay the
+    # second one on keep-alive connections.
+    disable_nagle_algorithm = True
+    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
+    server: StandInServer
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked_body()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError(f"negative Content-Length: {length}")
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked_body(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            size_line = self.rfile.readline(1024)
+            size = int(size_line.split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                # Skip optional trailers up to the blank line that ends the body.
+                while self.rfile.readline(1024).strip():
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+
 class ServedStandIn:
     """Start, stop and port of a stand-in served by a StandInServer in a daemon thread.
 

@@ -25,11 +25,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.simulate.standin_server import (
-    IDLE_CONNECTION_TIMEOUT_SECONDS,
-    ServedStandIn,
-    StandInServer,
-)
+from bot.simulate.standin_server import ServedStandIn, StandInRequestHandler
 
 logger = logging.getLogger(__name__)
 
@@ -845,15 +841,8 @@ def _copy_call(call: ConnectorCall) -> ConnectorCall:
     )
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(StandInRequestHandler):
     """Passes every request to the TeamsStandIn and writes its JSON response."""
-
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes, and Nagle's algorithm would delay the
-    # second one on keep-alive connections.
-    disable_nagle_algorithm = True
-    timeout = IDLE_CONNECTION_TIMEOUT_SECONDS
-    server: StandInServer
 
     def do_GET(self) -> None:
         self._handle()
@@ -892,27 +881,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             authorization=self.headers.get("Authorization"),
         )
         self._send(status, payload, headers)
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked_body()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError(f"negative Content-Length: {length}")
-        return self.rfile.read(length) if length else b""
-
-    def _read_chunked_body(self) -> bytes:
-        chunks: list[bytes] = []
-        while True:
-            size_line = self.rfile.readline(1024)
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-            if size == 0:
-                # Skip optional trailers up to the blank line that ends the body.
-                while self.rfile.readline(1024).strip():
-                    pass
-                return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)
 
     def _send(
         self, status: int, payload: dict[str, Any] | list[Any] | None, headers: dict[str, str]
