@@ -622,7 +622,7 @@ class ThanksRecipient(Base):
 class CampaignChannel(Base):
     """A channel on another platform that a campaign also runs in.
 
-    The campaign's own platform and channel_id name its first channel; a campaign run
+    The campaign's own platform and channel_id name its first channel. A campaign run
     in Slack and Teams at once has a row here for its Teams channel. Ideas sent there
     are posted there, and the campaign's report counts both.
     """

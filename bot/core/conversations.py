@@ -1,9 +1,9 @@
 """Where the bot can reach a Teams conversation: its service URL, and people's personal chats.
 
-Teams tells a bot the service URL of a conversation only in activities from it, and
-a bot can start a chat with a person only through an account id it has seen. This
-module keeps both, so proactive messages (ideas posted to a channel, digests and
-direct messages) can be sent later from any process.
+Teams gives a bot the service URL of a conversation only in activities from it, and
+a bot can start a chat with a person only through an account id it has received.
+This module stores both, so proactive messages (ideas posted to a channel, digests
+and direct messages) can be sent later from any process.
 """
 
 from __future__ import annotations

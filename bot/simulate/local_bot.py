@@ -1,7 +1,7 @@
 """The real bot served over HTTP on 127.0.0.1 against Slack and Teams stand-ins, in this process.
 
-Used by the end-to-end tests and `staffvoice simulate`: the Bolt app, the Teams
-front, listeners, storage and scheduler are the ones `staffvoice run` serves; only
+Used by the end-to-end tests and `staffvoice simulate`. The Bolt app, the Teams
+front, listeners, storage and scheduler are the ones `staffvoice run` serves. Only
 the Slack Web API and Teams' Bot Connector API are local stand-ins, and the clock
 may be a ManualClock.
 """

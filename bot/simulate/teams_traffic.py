@@ -216,8 +216,8 @@ def _posted_idea_id(text: str) -> int | None:
 class TeamsStaff:
     """Sends the actions of the people on Teams as activities, and checks the bot's responses.
 
-    The bot responds to an invoke with HTTP 200 even when it rejects the action, so an idea
-    counts as posted only when the bot confirms it with its id, and a vote only when the
+    The bot responds to an invoke with HTTP 200 even when it rejects the action. So an idea
+    counts as posted only when the bot confirms it with its id. A vote counts only when the
     bot shows the presser the idea's card again.
     """
 

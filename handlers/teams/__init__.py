@@ -2,6 +2,6 @@
 
 import warnings
 
-# The Teams SDK warns at import that a preview feature staffvoice does not use (HTML
-# widgets) may change; the warning would otherwise start every command's output.
+# The Teams SDK warns at import that a preview feature (HTML widgets) may change.
+# staffvoice does not use it, and the warning would otherwise start every command's output.
 warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")

@@ -146,7 +146,7 @@ def _submit(
     except ValueError:
         return again("Choose a topic from the list.", IdeaInput.TOPIC)
     if topic_id is None and campaign is not None and len(campaign.topics) > 1:
-        # The card has no way to choose a topic after posting, so the form asks now.
+        # The card has no way to choose a topic after posting, so the form requires one now.
         return again("Choose the question your idea answers.", IdeaInput.TOPIC)
     findings = ctx.checks.scan(text, detail)
     personal = [finding for finding in findings if finding.is_personal_data]

@@ -31,7 +31,7 @@ class FakeTime:
         self.now += seconds
 
 
-def test_pacer_keeps_to_seven_a_second_and_eight_in_two() -> None:
+def test_pacer_per_conversation_limits() -> None:
     fake = FakeTime()
     pacer = ConversationPacer(monotonic=fake.monotonic, sleep=fake.sleep)
     sent_at = []
@@ -76,7 +76,7 @@ def test_429_is_retried_after_retry_after(standin: TeamsStandIn, runner: LoopRun
     activity_id = connector.send(standin.service_url, CONVERSATION, text_activity("Hello"))
     assert activity_id
     assert len(standin.sent(CONVERSATION)) == 1
-    # The stand-in asks for one second each time.
+    # The stand-in's Retry-After is one second each time.
     assert sleeps == [1.0, 1.0]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.teams.front import TeamsFront
 
 
-def test_a_token_is_required_when_authentication_is_on() -> None:
+def test_front_requires_token_with_auth() -> None:
     # With credentials the SDK checks each request's token; one without a token is
     # refused before any handler runs, so nothing reaches Microsoft's key service.
     front = TeamsFront(

@@ -48,7 +48,8 @@ def test_idea_vote_like_and_comment(teams_bot: LocalBot, teams: TeamsSender) -> 
     assert posted.status == 200, posted
     assert "posted" in texts_of(posted.body["value"])
     [idea_row] = _ideas(teams_bot)
-    assert idea_row.platform == "teams" and idea_row.channel_id == CHANNEL.channel_id
+    assert idea_row.platform == "teams"
+    assert idea_row.channel_id == CHANNEL.channel_id
     card = teams.standin.last_card(CHANNEL.channel_id)
     assert card is not None and "Shared bike pool" in texts_of(card)
     message_id = idea_row.message_id

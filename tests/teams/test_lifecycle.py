@@ -27,7 +27,8 @@ pytestmark = pytest.mark.database
 def _post_teams_idea(teams: TeamsSender, text: str) -> Idea:
     assert teams.bot.process is not None
     result = teams.press(ALICE, "submitIdea", {"idea": text})
-    assert result.status == 200 and "posted" in texts_of(result.body["value"]), result
+    assert result.status == 200, result
+    assert "posted" in texts_of(result.body["value"]), result
     with teams.bot.process.db.read() as session:
         idea = session.query(Idea).filter(Idea.text == text).one()
         session.expunge(idea)
@@ -58,7 +59,7 @@ def test_teams_campaign_closes_with_report_to_manager(
     timezone = teams_bot.process.settings.timezone  # type: ignore[union-attr]
     next_day = (campaign.starts_at.astimezone(timezone) + timedelta(days=1)).date()
     clock.set(datetime.combine(next_day, DIGEST_TIME, tzinfo=timezone) + timedelta(minutes=5))
-    # The scheduler runs the digest job at that time; running it here as well sends
+    # The scheduler runs the digest job at that time. Running it here as well sends
     # nothing twice, because each day's digest is claimed in the database.
     jobs.send_campaign_digest(campaign.id)
     assert teams.standin.wait_for(
@@ -149,8 +150,10 @@ def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: Manu
 
         slack_idea = post_idea(slack, "Later start on Mondays")
         teams_idea = _post_teams_idea(teams, "Bike shelter")
-        assert slack_idea.channel_id == "C0IDEAS" and slack_idea.platform == "slack"
-        assert teams_idea.channel_id == CHANNEL.channel_id and teams_idea.platform == "teams"
+        assert slack_idea.channel_id == "C0IDEAS"
+        assert slack_idea.platform == "slack"
+        assert teams_idea.channel_id == CHANNEL.channel_id
+        assert teams_idea.platform == "teams"
         assert teams_idea.campaign_id == slack_idea.campaign_id == record.id
         teams.press(BOB, "vote", {"ideaId": slack_idea.id}, channel=CHANNEL)
 

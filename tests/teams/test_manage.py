@@ -316,7 +316,7 @@ def test_report_card_of_closed_campaign(
         teams.personal_cards(MANAGER)[-1]
     )
     assert get_campaign(_db(teams_bot), slack_campaign.id).channel_on("teams") == CHANNEL.channel_id
-    # A campaign has one Teams channel, so adding another moves it, and the reply says so.
+    # A campaign has one Teams channel, so adding another moves it, and the reply names both.
     wards = TeamsChannel(channel_id="19:wards@thread.tacv2", name="Wards", team_id=CHANNEL.team_id)
     teams.send(act.channel_created(MANAGER, CHANNEL, wards, service_url=teams.service_url))
     teams.say(MANAGER, f"campaign add {slack_campaign.id} Wards")
