@@ -31,6 +31,7 @@ from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 
 from bot.core import campaigns, digest, reminders
 from bot.core.clock import Clock
@@ -92,6 +93,32 @@ class SharedJobStore(SQLAlchemyJobStore):
                 # A third turn of the same race: another process's sync of the same
                 # campaign wrote the row again, so it contains the same job.
                 logger.debug("Job %s was added again meanwhile, by another process", job.id)
+
+
+class StoppableScheduler(BackgroundScheduler):
+    """A background scheduler whose thread survives a shutdown that begins mid-pass.
+
+    APScheduler 3's shutdown() marks the scheduler stopped before it takes the
+    job store lock, so a pass over the due jobs already holding that lock runs
+    on. When that pass then removes a finished date job, remove_job() looks
+    only at the jobs pending a start, raises JobLookupError, and the exception
+    ends the scheduler's thread with the job's row left in the store. This
+    scheduler removes the row from its store then, as a running scheduler would.
+    """
+
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
+        """Remove a job; once stopped, from the named store when it is not pending."""
+        try:
+            super().remove_job(job_id, jobstore)
+        except JobLookupError:
+            if self.state != STATE_STOPPED or jobstore is None:
+                raise
+            with self._jobstores_lock:
+                store = self._jobstores.get(jobstore)
+                if store is None:
+                    raise
+                store.remove_job(job_id)
+            logger.debug("Removed %s during shutdown", job_id)
 
 
 class TrackingThreadPoolExecutor(ThreadPoolExecutor):
@@ -185,7 +212,7 @@ class CampaignScheduler:
         # and so _schedule() can leave a running job alone.
         self._executor = TrackingThreadPoolExecutor()
         self._stopping = False
-        self._scheduler = BackgroundScheduler(
+        self._scheduler = StoppableScheduler(
             timezone=UTC,
             job_defaults=JOB_DEFAULTS,
             jobstores=jobstores,
