@@ -297,8 +297,16 @@ def test_report_card_of_closed_campaign(
     wait_until(
         lambda: get_campaign(_db(teams_bot), campaign.id).status == "closed", what="the close"
     )
+    # The outbox sends the final report to the manager's chat; the replies below come after it.
+    assert teams.standin.wait_for(
+        lambda: any("Campaign closed" in texts_of(card) for card in teams.personal_cards(MANAGER)),
+        timeout=15,
+    ), teams.personal_cards(MANAGER)
+    sent_before = len(teams.personal_cards(MANAGER))
     teams.say(MANAGER, f"report {campaign.id}")
-    report = texts_of(teams.personal_cards(MANAGER)[-1])
+    cards = teams.personal_cards(MANAGER)
+    assert len(cards) == sent_before + 1
+    report = texts_of(cards[-1])
     assert "Campaign closed" in report
     assert "Water fountain by the lifts" in report
 
