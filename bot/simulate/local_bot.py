@@ -87,6 +87,9 @@ class LocalBot:
         self._outbox_rate = outbox_rate
         self._managers = tuple(managers)
         self.standin = standin or SlackStandIn(bot_token=BOT_TOKEN)
+        # Bots that stand for processes of one deployment share a running stand-in, as
+        # they share Slack; the bot that started it stops it.
+        self._owns_standin = False
         self._clock = clock
         self._threads = threads
         self._server: Any = None
@@ -95,8 +98,10 @@ class LocalBot:
         self.process: BotProcess | None = None
 
     def start(self) -> LocalBot:
-        """Start the stand-in, then the bot with its scheduler, then its HTTP server."""
-        self.standin.start()
+        """Start the stand-in unless it runs already, then the bot, scheduler and HTTP server."""
+        if not self.standin.running:
+            self.standin.start()
+            self._owns_standin = True
         if self.teams_standin is not None:
             self.teams_standin.start()
         settings = self.settings()
@@ -172,7 +177,9 @@ class LocalBot:
         if self.process is not None:
             self.process.stop()
             self.process = None
-        self.standin.stop()
+        if self._owns_standin:
+            self.standin.stop()
+            self._owns_standin = False
         if self.teams_standin is not None:
             self.teams_standin.stop()
 

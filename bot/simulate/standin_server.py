@@ -107,6 +107,11 @@ class ServedStandIn:
         self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
 
+    @property
+    def running(self) -> bool:
+        """Return whether the stand-in is serving: started and not stopped."""
+        return self._server is not None
+
     def start(self) -> Self:
         """Start serving on a free 127.0.0.1 port in a daemon thread."""
         if self._server is not None:

@@ -14,7 +14,8 @@ from bot.core import campaigns, outbox, roles
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
 from bot.simulate.campaign import TOTALS_PATTERN
-from bot.simulate.local_bot import LocalBot
+from bot.simulate.local_bot import BOT_TOKEN, LocalBot
+from bot.simulate.slack_standin import SlackStandIn
 from scheduler import jobs
 from storage.database import Database
 from storage.models import Campaign
@@ -37,14 +38,13 @@ def status_of(db: Database, campaign_id: int) -> str:
     return campaigns.get_campaign(db, campaign_id).status
 
 
-def reports_in(bots: list[LocalBot], conversation: str) -> list[dict[str, Any]]:
+def reports_in(bot: LocalBot, conversation: str) -> list[dict[str, Any]]:
     """Return the messages with the final report's header posted to a channel or user."""
     found: list[dict[str, Any]] = []
-    for bot in bots:
-        for message in bot.standin.messages(conversation):
-            blocks = message.get("blocks") or []
-            if blocks and blocks[0].get("text", {}).get("text") == REPORT_HEADER:
-                found.append(message)
+    for message in bot.standin.messages(conversation):
+        blocks = message.get("blocks") or []
+        if blocks and blocks[0].get("text", {}).get("text") == REPORT_HEADER:
+            found.append(message)
     return found
 
 
@@ -84,16 +84,16 @@ def test_close_sends_report_once(database_url: str) -> None:
 
         clock.set(record.ends_at)
         wait_for(lambda: status_of(db, record.id) == "closed")
-        wait_for(lambda: all(len(reports_in([bot], user)) >= 1 for user in MANAGERS))
+        wait_for(lambda: all(len(reports_in(bot, user)) >= 1 for user in MANAGERS))
         # The job running again, as after a restart, posts and sends nothing more.
         jobs.close_campaign(record.id)
         jobs.close_campaign(record.id)
         wait_for(lambda: outbox_settled(db))
         sent = outbox.outbox_counts(db, platform="slack", now=datetime.now(UTC)).sent
 
-        channel_reports = reports_in([bot], CHANNEL)
-        manager_reports = {user: reports_in([bot], user) for user in MANAGERS}
-        lead_reports = reports_in([bot], LEAD)
+        channel_reports = reports_in(bot, CHANNEL)
+        manager_reports = {user: reports_in(bot, user) for user in MANAGERS}
+        lead_reports = reports_in(bot, LEAD)
 
     assert sent == len(MANAGERS)
     assert len(channel_reports) == 1
@@ -109,9 +109,11 @@ def test_close_sends_report_once(database_url: str) -> None:
 
 def test_two_processes_send_report_once(database_url: str) -> None:
     clock = ManualClock(datetime.now(UTC))
+    # One stand-in for both, as two processes of one deployment share one Slack.
+    standin = SlackStandIn(bot_token=BOT_TOKEN)
     with (
-        LocalBot(database_url=database_url, clock=clock) as first,
-        LocalBot(database_url=database_url, clock=clock) as second,
+        LocalBot(database_url=database_url, clock=clock, standin=standin) as first,
+        LocalBot(database_url=database_url, clock=clock, standin=standin) as second,
     ):
         assert first.process is not None and second.process is not None
         db = first.process.db
@@ -123,13 +125,12 @@ def test_two_processes_send_report_once(database_url: str) -> None:
 
         clock.set(record.ends_at)
         wait_for(lambda: status_of(db, record.id) == "closed")
-        bots = [first, second]
-        wait_for(lambda: all(len(reports_in(bots, user)) >= 1 for user in MANAGERS))
+        wait_for(lambda: all(len(reports_in(first, user)) >= 1 for user in MANAGERS))
         wait_for(lambda: outbox_settled(db))
         sent = outbox.outbox_counts(db, platform="slack", now=datetime.now(UTC)).sent
 
-        channel_reports = reports_in(bots, CHANNEL)
-        manager_reports = {user: reports_in(bots, user) for user in MANAGERS}
+        channel_reports = reports_in(first, CHANNEL)
+        manager_reports = {user: reports_in(first, user) for user in MANAGERS}
 
     assert sent == len(MANAGERS)
     assert len(channel_reports) == 1
@@ -202,12 +203,12 @@ def test_retry_finishes_cut_short_close(database_url: str) -> None:
         # The close happens without its job, as when a process dies straight after it.
         bot.process.scheduler.shutdown()
         assert campaigns.close_campaign(db, record.id, now=record.ends_at) is not None
-        assert reports_in([bot], CHANNEL) == []
+        assert reports_in(bot, CHANNEL) == []
 
         jobs.retry_deliveries()
-        wait_for(lambda: all(len(reports_in([bot], user)) >= 1 for user in MANAGERS))
+        wait_for(lambda: all(len(reports_in(bot, user)) >= 1 for user in MANAGERS))
         wait_for(lambda: outbox_settled(db))
-        channel_reports = reports_in([bot], CHANNEL)
+        channel_reports = reports_in(bot, CHANNEL)
         following = scheduled_in_series(db, record.id)
 
     assert len(channel_reports) == 1

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from bot.core import campaigns
 from bot.core.clock import ManualClock
 from bot.core.records import CampaignRecord
-from bot.simulate.local_bot import LocalBot
+from bot.simulate.local_bot import BOT_TOKEN, LocalBot
+from bot.simulate.slack_standin import SlackStandIn
 from storage.database import Database
 from storage.models import ScheduledRun
 
@@ -197,20 +198,22 @@ def test_extension_sends_final_again(database_url: str) -> None:
 
 def test_two_bots_remind_once(database_url: str) -> None:
     clock = ManualClock(OPENS)
+    # One stand-in for both, as two processes of one deployment share one Slack.
+    standin = SlackStandIn(bot_token=BOT_TOKEN)
     with (
-        LocalBot(database_url=database_url, clock=clock) as first,
-        LocalBot(database_url=database_url, clock=clock) as second,
+        LocalBot(database_url=database_url, clock=clock, standin=standin) as first,
+        LocalBot(database_url=database_url, clock=clock, standin=standin) as second,
     ):
         assert second.process is not None
         open_now(first, clock)
         second.process.scheduler.sync()
 
         clock.set(DAY_10)
-        wait_for(lambda: len(reminders(first, second)) >= 1, what="the day 10 reminder")
+        wait_for(lambda: len(reminders(first)) >= 1, what="the day 10 reminder")
         clock.set(FINAL)
-        wait_for(lambda: len(reminders(first, second)) >= 2, what="the final reminder")
+        wait_for(lambda: len(reminders(first)) >= 2, what="the final reminder")
         time.sleep(SETTLE_SECONDS)
 
-    texts = reminders(first, second)
+    texts = reminders(first)
     assert len(texts) == 2
     assert sum("Last call" in text for text in texts) == 1
