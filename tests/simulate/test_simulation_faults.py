@@ -75,7 +75,7 @@ def test_simulation_fails_when_loop_breaks(tmp_path: Path, monkeypatch: pytest.M
         answer_stats, "days_between", lambda start, end: days_between(start, end) + 1
     )
     monkeypatch.setattr(thanks, "MERGE_WINDOW", timedelta(0))
-    result = _small_run(tmp_path, seed=11)
+    result = _small_run(tmp_path, seed=11, staff=MIN_STAFF)
     failed = {line.label for line in result.loop if not line.ok}
 
     assert result.exit_code == 1
