@@ -51,7 +51,7 @@ def _run_in_thread(runner: LoopRunner, delay: float) -> tuple[threading.Thread, 
     return thread, outcome
 
 
-def test_stop_lets_a_running_call_finish() -> None:
+def test_stop_lets_running_call_finish() -> None:
     runner = LoopRunner()
     thread, outcome = _run_in_thread(runner, 0.3)
     time.sleep(0.1)
@@ -62,7 +62,7 @@ def test_stop_lets_a_running_call_finish() -> None:
     assert outcome == [3]
 
 
-def test_stop_cancels_a_call_that_outlasts_the_grace_time() -> None:
+def test_stop_cancels_call_past_grace() -> None:
     runner = LoopRunner()
     thread, outcome = _run_in_thread(runner, 60)
     time.sleep(0.1)
