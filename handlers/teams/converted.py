@@ -16,9 +16,9 @@ from typing import Any
 
 from handlers.teams.cards import Card, Element, adaptive_card, card_size, text_block
 
-# Card text for a block that named a Slack user or channel.
+# User and channel mentions. A channel id is Slack's (C0123) or Teams' (19:abc@thread.tacv2).
 _USER = re.compile(r"<@[^>|\s]+(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
+_CHANNEL = re.compile(r"<#[^>|\s]+(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")

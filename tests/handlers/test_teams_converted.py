@@ -16,6 +16,11 @@ def test_markdown_drops_slack_markup() -> None:
     )
 
 
+def test_markdown_names_a_teams_channel_without_its_id() -> None:
+    text = markdown("Open now in <#19:staff@thread.tacv2> and <#19:wards@thread.tacv2|Wards>.")
+    assert text == "Open now in the channel and #Wards."
+
+
 def test_card_keeps_text_and_drops_buttons() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Daily digest"}},
