@@ -1,8 +1,8 @@
 """One publisher for the jobs of a process that serves Slack, Teams or both.
 
 Jobs hold one publisher. This one sends each idea's messages to the platform the idea
-came from, and posts a campaign's launch and summary in each of its channels. Any other
-call (digests, reminders, reports) goes to the publisher of the platform its first
+came from, and posts a campaign's launch, reminders, summary and report in each of its
+channels. Any other call (such as digests) goes to the publisher of the platform its first
 argument belongs to, such as the campaign's, or else to the main platform's publisher.
 """
 
@@ -15,8 +15,10 @@ from typing import Any
 from bot.core.campaign_channels import channel_message, record_channel_message
 from bot.core.errors import DeliveryFailed, NotFound, StaffvoiceError
 from bot.core.ideas import get_idea
+from bot.core.outbox import OutboundMessage
 from bot.core.ports import ChatPublisher
 from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
+from bot.core.reminders import Reminder
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,32 @@ class PlatformPublishers:
     def post_report(self, report: CampaignReport) -> str:
         """Post a campaign's final report in each of its channels; return the first's id."""
         return self._post_everywhere(report.campaign, "summary", lambda p: p.post_report(report))
+
+    def reminder_messages(self, reminder: Reminder, *, dedupe_key: str) -> list[OutboundMessage]:
+        """Build a reminder for each of the campaign's channels on a platform this process serves.
+
+        The copy for the campaign's own channel has dedupe_key, and another platform's copy
+        has the platform's name added. A process that does not serve the campaign's own
+        platform builds none, so the scheduler of a process that does sends the reminder.
+        """
+        campaign = reminder.campaign
+        if campaign.platform not in self._publishers:
+            raise DeliveryFailed(
+                f"This process does not serve {campaign.platform}.", reason="platform_not_served"
+            )
+        messages: list[OutboundMessage] = []
+        for platform, _channel in campaign.channels or ((campaign.platform, campaign.channel_id),):
+            publisher = self._publishers.get(platform)
+            if publisher is None:
+                logger.warning(
+                    "Campaign %s reminder not built for %s, which this process does not serve",
+                    campaign.id,
+                    platform,
+                )
+                continue
+            key = dedupe_key if platform == campaign.platform else f"{dedupe_key}:{platform}"
+            messages.append(publisher.reminder_message(reminder, dedupe_key=key))
+        return messages
 
     def _post_everywhere(self, campaign: CampaignRecord, kind: str, post: Any) -> str:
         own = self._publishers.get(campaign.platform)

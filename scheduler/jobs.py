@@ -164,7 +164,7 @@ def _campaign_notifier(publisher: ChatPublisher) -> ports.CampaignNotifier:
     if not isinstance(publisher, ports.CampaignNotifier):
         raise TypeError(
             f"{type(publisher).__name__} cannot build reminders and digests: it needs "
-            "timezone, reminder_message, digest_messages and count_staff"
+            "timezone, reminder_messages, digest_messages and count_staff"
         )
     return publisher
 

@@ -136,8 +136,8 @@ class CampaignNotifier(Protocol):
         """Return the time zone that campaign days and the digest time are counted in."""
         ...
 
-    def reminder_message(self, reminder: Reminder, *, dedupe_key: str) -> OutboundMessage:
-        """Build a reminder as an outbox message to the campaign's channel."""
+    def reminder_messages(self, reminder: Reminder, *, dedupe_key: str) -> list[OutboundMessage]:
+        """Build a reminder as outbox messages, one to each channel the campaign runs in."""
         ...
 
     def digest_messages(

@@ -62,7 +62,7 @@ def next_reminder_time(db: Database, campaign_id: int, *, timezone: ZoneInfo) ->
 def send_due_reminder(
     db: Database, notifier: CampaignNotifier, campaign_id: int, *, now: datetime
 ) -> int:
-    """Enqueue the campaign's latest due reminder for its channel; return 1 if this call did.
+    """Enqueue the campaign's latest due reminder for its channels; return 1 if this call did.
 
     Only an open campaign before its close gets reminders. When several are
     due, such as after the bot was down, only the latest is sent and the
@@ -91,14 +91,14 @@ def send_due_reminder(
 
     chosen = candidates[-1]
     reminder = _build_reminder(db, campaign_id, chosen, now=now)
-    message = notifier.reminder_message(reminder, dedupe_key=chosen.key)
+    messages = notifier.reminder_messages(reminder, dedupe_key=chosen.key)
     with db.transaction() as session:
         if not campaign_store.claim_scheduled_run(session, key=chosen.key, now=now):
             return 0
         for slot in due:
             if slot is not chosen:
                 campaign_store.claim_scheduled_run(session, key=slot.key, now=now)
-        outbox.enqueue_in(session, [message], now=now)
+        outbox.enqueue_in(session, messages, now=now)
     logger.info(
         "Enqueued reminder %s of campaign %s, skipping %s older ones",
         chosen.key,

@@ -20,7 +20,6 @@ from bot.core.records import (
     IdeaRecord,
 )
 from bot.core.reminders import Reminder
-from bot.core.schedule import format_local
 from bot.core.statuses import StatusChange
 from bot.core.yousaid import YouSaidDraft
 from handlers.blocks.announcement import announcement_message, opening_message
@@ -30,11 +29,11 @@ from handlers.blocks.board_digest import (
     lead_departed_notice,
 )
 from handlers.blocks.digest import digest_message
-from handlers.blocks.reminder import reminder_message
 from handlers.blocks.yousaid import update_message
 from handlers.status_notices import status_outbox_messages
 from handlers.teams.activity import PLATFORM
 from handlers.teams.cards import adaptive_card, notice_card, plain_text, text_block
+from handlers.teams.cards_channel import launch_card, reminder_card
 from handlers.teams.cards_ideas import idea_card
 from handlers.teams.cards_report import report_card
 from handlers.teams.connector import TeamsConnector, card_activity
@@ -93,15 +92,8 @@ class TeamsPublisher:
         channel = campaign.channel_on(PLATFORM)
         if channel is None:
             raise DeliveryFailed("The campaign has no Teams channel.", reason="no_channel")
-        lines = [
-            f"Closes {format_local(campaign.ends_at, self._timezone)}.",
-            "Send the bot a message saying idea, or use the staffvoice message action, to "
-            "post an idea. Vote with the Vote button or a like; reply to an idea to comment.",
-        ]
-        body = [plain_text(f"{campaign.title} is open", weight="Bolder")]
-        body += [plain_text(f"{topic.position}. {topic.question}") for topic in campaign.topics]
-        body += [text_block(line, subtle=True) for line in lines]
-        return self.post_card(channel, adaptive_card(body), text=f"{campaign.title} is open")
+        card = launch_card(campaign, timezone=self._timezone)
+        return self.post_card(channel, card, text=f"{campaign.title} is open")
 
     def post_summary(self, summary: CampaignSummary) -> str:
         """Post a campaign's closing summary in its Teams channel."""
@@ -179,9 +171,11 @@ class TeamsPublisher:
 
     def reminder_message(self, reminder: Reminder, *, dedupe_key: str) -> OutboundMessage:
         """Build a campaign reminder as an outbox message to the campaign's Teams channel."""
-        text, blocks = reminder_message(reminder, timezone=self._timezone)
+        text, card = reminder_card(reminder, timezone=self._timezone)
         channel = reminder.campaign.channel_on(PLATFORM) or reminder.campaign.channel_id
-        return self._card_message(channel, text, blocks, dedupe_key=dedupe_key)
+        return OutboundMessage(
+            platform=PLATFORM, recipient=channel, text=text, dedupe_key=dedupe_key, card=card
+        )
 
     def digest_messages(
         self, digest: Digest, *, dedupe_keys: Mapping[str, str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -71,6 +72,18 @@ def test_teams_campaign_closes_with_report_to_manager(
     digests = [c for c in teams.personal_cards(MANAGER) if "Daily digest" in texts_of(c)]
     assert len(digests) == 1
 
+    # The day 10 reminder is a card in the channel that says how to take part in Teams.
+    clock.set(campaign.starts_at + timedelta(days=9, minutes=5))
+    assert teams.standin.wait_for(
+        lambda: any("Reminder: Winter ideas" in text for text in _channel_texts(teams)),
+        timeout=15,
+    ), _channel_texts(teams)
+    [reminder] = [text for text in _channel_texts(teams) if "Reminder: Winter ideas" in text]
+    assert "Send the bot a message saying idea" in reminder
+    assert "Ideas: 1" in reminder
+    assert "/idea" not in reminder
+    assert "thread" not in reminder
+
     clock.set(campaign.ends_at)
     wait_until(lambda: _campaign(teams_bot, campaign.id).status == "closed", what="the close")
     wait_until(
@@ -120,6 +133,14 @@ def _channel_texts(teams: TeamsSender) -> list[str]:
     ]
 
 
+def _slack_reminders(bot: LocalBot, channel: str) -> list[dict[str, Any]]:
+    return [
+        message
+        for message in bot.standin.messages(channel)
+        if str(message.get("text", "")).startswith("Reminder:")
+    ]
+
+
 def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: ManualClock) -> None:
     assert both_bot.process is not None
     db = both_bot.process.db
@@ -161,6 +182,16 @@ def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: Manu
         assert report.totals.idea_count == 2
         assert report.totals.vote_count == 1
         assert report.totals.participant_count == 3
+
+        # The day 10 reminder is posted in both channels, each in its platform's form.
+        clock.set(record.starts_at + timedelta(days=9, minutes=5))
+        assert teams.standin.wait_for(
+            lambda: any("Reminder: Both ways" in text for text in _channel_texts(teams)),
+            timeout=15,
+        ), _channel_texts(teams)
+        wait_until(lambda: _slack_reminders(both_bot, "C0IDEAS"), what="the reminder in Slack")
+        [slack_reminder] = _slack_reminders(both_bot, "C0IDEAS")
+        assert "/idea" in str(slack_reminder.get("blocks"))
 
         # At the close the final report is posted in both channels, counting both.
         clock.set(record.ends_at)
