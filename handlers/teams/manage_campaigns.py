@@ -243,9 +243,15 @@ def _checked_form(ctx: TeamsContext, values: dict[str, str]) -> tuple[str, int, 
     start_date = values.get(CampaignInput.START_DATE)
     if not start_date:
         raise InvalidInput("Choose the start date.", field="starts")
-    match = TIME_PATTERN.fullmatch(values.get(CampaignInput.START_TIME, ""))
-    if match is None:
+    start_time = values.get(CampaignInput.START_TIME, "").strip()
+    if not start_time:
         raise InvalidInput("Choose the start time, as HH:MM.", field=CampaignInput.START_TIME.value)
+    match = TIME_PATTERN.fullmatch(start_time)
+    if match is None:
+        raise InvalidInput(
+            f"{start_time} is not a time in the form HH:MM: write it as, for example, 09:00.",
+            field=CampaignInput.START_TIME.value,
+        )
     starts = f"{start_date} {match.group(1)}"
     try:
         datetime.strptime(match.group(1), "%H:%M")
