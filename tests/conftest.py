@@ -23,17 +23,31 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 BACKENDS = ("sqlite", "postgresql")
 # The files whose tests take longest in all, longest first, as measured on a 2-core machine
-# (30 to 90 seconds each). They run first, so pytest-xdist, which keeps a file on one worker
+# (10 to 75 seconds each). They run first, so pytest-xdist, which keeps a file on one worker
 # and hands out files in the order collected, runs them beside the rest instead of last.
 SLOW_FILES = (
     "tests/simulate/test_simulation_runs.py",
-    "tests/simulate/test_simulation_faults.py",
-    "tests/bot/test_cli_campaigns.py",
     "tests/bot/test_cli.py",
+    "tests/bot/test_cli_campaigns.py",
     "tests/e2e/test_outbox.py",
     "tests/bot/test_cli_roles.py",
     "tests/e2e/test_thanks.py",
     "tests/e2e/test_votes.py",
+    "tests/simulate/test_simulation_faults.py",
+    "tests/scheduler/test_two_processes.py",
+    "tests/test_benchmark_slack_api.py",
+    "tests/scheduler/test_reminders.py",
+    "tests/e2e/test_campaigns.py",
+    "tests/simulate/test_simulation_platforms.py",
+    "tests/scheduler/test_digest.py",
+    "tests/e2e/test_boards.py",
+    "tests/scheduler/test_board_digest.py",
+    "tests/test_load_harness.py",
+    "tests/bot/test_cli_ideas_status.py",
+    "tests/e2e/test_close.py",
+    "tests/storage/test_migrations.py",
+    "tests/e2e/test_campaign_statuses.py",
+    "tests/e2e/test_ideas.py",
 )
 
 
