@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -163,16 +162,16 @@ def build_process(
         upgrade(settings.database_url)
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    publishers: dict[str, Any] = {}
+    publisher = PlatformPublishers(db, main=SLACK if settings.slack_configured else TEAMS)
     slack: _SlackParts | None = None
     if settings.slack_configured:
-        slack = _build_slack(settings, db, clock, updates_per_minute=updates_per_minute)
-        publishers[SLACK] = slack.publisher
+        slack = _build_slack(settings, db, clock, publisher, updates_per_minute=updates_per_minute)
+        publisher.add(SLACK, slack.publisher)
     teams: TeamsFront | None = None
     teams_outbox: OutboxWorker | None = None
     if settings.teams_configured:
         teams = _build_teams(settings, db, clock)
-        publishers[TEAMS] = teams.context.publisher
+        publisher.add(TEAMS, teams.context.publisher)
         roles.seed_managers(
             db,
             platform=TEAMS,
@@ -186,7 +185,6 @@ def build_process(
             clock=clock,
             platform=TEAMS,
         )
-    publisher = PlatformPublishers(db, publishers, main=SLACK if slack is not None else TEAMS)
     runtime.install(
         runtime.JobRuntime(
             db=db,
@@ -234,7 +232,12 @@ class _SlackParts:
 
 
 def _build_slack(
-    settings: Settings, db: Database, clock: Clock, *, updates_per_minute: float | None
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    platforms: PlatformPublishers,
+    *,
+    updates_per_minute: float | None,
 ) -> _SlackParts:
     roles.seed_managers(db, platform=SLACK, user_ids=settings.manager_ids, now=clock.now())
     client = build_client(settings)
@@ -251,6 +254,7 @@ def _build_slack(
         clock=clock,
         timezone=settings.timezone,
         publisher=publisher,
+        platforms=platforms,
         names=DisplayNames(client),
         min_group_size=settings.staffvoice_min_group_size,
         anon_key=settings.anon_key,

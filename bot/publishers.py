@@ -9,7 +9,6 @@ argument belongs to, such as the campaign's, or else to the main platform's publ
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from bot.core.campaign_channels import channel_message, record_channel_message
@@ -19,6 +18,7 @@ from bot.core.outbox import OutboundMessage
 from bot.core.ports import ChatPublisher
 from bot.core.records import CampaignRecord, CampaignReport, CampaignSummary, IdeaRecord
 from bot.core.reminders import Reminder
+from bot.core.yousaid import YouSaidDraft
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -27,11 +27,18 @@ logger = logging.getLogger(__name__)
 class PlatformPublishers:
     """Routes publisher calls to the publisher of each platform the process serves."""
 
-    def __init__(self, db: Database, publishers: Mapping[str, Any], *, main: str) -> None:
+    def __init__(self, db: Database, *, main: str) -> None:
         self._db = db
-        self._publishers = dict(publishers)
-        self._main = self._publishers[main]
+        self._publishers: dict[str, Any] = {}
         self._main_platform = main
+
+    def add(self, platform: str, publisher: Any) -> None:
+        """Route the calls about a platform to its publisher; add the main platform's first."""
+        self._publishers[platform] = publisher
+
+    @property
+    def _main(self) -> Any:
+        return self._publishers[self._main_platform]
 
     def for_platform(self, platform: str) -> ChatPublisher | None:
         """Return the publisher of a platform, or None when this process does not serve it."""
@@ -98,23 +105,63 @@ class PlatformPublishers:
         platform builds none, so the scheduler of a process that does sends the reminder.
         """
         campaign = reminder.campaign
+        messages: list[OutboundMessage] = []
+        for platform, publisher in self._channel_publishers(campaign, "reminder"):
+            key = dedupe_key if platform == campaign.platform else f"{dedupe_key}:{platform}"
+            messages.append(publisher.reminder_message(reminder, dedupe_key=key))
+        return messages
+
+    def idea_links(self, draft: YouSaidDraft) -> dict[int, str]:
+        """Return links to the messages of an update's ideas, from each idea's platform."""
+        links: dict[int, str] = {}
+        for publisher in self._publishers.values():
+            links.update(publisher.idea_links(draft))
+        return links
+
+    def yousaid_messages(
+        self, draft: YouSaidDraft, *, links: dict[int, str], dedupe_key: str
+    ) -> list[OutboundMessage]:
+        """Build an update for each of the campaign's channels on a platform this process serves.
+
+        Each copy links only the ideas of its own platform. The copy for the campaign's own
+        channel has dedupe_key, and another platform's copy has the platform's name added.
+        """
+        campaign = draft.campaign
+        platform_of = {idea.idea_id: idea.platform for idea in draft.ideas}
+        messages: list[OutboundMessage] = []
+        for platform, publisher in self._channel_publishers(campaign, "update"):
+            own_links = {
+                idea_id: link
+                for idea_id, link in links.items()
+                if platform_of.get(idea_id) == platform
+            }
+            key = dedupe_key if platform == campaign.platform else f"{dedupe_key}:{platform}"
+            messages.append(publisher.yousaid_message(draft, links=own_links, dedupe_key=key))
+        return messages
+
+    def _channel_publishers(self, campaign: CampaignRecord, what: str) -> list[tuple[str, Any]]:
+        """Return the platform and publisher of each channel of a campaign this process serves.
+
+        Raises DeliveryFailed when this process does not serve the campaign's own platform,
+        so that the job fails here and a process that does serve it does the work.
+        """
         if campaign.platform not in self._publishers:
             raise DeliveryFailed(
                 f"This process does not serve {campaign.platform}.", reason="platform_not_served"
             )
-        messages: list[OutboundMessage] = []
+        found: list[tuple[str, Any]] = []
         for platform, _channel in campaign.channels or ((campaign.platform, campaign.channel_id),):
             publisher = self._publishers.get(platform)
             if publisher is None:
                 logger.warning(
-                    "Campaign %s reminder not built for %s, which this process does not serve",
+                    "Campaign %s %s not built for %s, which this process does not serve",
                     campaign.id,
+                    what,
                     platform,
                 )
                 continue
-            key = dedupe_key if platform == campaign.platform else f"{dedupe_key}:{platform}"
-            messages.append(publisher.reminder_message(reminder, dedupe_key=key))
-        return messages
+            found.append((platform, publisher))
+        return found
 
     def _post_everywhere(self, campaign: CampaignRecord, kind: str, post: Any) -> str:
         own = self._publishers.get(campaign.platform)

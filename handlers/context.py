@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.core.checks.post_checks import PostChecks
 from bot.core.clock import Clock
 from bot.core.participation import DEFAULT_MIN_GROUP_SIZE
+from bot.core.yousaid import YouSaidNotifier
 from handlers.people import DisplayNames
 from handlers.platform import PLATFORM as PLATFORM
 from handlers.publisher import SlackPublisher
@@ -22,6 +23,9 @@ class HandlerContext:
     clock: Clock
     timezone: ZoneInfo
     publisher: SlackPublisher
+    # The publisher of every platform the process serves, for what goes in each channel of a
+    # campaign, such as a "You said, we did" update.
+    platforms: YouSaidNotifier
     names: DisplayNames
     # Groups with fewer people are reported only within "Other groups".
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE

@@ -40,6 +40,7 @@ from handlers.blocks.report import final_report_message
 from handlers.blocks.thanks import card_message, recognition_summary_message
 from handlers.blocks.yousaid import listed_ideas, update_message
 from handlers.message_links import MessageLinks
+from handlers.platform import PLATFORM
 from handlers.refresher import VoteCountRefresher
 from handlers.staff_count import StaffCounter
 from handlers.status_notices import status_outbox_messages
@@ -238,7 +239,7 @@ class SlackPublisher:
         messages = [
             (idea.idea_id, idea.channel_id, idea.message_id)
             for idea in listed_ideas(draft)
-            if idea.channel_id and idea.message_id
+            if idea.platform == PLATFORM and idea.channel_id and idea.message_id
         ]
         return self._links.links(messages)
 

@@ -118,7 +118,7 @@ def post_button(ctx: HandlerContext, *, body: dict[str, Any], respond: Respond) 
     manager = Person(platform=PLATFORM, team_id=team_id, user_id=user["id"])
     result = yousaid.post_update(
         ctx.db,
-        ctx.publisher,
+        ctx.platforms,
         campaign_id,
         by=manager,
         now=ctx.clock.now(),

@@ -21,7 +21,7 @@ def post_monthly_yousaid_updates() -> list[int]:
     if not isinstance(publisher, yousaid.YouSaidNotifier):
         raise TypeError(
             f"{type(publisher).__name__} cannot post updates: it needs timezone, idea_links "
-            "and yousaid_message"
+            "and yousaid_messages"
         )
     posted = yousaid.post_monthly_updates(context.db, publisher, now=context.clock.now())
     if posted:

@@ -60,6 +60,8 @@ class UpdateIdea:
     # The location of the idea's message; both are None for an idea not posted in the chat.
     channel_id: str | None
     message_id: str | None
+    # The chat platform the idea was posted from, which its message is on.
+    platform: str
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,10 @@ class YouSaidNotifier(Protocol):
         """
         ...
 
-    def yousaid_message(
+    def yousaid_messages(
         self, draft: YouSaidDraft, *, links: dict[int, str], dedupe_key: str
-    ) -> OutboundMessage:
-        """Build an update as one message to the campaign's channel.
+    ) -> list[OutboundMessage]:
+        """Build an update as messages, one to each channel the campaign runs in.
 
         It runs inside the transaction that stores the update, so it must not call the platform.
         """
@@ -205,6 +207,7 @@ def _update_idea(idea: Idea, change: IdeaStatusChange) -> UpdateIdea:
         vote_count=idea.vote_count,
         channel_id=idea.channel_id,
         message_id=idea.message_id,
+        platform=idea.platform,
     )
 
 
@@ -294,8 +297,8 @@ def post_update(
             last_change_id=draft.last_change_id,
             idea_count=draft.idea_count,
         )
-        message = notifier.yousaid_message(draft, links=links, dedupe_key=message_key(row.id))
-        enqueue_in(session, [message], now=now)
+        messages = notifier.yousaid_messages(draft, links=links, dedupe_key=message_key(row.id))
+        enqueue_in(session, messages, now=now)
         update_id = row.id
     logger.info(
         "Update %s of campaign %s by %s lists %d ideas, changes %d to %d",

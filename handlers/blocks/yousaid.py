@@ -215,8 +215,16 @@ def _pack_group(heading: str, lines: list[str], *, total: int, max_sections: int
     return texts
 
 
+# How Slack users see the discussion of an idea, for the update's opening line.
+SEE_DISCUSSION = "Open an idea to see its thread."
+
+
 def update_message(
-    draft: YouSaidDraft, *, links: Mapping[int, str], timezone: ZoneInfo
+    draft: YouSaidDraft,
+    *,
+    links: Mapping[int, str],
+    timezone: ZoneInfo,
+    see_discussion: str = SEE_DISCUSSION,
 ) -> tuple[str, Blocks]:
     """Build the channel update: the changed ideas by status, cut to Slack's limits.
 
@@ -232,7 +240,7 @@ def update_message(
         {"type": "header", "text": {"type": "plain_text", "text": "You said, we did"}},
         _section(
             f"*{title}*: {count} with a new answer {_since(draft, timezone=timezone)}. "
-            "Open an idea to see its thread."
+            + see_discussion
         ),
     ]
     shares = _shares(draft.groups, limit=MAX_LISTED_IDEAS)

@@ -43,6 +43,9 @@ from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
+# How Teams users see the discussion of an idea, for a "You said, we did" update.
+SEE_DISCUSSION = "The replies to each idea are under its card in the channel."
+
 
 class TeamsPublisher:
     """The ChatPublisher of Teams channels."""
@@ -202,7 +205,9 @@ class TeamsPublisher:
         self, draft: YouSaidDraft, *, links: dict[int, str], dedupe_key: str
     ) -> OutboundMessage:
         """Build a "You said, we did" update as a message to the campaign's Teams channel."""
-        text, blocks = update_message(draft, links=links, timezone=self._timezone)
+        text, blocks = update_message(
+            draft, links=links, timezone=self._timezone, see_discussion=SEE_DISCUSSION
+        )
         channel = draft.campaign.channel_on(PLATFORM) or draft.campaign.channel_id
         return self._card_message(channel, text, blocks, dedupe_key=dedupe_key)
 

@@ -29,6 +29,7 @@ from bot.core.yousaid import (
     request_key,
     set_monthly_updates,
 )
+from bot.publishers import PlatformPublishers
 from bot.simulate.slack_standin import SlackStandIn
 from handlers.publisher import SlackPublisher
 from handlers.refresher import VoteCountRefresher
@@ -57,12 +58,14 @@ def standin() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
-def notifier(db: Database, standin: SlackStandIn) -> Iterator[SlackPublisher]:
-    """The Slack publisher, talking to the stand-in."""
+def notifier(db: Database, standin: SlackStandIn) -> Iterator[PlatformPublishers]:
+    """The publisher of a process that serves Slack, talking to the stand-in."""
     client = WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[])
     refresher = VoteCountRefresher(db=db, client=client)
+    platforms = PlatformPublishers(db, main="slack")
+    platforms.add("slack", SlackPublisher(client, timezone=LONDON, refresher=refresher))
     try:
-        yield SlackPublisher(client, timezone=LONDON, refresher=refresher)
+        yield platforms
     finally:
         refresher.stop()
 
@@ -220,7 +223,7 @@ def test_first_update_groups_latest_answers(
 def test_post_stores_update_and_enqueues_once(
     db: Database,
     clock: ManualClock,
-    notifier: SlackPublisher,
+    notifier: PlatformPublishers,
     standin: SlackStandIn,
     campaign_id: int,
 ) -> None:
@@ -257,7 +260,7 @@ def test_post_stores_update_and_enqueues_once(
 
 
 def test_next_update_covers_later_changes(
-    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+    db: Database, clock: ManualClock, notifier: PlatformPublishers, campaign_id: int
 ) -> None:
     first = campaign_idea(db, clock, "First idea")
     second = campaign_idea(db, clock, "Second idea")
@@ -311,7 +314,7 @@ def test_changes_of_other_campaigns_left_out(
 
 
 def test_campaign_states_rejected(
-    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+    db: Database, clock: ManualClock, notifier: PlatformPublishers, campaign_id: int
 ) -> None:
     with pytest.raises(NotFound) as unknown:
         preview_update(db, 999)
@@ -337,7 +340,7 @@ def test_campaign_states_rejected(
 
 
 def test_non_manager_rejected_nothing_stored(
-    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+    db: Database, clock: ManualClock, notifier: PlatformPublishers, campaign_id: int
 ) -> None:
     idea_id = campaign_idea(db, clock, "Fix the lift")
     record_change(db, clock, idea_id, PLANNED)
@@ -378,7 +381,7 @@ def test_monthly_day_from_nine_local() -> None:
 
 
 def test_monthly_update_posted_once_a_month(
-    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+    db: Database, clock: ManualClock, notifier: PlatformPublishers, campaign_id: int
 ) -> None:
     quiet = create_campaign(
         db, title="Quiet", channel_id="C0QUIET", starts="now", timezone=LONDON, now=clock.now()
@@ -411,7 +414,7 @@ def test_monthly_update_posted_once_a_month(
 
 
 def test_monthly_update_off_posts_nothing(
-    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+    db: Database, clock: ManualClock, notifier: PlatformPublishers, campaign_id: int
 ) -> None:
     idea_id = campaign_idea(db, clock, "Fix the lift")
     record_change(db, clock, idea_id, PLANNED)
@@ -424,7 +427,7 @@ def test_monthly_update_off_posts_nothing(
 
 
 def test_erasure_rekeys_update_poster(
-    db: Database, clock: ManualClock, notifier: SlackPublisher, campaign_id: int
+    db: Database, clock: ManualClock, notifier: PlatformPublishers, campaign_id: int
 ) -> None:
     idea_id = campaign_idea(db, clock, "Fix the lift")
     record_change(db, clock, idea_id, PLANNED)

@@ -44,6 +44,7 @@ def make_idea(idea_id: int, status: str, *, reply: str | None = None) -> UpdateI
         vote_count=0,
         channel_id="C0IDEAS",
         message_id=f"1700000000.{idea_id:06d}",
+        platform="slack",
     )
 
 

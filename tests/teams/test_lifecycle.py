@@ -8,11 +8,15 @@ from typing import Any
 
 import pytest
 
+from bot.core import roles
 from bot.core.campaign_channels import add_campaign_channel
 from bot.core.campaigns import create_campaign
 from bot.core.clock import ManualClock
+from bot.core.records import Person
 from bot.core.reminder_schedule import DIGEST_TIME
 from bot.core.report import campaign_report
+from bot.core.statuses import set_idea_status
+from bot.core.yousaid import PostOutcome, post_update, request_key
 from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
 from bot.simulate.teams_standin import TeamsStandIn
@@ -133,11 +137,11 @@ def _channel_texts(teams: TeamsSender) -> list[str]:
     ]
 
 
-def _slack_reminders(bot: LocalBot, channel: str) -> list[dict[str, Any]]:
+def _slack_messages(bot: LocalBot, channel: str, start: str) -> list[dict[str, Any]]:
     return [
         message
         for message in bot.standin.messages(channel)
-        if str(message.get("text", "")).startswith("Reminder:")
+        if str(message.get("text", "")).startswith(start)
     ]
 
 
@@ -189,9 +193,58 @@ def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: Manu
             lambda: any("Reminder: Both ways" in text for text in _channel_texts(teams)),
             timeout=15,
         ), _channel_texts(teams)
-        wait_until(lambda: _slack_reminders(both_bot, "C0IDEAS"), what="the reminder in Slack")
-        [slack_reminder] = _slack_reminders(both_bot, "C0IDEAS")
+        wait_until(
+            lambda: _slack_messages(both_bot, "C0IDEAS", "Reminder:"), what="the reminder in Slack"
+        )
+        [slack_reminder] = _slack_messages(both_bot, "C0IDEAS", "Reminder:")
         assert "/idea" in str(slack_reminder.get("blocks"))
+
+        # A "You said, we did" update lists the answers to ideas from both platforms, in both
+        # channels, and says in each how to see an idea's discussion there.
+        roles.grant_role(
+            db,
+            platform="teams",
+            user_id=MANAGER.aad_id,
+            role="manager",
+            granted_by="cli",
+            now=clock.now(),
+        )
+        manager = Person(platform="teams", team_id="", user_id=MANAGER.aad_id)
+        for idea in (slack_idea, teams_idea):
+            set_idea_status(
+                db,
+                manager,
+                idea_id=idea.id,
+                status="planned",
+                reply="From May",
+                now=clock.now(),
+                notifier=both_bot.process.publisher,
+            )
+        posted = post_update(
+            db,
+            both_bot.process.publisher,
+            record.id,
+            by=manager,
+            now=clock.now(),
+            claim_key=request_key("both-channels"),
+        )
+        assert posted.outcome is PostOutcome.POSTED
+        assert teams.standin.wait_for(
+            lambda: any("You said, we did" in text for text in _channel_texts(teams)),
+            timeout=15,
+        ), _channel_texts(teams)
+        [teams_update] = [text for text in _channel_texts(teams) if "You said, we did" in text]
+        assert "Later start on Mondays" in teams_update
+        assert "Bike shelter" in teams_update
+        assert "under its card in the channel" in teams_update
+        assert "thread" not in teams_update
+        wait_until(
+            lambda: _slack_messages(both_bot, "C0IDEAS", "You said, we did"),
+            what="the update in Slack",
+        )
+        [slack_update] = _slack_messages(both_bot, "C0IDEAS", "You said, we did")
+        assert "Bike shelter" in str(slack_update.get("blocks"))
+        assert "see its thread" in str(slack_update.get("blocks"))
 
         # At the close the final report is posted in both channels, counting both.
         clock.set(record.ends_at)
