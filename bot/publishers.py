@@ -139,7 +139,7 @@ class PlatformPublishers:
             messages.append(publisher.yousaid_message(draft, links=own_links, dedupe_key=key))
         return messages
 
-    def _channel_publishers(self, campaign: CampaignRecord, what: str) -> list[tuple[str, Any]]:
+    def _channel_publishers(self, campaign: CampaignRecord, message: str) -> list[tuple[str, Any]]:
         """Return the platform and publisher of each channel of a campaign this process serves.
 
         Raises DeliveryFailed when this process does not serve the campaign's own platform,
@@ -156,7 +156,7 @@ class PlatformPublishers:
                 logger.warning(
                     "Campaign %s %s not built for %s, which this process does not serve",
                     campaign.id,
-                    what,
+                    message,
                     platform,
                 )
                 continue

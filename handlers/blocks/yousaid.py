@@ -215,7 +215,7 @@ def _pack_group(heading: str, lines: list[str], *, total: int, max_sections: int
     return texts
 
 
-# How Slack users see the discussion of an idea, for the update's opening line.
+# The opening line's pointer to where Slack users see the discussion of an idea.
 SEE_DISCUSSION = "Open an idea to see its thread."
 
 

@@ -43,7 +43,7 @@ from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
-# How Teams users see the discussion of an idea, for a "You said, we did" update.
+# The "You said, we did" pointer to where Teams users see the discussion of an idea.
 SEE_DISCUSSION = "The replies to each idea are under its card in the channel."
 
 
