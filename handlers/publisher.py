@@ -223,7 +223,7 @@ class SlackPublisher:
         """
         permalinks: dict[int, str] = {}
         for gain in digest.top_gainers:
-            if gain.channel_id and gain.message_id:
+            if gain.platform == PLATFORM and gain.channel_id and gain.message_id:
                 link = self.permalink(channel=gain.channel_id, message_id=gain.message_id)
                 if link:
                     permalinks[gain.idea_id] = link

@@ -33,6 +33,8 @@ class VoteGain:
     message_id: str | None
     gained: int
     vote_count: int
+    # The chat platform the idea was posted from, which its message is on.
+    platform: str
 
 
 def activity_counts(
@@ -102,6 +104,7 @@ def top_vote_gains(
             message_id=idea.message_id,
             gained=int(count),
             vote_count=int(idea.vote_count),
+            platform=idea.platform,
         )
         for idea, count in session.execute(query)
     ]

@@ -187,6 +187,28 @@ def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: Manu
         assert report.totals.vote_count == 1
         assert report.totals.participant_count == 3
 
+        # The Slack manager's digest links the Slack idea's message and not the Teams idea's.
+        roles.grant_role(
+            db,
+            platform="slack",
+            user_id="U0BOSS",
+            role="manager",
+            granted_by="cli",
+            now=clock.now(),
+        )
+        teams.press(BOB, "vote", {"ideaId": teams_idea.id}, channel=CHANNEL)
+        timezone = both_bot.process.settings.timezone
+        next_day = (record.starts_at.astimezone(timezone) + timedelta(days=1)).date()
+        clock.set(datetime.combine(next_day, DIGEST_TIME, tzinfo=timezone) + timedelta(minutes=5))
+        wait_until(
+            lambda: _slack_messages(both_bot, "U0BOSS", "Daily digest"), what="the Slack digest"
+        )
+        [digest] = _slack_messages(both_bot, "U0BOSS", "Daily digest")
+        digest_text = str(digest.get("blocks"))
+        assert "Bike shelter" in digest_text
+        assert "/archives/C0IDEAS/" in digest_text
+        assert "/archives/19:" not in digest_text
+
         # The day 10 reminder is posted in both channels, each in its platform's form.
         clock.set(record.starts_at + timedelta(days=9, minutes=5))
         assert teams.standin.wait_for(
