@@ -75,10 +75,21 @@ def hidden_ideas_note(digest: BoardDigest) -> str:
     )
 
 
+# The digest's last line: how a lead changes the digest's day and time in Slack.
+CHANGE_SCHEDULE = "Change it in the channel with `/yourshout digest DAY HH:MM`."
+
+
 def board_digest_message(
-    digest: BoardDigest, *, permalinks: Mapping[int, str], timezone: ZoneInfo
+    digest: BoardDigest,
+    *,
+    permalinks: Mapping[int, str],
+    timezone: ZoneInfo,
+    change_schedule: str | None = CHANGE_SCHEDULE,
 ) -> tuple[str, Blocks]:
-    """Build the weekly digest: the week's activity, ideas waiting longest, and totals."""
+    """Build the weekly digest: the week's activity, ideas waiting longest, and totals.
+
+    change_schedule ends the note on when the digest comes; None leaves it out.
+    """
     board = digest.board
     activity = digest.activity
     totals = digest.totals
@@ -135,8 +146,8 @@ def board_digest_message(
         blocks.append(_context(hidden_ideas_note(digest)))
     blocks.append(
         _context(
-            f"This digest comes every {digest_schedule_label(board)} ({timezone.key} time). "
-            "Change it in the channel with `/yourshout digest DAY HH:MM`."
+            f"This digest comes every {digest_schedule_label(board)} ({timezone.key} time)."
+            + (f" {change_schedule}" if change_schedule else "")
         )
     )
     text = f"Your Shout weekly digest for {board_place(board)}: {counts} this week."

@@ -35,7 +35,8 @@ _EMOJI = {
     ":bar_chart:": "📊",
     ":hourglass_flowing_sand:": "⏳",
 }
-_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
+# An emoji code starts with a letter, so a time such as "09:00:" keeps its minutes.
+_EMOJI_CODE = re.compile(r":[a-z][a-z0-9_+\-]*:")
 # A converted card stays under this size; later blocks are cut with a note.
 MAX_BYTES = 27 * 1024
 
@@ -59,7 +60,7 @@ def markdown(mrkdwn: str) -> str:
 
 def _quote_as_italics(line: str) -> str:
     # Adaptive Card Markdown has no block quotes, so a quoted line is shown in italics.
-    for marker in ("> ", "&gt; "):
+    for marker in ("&gt;", ">"):
         quoted = line[len(marker) :].strip() if line.startswith(marker) else ""
         if quoted:
             return f"_{quoted}_"

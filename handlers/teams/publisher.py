@@ -233,7 +233,10 @@ class TeamsPublisher:
 
     def board_digest_message(self, digest: BoardDigest, *, dedupe_key: str) -> OutboundMessage:
         """Build a board's weekly digest as a direct message to its lead."""
-        text, blocks = board_digest_message(digest, permalinks={}, timezone=self._timezone)
+        # Teams has no command for the digest's day and time, so the note names none.
+        text, blocks = board_digest_message(
+            digest, permalinks={}, timezone=self._timezone, change_schedule=None
+        )
         return self._card_message(digest.board.lead_id, text, blocks, dedupe_key=dedupe_key)
 
     def board_archived_message(self, board: BoardRecord, *, dedupe_key: str) -> OutboundMessage:

@@ -24,10 +24,13 @@ from bot.core.board_digest import (
 from bot.core.records import BoardRecord, Person
 from bot.core.votes import VoteChange
 from bot.simulate.slack_standin import SlackStandIn
+from handlers.blocks.board_digest import board_digest_message
 from handlers.publisher import SlackPublisher
 from handlers.refresher import VoteCountRefresher
+from handlers.teams.converted import card_from_blocks
 from storage.database import Database
 from storage.models import Idea, OutboxMessage
+from tests.teams.support import texts_of
 
 LONDON = ZoneInfo("Europe/London")
 TEAM = "T0TEAM"
@@ -312,6 +315,16 @@ def test_week_window_across_clock_change(db: Database, publisher: SlackPublisher
     assert "*Since the board opened:* 4 ideas, 0 answered, 4 waiting · 4 votes · 2 comments" in (
         text
     )
+    assert "`/yourshout digest DAY HH:MM`" in text
+
+    # As a Teams card the digest keeps the time and names no Slack command.
+    teams_text, blocks = board_digest_message(
+        digest, permalinks={}, timezone=LONDON, change_schedule=None
+    )
+    card_text = texts_of(card_from_blocks(blocks, fallback=teams_text))
+    assert "**Week to Monday 29 March 09:00:** 2 new ideas" in card_text
+    assert "(Europe/London time)." in card_text
+    assert "/yourshout" not in card_text
 
 
 def test_waiting_ideas_oldest_first(db: Database, publisher: SlackPublisher) -> None:

@@ -21,6 +21,16 @@ def test_markdown_names_a_teams_channel_without_its_id() -> None:
     assert text == "Open now in the channel and #Wards."
 
 
+def test_markdown_keeps_times_and_quotes() -> None:
+    text = markdown(
+        "Your board asks:\n>Where should we park?\n*Week to Monday 18 January 09:00:* 2 ideas"
+    )
+    assert (
+        text
+        == "Your board asks:\n_Where should we park?_\n**Week to Monday 18 January 09:00:** 2 ideas"
+    )
+
+
 def test_card_keeps_text_and_drops_buttons() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Daily digest"}},
