@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -43,6 +44,16 @@ class _Redelivered(Exception):
     """The submission was stored before, from an earlier delivery of the same activity."""
 
 
+class _FormUsed(Exception):
+    """The person posted an idea from this form before, such as with a second press."""
+
+
+# The key of the form's own id in its Submit action's data.
+FORM_KEY = "form"
+# The reply to a second idea from one form: a form in a channel stays for everyone to use.
+FORM_USED = "You have posted an idea from this form already. To post another, send idea again."
+
+
 def idea_prefill(text: str) -> str | None:
     """Return the idea typed after "idea:" (or "" for "idea" alone), or None for other text."""
     lowered = text.lower()
@@ -66,7 +77,15 @@ def form_for(ctx: TeamsContext, activity: dict[str, Any], *, prefill: str = "") 
         allow_anonymous=ctx.anon_key is not None,
         values={IdeaInput.TEXT: prefill} if prefill else None,
     )
-    return with_action_data(card, {"channel": channel} if channel else {})
+    return with_action_data(card, _form_data(channel, uuid.uuid4().hex))
+
+
+def _form_data(channel: str | None, form_id: str | None) -> dict[str, str]:
+    """Return the data a form's Submit action sends back: its channel and its own id."""
+    data = {"channel": channel} if channel else {}
+    if form_id:
+        data[FORM_KEY] = form_id
+    return data
 
 
 def _idea_channel(activity: dict[str, Any]) -> str | None:
@@ -117,6 +136,8 @@ def _submit(
 ) -> dict[str, Any] | str:
     """Return the form to show again (a card), or the confirmation text once posted."""
     channel = data.get("channel") or _idea_channel(activity)
+    # The id is a uuid4 hex (32 characters), so the event id below fits its column.
+    form_id = str(data.get(FORM_KEY) or "")[:32] or None
     values = _values(data)
     text = clean_user_text(values.get(IdeaInput.TEXT, "")).strip()
     detail = clean_user_text(values.get(IdeaInput.DETAIL, "")).strip() or None
@@ -134,7 +155,7 @@ def _submit(
             error=error,
             error_field=IDEA_FIELD_NAMES.get(field or "", field),
         )
-        return with_action_data(card, {"channel": channel} if channel else {})
+        return with_action_data(card, _form_data(channel, form_id))
 
     if anonymous and ctx.anon_key is None:
         return again("Anonymous posting is off in this organisation.", IdeaInput.ANONYMOUS)
@@ -162,10 +183,17 @@ def _submit(
 
     def claim_delivery(session: Session, _idea_id: int) -> None:
         # Stored with the idea, so a redelivered submission stores nothing twice.
-        if not claim_event(
-            session, platform=PLATFORM, event_id=f"idea:{delivery_id}", now=ctx.clock.now()
+        now = ctx.clock.now()
+        if delivery_id and not claim_event(
+            session, platform=PLATFORM, event_id=f"idea:{delivery_id}", now=now
         ):
             raise _Redelivered
+        # Each person posts one idea from a form, however often they press its button, for
+        # as long as event ids are kept (bot.core.events.EVENT_MEMORY).
+        if form_id and not claim_event(
+            session, platform=PLATFORM, event_id=f"idea-form:{form_id}:{author.user_id}", now=now
+        ):
+            raise _FormUsed
 
     try:
         submitted = submit_idea(
@@ -179,13 +207,16 @@ def _submit(
             now=ctx.clock.now(),
             min_group_size=ctx.min_group_size,
             anon_key=ctx.anon_key,
-            also=claim_delivery if delivery_id else None,
+            also=claim_delivery if delivery_id or form_id else None,
         )
     except InvalidInput as error:
         return again(error.user_message, error.field)
     except _Redelivered:
         logger.info("Ignored a redelivered idea submission")
         return "Your idea is posted."
+    except _FormUsed:
+        logger.info("Ignored a second idea from form %s", form_id)
+        return FORM_USED
     confirmation = _publish(ctx, submitted)
     if findings:
         confirmation += " " + speak_up_guidance(ctx.checks.speak_up_contact)

@@ -17,6 +17,8 @@ CHANNEL = TeamsChannel(
     name="Staff ideas",
     team_id="19:team00000000000000000@thread.tacv2",
 )
+# How a message in a channel names the bot, which the bot needs before it reads a command there.
+BOT_MENTION = "<at>staffvoice</at>"
 MANAGER = TeamsUser.numbered(1, "Mina Manager")
 ALICE = TeamsUser.numbered(2, "Alice Smith")
 BOB = TeamsUser.numbered(3, "Bob Jones")

@@ -11,7 +11,7 @@ from bot.core.ideas import get_idea
 from bot.simulate import teams_activities as act
 from bot.simulate.local_bot import LocalBot
 from storage.models import Comment, Idea, ParticipantGroup, Vote
-from tests.teams.conftest import ALICE, BOB, CHANNEL
+from tests.teams.conftest import ALICE, BOB, BOT_MENTION, CHANNEL
 from tests.teams.support import TeamsSender, open_teams_campaign, texts_of
 
 pytestmark = pytest.mark.database
@@ -144,6 +144,29 @@ def test_redelivered_submission_stores_one_idea(teams_bot: LocalBot, teams: Team
     assert (
         len([a for a in teams.standin.sent(CHANNEL.channel_id) if a.activity]) == 2
     )  # launch, idea
+
+
+def test_form_posts_one_idea_per_person(teams_bot: LocalBot, teams: TeamsSender) -> None:
+    open_teams_campaign(teams_bot, CHANNEL)
+    # Bob's form is posted in the channel, where anyone can fill it in.
+    assert teams.say(BOB, f"{BOT_MENTION} idea", channel=CHANNEL).status == 200
+    form = teams.standin.last_card(CHANNEL.channel_id)
+    assert form is not None
+    [submit] = [action for action in form["actions"] if action.get("verb") == "submitIdea"]
+    form_data = submit["data"]
+    assert form_data["form"]
+
+    filled = {**form_data, "idea": "Shared pool cars"}
+    first = teams.press(ALICE, "submitIdea", filled, channel=CHANNEL)
+    second = teams.press(ALICE, "submitIdea", filled, channel=CHANNEL)
+    assert "posted" in texts_of(first.body["value"])
+    assert "posted an idea from this form already" in texts_of(second.body["value"])
+    assert [idea.author_id for idea in _ideas(teams_bot)] == [ALICE.aad_id]
+
+    # Another person can still post their own idea from the same form.
+    own = teams.press(BOB, "submitIdea", {**form_data, "idea": "Cycle racks"}, channel=CHANNEL)
+    assert "posted" in texts_of(own.body["value"])
+    assert len(_ideas(teams_bot)) == 2
 
 
 def test_message_action_opens_form_and_posts(teams_bot: LocalBot, teams: TeamsSender) -> None:

@@ -20,12 +20,10 @@ from bot.simulate.teams_activities import TeamsChannel
 from storage.database import Database
 from storage.models import Board, Campaign, Idea
 from tests.e2e.support import wait_until
-from tests.teams.conftest import ALICE, BOB, CHANNEL, MANAGER
+from tests.teams.conftest import ALICE, BOB, BOT_MENTION, CHANNEL, MANAGER
 from tests.teams.support import TeamsSender, open_teams_campaign, texts_of
 
 pytestmark = pytest.mark.database
-
-BOT_MENTION = "<at>staffvoice</at>"
 
 
 def _db(bot: LocalBot) -> Database:
