@@ -13,6 +13,8 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 PLATFORMS = ("slack", "teams")
+# How messages name each platform.
+_DISPLAY_NAMES = {"slack": "Slack", "teams": "Teams"}
 
 
 def add_campaign_channel(
@@ -45,9 +47,11 @@ def add_campaign_channel(
                 field="campaign",
             )
         if platform == campaign.platform:
+            other_platform = "Slack" if platform == "teams" else "Teams"
             raise InvalidInput(
-                f"Campaign {campaign_id} runs in {platform} already, in its own channel; "
-                "add a channel of the other platform.",
+                f"Campaign {campaign_id} runs in {_DISPLAY_NAMES.get(platform, platform)} "
+                f"already, in its own channel. To run it in a {other_platform} channel as well, "
+                f"run `staffvoice campaign add-channel {campaign_id} --channel CHANNEL_ID`.",
                 field="platform",
             )
         for other in campaign_store.list_campaigns(session, statuses=("scheduled", "open")):

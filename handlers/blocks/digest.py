@@ -20,14 +20,18 @@ def idea_label(count: int) -> str:
     return "1 new idea" if count == 1 else f"{count} new ideas"
 
 
-def participation_line(digest: Digest) -> str:
+# Why the share of staff is unknown, when the workspace's members could not be counted.
+COUNT_FAILED = "the bot could not count the workspace's members today."
+
+
+def participation_line(digest: Digest, *, count_missing: str = COUNT_FAILED) -> str:
     """Return the participants so far and their share of staff, or a note that it is unknown."""
     people = "1 person" if digest.participant_count == 1 else f"{digest.participant_count} people"
     share = digest.participant_share
     if share is None or digest.staff_count is None:
         return (
             f"*Participants so far:* {people}. Their share of staff is unknown because "
-            "the bot could not count the workspace's members today."
+            + count_missing
         )
     return f"*Participants so far:* {people} of {digest.staff_count} staff ({share * 100:.0f}%)."
 
@@ -42,7 +46,11 @@ def days_left_line(digest: Digest, *, timezone: ZoneInfo) -> str:
 
 
 def digest_message(
-    digest: Digest, *, permalinks: Mapping[int, str], timezone: ZoneInfo
+    digest: Digest,
+    *,
+    permalinks: Mapping[int, str],
+    timezone: ZoneInfo,
+    count_missing: str = COUNT_FAILED,
 ) -> tuple[str, Blocks]:
     """Build the digest: the last 24 hours' activity, top vote gains, participation, days left."""
     title = escape(digest.campaign.title)
@@ -84,7 +92,7 @@ def digest_message(
             "type": "section",
             "text": {
                 "type": "mrkdwn",
-                "text": participation_line(digest)
+                "text": participation_line(digest, count_missing=count_missing)
                 + "\n"
                 + days_left_line(digest, timezone=timezone),
             },

@@ -43,6 +43,8 @@ from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
+# Why a Teams digest cannot give the participants' share of staff.
+COUNT_MISSING = "Teams does not give the bot a count of the organisation's staff."
 # The "You said, we did" pointer to where Teams users see the discussion of an idea.
 SEE_DISCUSSION = "The replies to each idea are under its card in the channel."
 
@@ -184,7 +186,9 @@ class TeamsPublisher:
         self, digest: Digest, *, dedupe_keys: Mapping[str, str]
     ) -> list[OutboundMessage]:
         """Build a daily digest as direct messages to the managers' personal chats."""
-        text, blocks = digest_message(digest, permalinks={}, timezone=self._timezone)
+        text, blocks = digest_message(
+            digest, permalinks={}, timezone=self._timezone, count_missing=COUNT_MISSING
+        )
         return self._direct(text, blocks, dedupe_keys)
 
     def count_staff(self) -> int | None:

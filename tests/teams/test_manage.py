@@ -333,3 +333,18 @@ def test_report_card_of_closed_campaign(
     moved = texts_of(teams.personal_cards(MANAGER)[-1])
     assert "now runs in the Teams channel Wards" in moved
     assert "It no longer runs in Staff ideas" in moved
+
+    # A Teams campaign has its Teams channel already; the reply says how to add a Slack one.
+    teams_campaign = create_campaign(
+        _db(teams_bot),
+        title="Autumn ideas",
+        channel_id=CHANNEL.channel_id,
+        platform="teams",
+        starts="now",
+        timezone=teams_bot.process.settings.timezone,
+        now=clock.now(),
+    )
+    teams.say(MANAGER, f"campaign add {teams_campaign.id} Wards")
+    refused = teams.personal_texts(MANAGER)[-1]
+    assert f"Campaign {teams_campaign.id} runs in Teams already" in refused
+    assert f"staffvoice campaign add-channel {teams_campaign.id}" in refused
