@@ -75,9 +75,7 @@ def test_teams_campaign_closes_with_report_to_manager(
     ), teams.personal_cards(MANAGER)
     digests = [c for c in teams.personal_cards(MANAGER) if "Daily digest" in texts_of(c)]
     assert len(digests) == 1
-    assert "Teams does not give the bot a count of the organisation's staff" in texts_of(
-        digests[0]
-    )
+    assert "Teams does not give the bot a count of the organisation's staff" in texts_of(digests[0])
 
     # The day 10 reminder is a card in the channel that says how to take part in Teams.
     clock.set(campaign.starts_at + timedelta(days=9, minutes=5))
