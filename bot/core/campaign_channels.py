@@ -13,7 +13,7 @@ from storage.database import Database
 logger = logging.getLogger(__name__)
 
 PLATFORMS = ("slack", "teams")
-# How messages name each platform.
+# The platform names that messages show.
 _DISPLAY_NAMES = {"slack": "Slack", "teams": "Teams"}
 
 

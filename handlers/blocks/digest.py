@@ -20,7 +20,7 @@ def idea_label(count: int) -> str:
     return "1 new idea" if count == 1 else f"{count} new ideas"
 
 
-# Why the share of staff is unknown, when the workspace's members could not be counted.
+# The reason given for an unknown share of staff when counting the workspace's members failed.
 COUNT_FAILED = "the bot could not count the workspace's members today."
 
 

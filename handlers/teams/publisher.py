@@ -43,7 +43,7 @@ from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
-# Why a Teams digest cannot give the participants' share of staff.
+# The reason a Teams digest gives for not showing the participants' share of staff.
 COUNT_MISSING = "Teams does not give the bot a count of the organisation's staff."
 # The "You said, we did" pointer to where Teams users see the discussion of an idea.
 SEE_DISCUSSION = "The replies to each idea are under its card in the channel."
