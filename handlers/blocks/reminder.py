@@ -31,6 +31,20 @@ def format_time_left(left: timedelta) -> str:
     return f"{round(hours / 24)} days"
 
 
+def so_far_line(reminder: Reminder) -> str | None:
+    """Return the reminder's "So far: ..." totals line, or None when the counts are hidden."""
+    totals = reminder.totals
+    if totals is None:
+        return None
+    line = format_totals(
+        idea_count=totals.idea_count,
+        comment_count=totals.comment_count,
+        vote_count=totals.vote_count,
+        participant_count=totals.participant_count,
+    )
+    return f"So far: {line}"
+
+
 def reminder_message(reminder: Reminder, *, timezone: ZoneInfo) -> tuple[str, Blocks]:
     """Build a campaign reminder: time left, the topics, how to take part and the totals."""
     campaign = reminder.campaign
@@ -71,16 +85,8 @@ def reminder_message(reminder: Reminder, *, timezone: ZoneInfo) -> tuple[str, Bl
             },
         }
     )
-    totals = reminder.totals
-    if totals is not None:
-        line = format_totals(
-            idea_count=totals.idea_count,
-            comment_count=totals.comment_count,
-            vote_count=totals.vote_count,
-            participant_count=totals.participant_count,
-        )
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"So far: {line}"}]}
-        )
+    so_far = so_far_line(reminder)
+    if so_far is not None:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": so_far}]})
     text = f"Reminder: {title} closes in {left}, at {closes}."
     return text, blocks

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.core.records import CampaignRecord
 from bot.core.reminders import Reminder
 from bot.core.schedule import format_local
-from handlers.blocks.campaigns import format_totals
-from handlers.blocks.reminder import format_time_left
+from handlers.blocks.reminder import format_time_left, so_far_line
 from handlers.teams.cards import Card, Element, adaptive_card, plain_text, text_block
 
 HOW_TO_TAKE_PART = (
@@ -44,14 +43,8 @@ def reminder_card(reminder: Reminder, *, timezone: ZoneInfo) -> tuple[str, Card]
     body = [plain_text(f"Reminder: {campaign.title}", weight="Bolder"), plain_text(opening)]
     body += _questions(campaign)
     body.append(text_block(HOW_TO_TAKE_PART, subtle=True))
-    totals = reminder.totals
-    if totals is not None:
-        line = format_totals(
-            idea_count=totals.idea_count,
-            comment_count=totals.comment_count,
-            vote_count=totals.vote_count,
-            participant_count=totals.participant_count,
-        )
-        body.append(text_block(f"So far: {line}", subtle=True))
+    so_far = so_far_line(reminder)
+    if so_far is not None:
+        body.append(text_block(so_far, subtle=True))
     text = f"Reminder: {campaign.title} closes in {left}, at {closes}."
     return text, adaptive_card(body)
