@@ -256,6 +256,18 @@ class TeamsStaff:
         activity["id"] = f"{self._run_id}{next(self._sequence):09d}"
         return activity
 
+    def _reply(self, user: TeamsUser, text: str, idea: int) -> dict[str, Any]:
+        """Return a stamped message by the user in the reply chain of an idea's card."""
+        return self._stamped(
+            act.message(
+                user,
+                text,
+                service_url=self.service_url,
+                channel=self.channel,
+                root=self.message_ids[idea],
+            )
+        )
+
     # Who acts where
 
     def idea_on_teams(self, index: int) -> bool:
@@ -345,15 +357,7 @@ class TeamsStaff:
             label = LIKE_LABEL if kind is ActionKind.REACTION_ADDED else UNLIKE_LABEL
         elif kind is ActionKind.THREAD_REPLY:
             assert action.idea is not None
-            activity = self._stamped(
-                act.message(
-                    user,
-                    action.text,
-                    service_url=self.service_url,
-                    channel=self.channel,
-                    root=self.message_ids[action.idea],
-                )
-            )
+            activity = self._reply(user, action.text, action.idea)
             if action.comment is not None:
                 self.reply_ids[action.comment] = activity["id"]
             label = REPLY_LABEL
@@ -372,15 +376,7 @@ class TeamsStaff:
                 label = DELETE_LABEL
         elif kind is ActionKind.BOT_REPLY:
             assert action.idea is not None
-            activity = self._stamped(
-                act.message(
-                    user,
-                    action.text,
-                    service_url=self.service_url,
-                    channel=self.channel,
-                    root=self.message_ids[action.idea],
-                )
-            )
+            activity = self._reply(user, action.text, action.idea)
             # Teams gives bots and other apps ids that start with 28:.
             activity["from"] = {"id": f"28:{action.user_id}", "name": "Another app"}
             label = APP_REPLY_LABEL
