@@ -77,7 +77,7 @@ def test_teams_campaign_closes_with_report_to_manager(
     assert len(digests) == 1
     assert "Teams does not give the bot a count of the organisation's staff" in texts_of(digests[0])
 
-    # The day 10 reminder is a card in the channel that says how to take part in Teams.
+    # The day 10 reminder is a card in the channel with the Teams way to take part.
     clock.set(campaign.starts_at + timedelta(days=9, minutes=5))
     assert teams.standin.wait_for(
         lambda: any("Reminder: Winter ideas" in text for text in _channel_texts(teams)),
@@ -222,8 +222,8 @@ def test_campaign_in_slack_and_teams_counts_both(both_bot: LocalBot, clock: Manu
         [slack_reminder] = _slack_messages(both_bot, "C0IDEAS", "Reminder:")
         assert "/idea" in str(slack_reminder.get("blocks"))
 
-        # A "You said, we did" update lists the answers to ideas from both platforms, in both
-        # channels, and says in each how to see an idea's discussion there.
+        # A "You said, we did" update lists the answers to ideas from both platforms in both
+        # channels, each pointing to where that platform shows an idea's discussion.
         roles.grant_role(
             db,
             platform="teams",

@@ -334,7 +334,7 @@ def test_report_card_of_closed_campaign(
     assert "now runs in the Teams channel Wards" in moved
     assert "It no longer runs in Staff ideas" in moved
 
-    # A Teams campaign has its Teams channel already; the reply says how to add a Slack one.
+    # A Teams campaign has its Teams channel already, so the reply gives the command for Slack.
     teams_campaign = create_campaign(
         _db(teams_bot),
         title="Autumn ideas",
